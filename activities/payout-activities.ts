@@ -1,0 +1,153 @@
+/**
+ * The payout workflow's activities, built by a factory from their dependencies so that the worker
+ * wires the world and tests can wire another. Each forks its own EntityManager and is safe to run
+ * twice: the database writes are keyed by the payout id, and the provider call uses the payout id
+ * as its idempotency key.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/mysql';
+import { Payout } from '../db/entities';
+import { markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
+import { DomainError } from '../domain/errors';
+import { formatYuan } from '../domain/money';
+import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
+import type { Clock } from '../domain/time';
+import type { Card, Notifier } from '../notify/notifier';
+import { ProviderUnavailableError, type PaymentProvider } from '../provider/provider';
+import { SellerAccount } from '../db/entities';
+
+export interface ActivityDeps {
+  orm: MikroORM;
+  provider: PaymentProvider;
+  notifier: Notifier;
+  clock: Clock;
+}
+
+/** The `type` of the failure a permanently refused transfer raises; the workflow releases on it. */
+export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
+
+export type TransferResult = { status: 'SUCCEEDED' } | { status: 'REFUSED'; code: string };
+
+/** Business refusals cross into Temporal as non-retryable failures whose type is the SPEC code. */
+async function asTemporalFailure<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code, err.details);
+    throw err;
+  }
+}
+
+type OutcomeStatus = 'PAID' | ReleasedStatus;
+
+const OUTCOME_TEXT: Record<OutcomeStatus, string> = {
+  PAID: 'paid to the buyer',
+  FAILED: 'refused by the payment provider; the amount returned to the reserve',
+  EXPIRED: 'not confirmed in time; the amount returned to the reserve',
+  DECLINED: 'declined by the buyer; the amount returned to the reserve',
+  CANCELLED: 'cancelled by the seller; the amount returned to the reserve',
+};
+
+function cardPayload(payout: Payout): Record<string, unknown> {
+  return {
+    payoutId: payout.id,
+    sellerId: payout.sellerId,
+    orderId: payout.orderId,
+    amount: payout.amountFen,
+    amountYuan: formatYuan(payout.amountFen),
+    reason: payout.reason,
+    note: payout.note,
+    deadline: payout.expiresAt.toISOString(),
+    confirmLink: `/v1/payouts/${payout.id}/confirm`,
+  };
+}
+
+export function createPayoutActivities({ orm, provider, notifier, clock }: ActivityDeps) {
+  const em = () => orm.em.fork();
+
+  async function loadPayout(payoutId: string): Promise<Payout> {
+    return em().findOneOrFail(Payout, { id: payoutId });
+  }
+
+  return {
+    async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<PayoutView> {
+      return asTemporalFailure(async () => {
+        try {
+          return await reservePayout(em(), request, clock.now(), confirmWindowMs);
+        } catch (err) {
+          if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await notifyLowReserve(request.sellerId, request.payoutId);
+          throw err;
+        }
+      });
+    },
+
+    async markConfirmed(payoutId: string, actor: string, atMs: number): Promise<PayoutView> {
+      return markConfirmed(em(), payoutId, actor, new Date(atMs));
+    },
+
+    /**
+     * Pays the buyer through the provider, exactly once: the payout id is the idempotency key, and
+     * a call that timed out is resolved by asking the provider what it recorded under the key.
+     */
+    async transferPayout(payoutId: string): Promise<TransferResult> {
+      const payout = await loadPayout(payoutId);
+      const key = `payout:${payoutId}`;
+      try {
+        return await provider.transfer(key, payout.sellerId, payout.buyerId, payout.amountFen);
+      } catch (err) {
+        if (!(err instanceof ProviderUnavailableError)) throw err;
+        const recorded = await provider.findTransaction(key);
+        if (!recorded) throw err;
+        return recorded.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: recorded.refusalCode ?? 'REFUSED' };
+      }
+    },
+
+    async postPayout(payoutId: string): Promise<PayoutView> {
+      return postPayout(em(), payoutId, clock.now());
+    },
+
+    async releasePayout(payoutId: string, status: ReleasedStatus, actor: string | null, atMs: number): Promise<PayoutView> {
+      return releasePayout(em(), payoutId, status, actor, new Date(atMs));
+    },
+
+    /** SPEC §5.2: the chat card telling the buyer a payout awaits their confirmation. */
+    async notifyPayoutSent(payoutId: string): Promise<void> {
+      const payout = await loadPayout(payoutId);
+      await notifier.send([{ dedupeKey: `sent:${payoutId}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_SENT', payoutId, payload: cardPayload(payout) }]);
+      await recordPayoutEvent(em(), payoutId, 'NOTIFIED', clock.now());
+    },
+
+    /** The reminder before the deadline (24 hours with the default 3-day window). */
+    async notifyReminder(payoutId: string): Promise<void> {
+      const payout = await loadPayout(payoutId);
+      await notifier.send([{ dedupeKey: `reminder:${payoutId}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_REMINDER', payoutId, payload: cardPayload(payout) }]);
+      await recordPayoutEvent(em(), payoutId, 'REMINDED', clock.now());
+    },
+
+    /** SPEC §5.6: seller and buyer are told the outcome. */
+    async notifyOutcome(payoutId: string): Promise<void> {
+      const payout = await loadPayout(payoutId);
+      const payload = { ...cardPayload(payout), status: payout.status, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
+      const cards: Card[] = [
+        { dedupeKey: `outcome:${payoutId}:buyer`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_OUTCOME', payoutId, payload },
+        { dedupeKey: `outcome:${payoutId}:seller`, recipientId: payout.sellerId, recipientRole: 'seller', kind: 'PAYOUT_OUTCOME', payoutId, payload },
+      ];
+      await notifier.send(cards);
+    },
+  };
+
+  /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller. */
+  async function notifyLowReserve(sellerId: string, payoutId: string): Promise<void> {
+    const account = await em().findOne(SellerAccount, { sellerId });
+    await notifier.send([{
+      dedupeKey: `low-reserve:${payoutId}`,
+      recipientId: sellerId,
+      recipientRole: 'seller',
+      kind: 'LOW_BALANCE',
+      payoutId: null,
+      payload: { sellerId, available: account?.availableFen ?? 0, refusedPayoutId: payoutId },
+    }]);
+  }
+}
+
+export type PayoutActivities = ReturnType<typeof createPayoutActivities>;

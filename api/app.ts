@@ -1,0 +1,141 @@
+/**
+ * The Koa application. One error path: every failure reaches the error middleware first in the
+ * chain, which maps DomainErrors to their SPEC status and code and answers anything unexpected
+ * with a generic 500 (the details go to the log line, with the request id, never to the client).
+ *
+ * Routes come from openapi.yaml: each operation is mounted with its `x-roles`, its validators and
+ * the handler of the same operationId.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { randomUUID } from 'node:crypto';
+import { SubAccount } from '../db/entities';
+import { DomainError } from '../domain/errors';
+import { authenticate, type Principal } from './auth';
+import { errorBody } from './idempotency';
+import type { ApiMetrics } from './metrics';
+import { describeValidationError, loadOperations, type Operation } from './spec';
+import type { ApiDeps, Handlers } from './types';
+
+/** Bodies above this are refused before parsing. */
+export const BODY_SIZE_MAX = '16kb';
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+interface State {
+  requestId: string;
+  operationId?: string;
+}
+
+export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations()): Koa<State> {
+  const app = new Koa<State>();
+  const { metrics } = deps;
+  app.proxy = false;
+  app.use(errorMiddleware(metrics));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8' }));
+  const router = new Router<State>();
+  // Static segments first, so `/v1/orders/payout-eligibility` is never taken for an order id.
+  const ordered = [...operations].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
+  for (const operation of ordered) {
+    router.register(toKoaPath(operation.path), [operation.method], async (ctx) => {
+      ctx.state.operationId = operation.operationId;
+      const principal = await authorise(ctx, operation, deps);
+      const call = validate(ctx, operation);
+      const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string }>;
+      const reply = await handler({ ...call, principal, em: deps.orm.em.fork(), deps });
+      ctx.status = reply.status;
+      if (reply.contentType) ctx.type = reply.contentType;
+      ctx.body = reply.body;
+    });
+  }
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use(async (ctx) => {
+    throw new DomainError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+function toKoaPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
+  return async (ctx, next) => {
+    const header = ctx.get('x-request-id');
+    ctx.state.requestId = REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
+    ctx.set('x-request-id', ctx.state.requestId);
+    const stopTimer = metrics.latency.startTimer();
+    try {
+      await next();
+    } catch (err) {
+      const domain = toDomainError(err);
+      ctx.status = domain.status;
+      ctx.body = errorBody(domain);
+      if (domain.status >= 500) {
+        console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, error: String((err as Error)?.stack ?? err) }));
+      }
+    } finally {
+      const operation = ctx.state.operationId ?? 'unmatched';
+      stopTimer({ operation });
+      metrics.requests.inc({ operation, status: String(ctx.status) });
+    }
+  };
+}
+
+/** Maps anything thrown to the error the client sees: SPEC codes as they are, the rest generic. */
+function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const status = (err as { status?: number; expose?: boolean })?.status;
+  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', `the body is larger than ${BODY_SIZE_MAX}`);
+  if (status === 415) return new DomainError('VALIDATION_ERROR', 'the body must be application/json', { field: 'body' });
+  if (status === 400) return new DomainError('VALIDATION_ERROR', 'the body is not valid JSON', { field: 'body' });
+  if (isConnectionError(err)) return new DomainError('SERVICE_UNAVAILABLE', 'a dependency is unavailable; retry later');
+  return new DomainError('INTERNAL', 'internal error');
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET', 'ER_CON_COUNT_ERROR'].includes(code);
+}
+
+async function authorise(ctx: Koa.Context, operation: Operation, deps: ApiDeps): Promise<Principal | null> {
+  if (operation.roles.includes('anyone')) return null;
+  const principal = await authenticate(ctx.get('authorization') || undefined, deps.jwtSecret);
+  if (!operation.roles.includes(principal.role)) throw new DomainError('FORBIDDEN', `role ${principal.role} may not call ${operation.operationId}`);
+  if (principal.role === 'sub_account') {
+    // Read on every request, so that a revocation takes effect immediately.
+    const sub = await deps.orm.em.fork().findOne(SubAccount, { subAccountId: principal.id });
+    if (!sub || sub.sellerId !== principal.sellerId || !sub.canPayout) {
+      throw new DomainError('FORBIDDEN', 'this sub-account does not hold the payout permission');
+    }
+  }
+  return principal;
+}
+
+function validate(ctx: Koa.Context & { params?: Record<string, string> }, operation: Operation) {
+  const params = { ...(ctx.params ?? {}) };
+  const query = { ...ctx.query };
+  const check = (validator: Operation['validateBody'], value: unknown, where: string) => {
+    if (validator && !validator(value)) {
+      const { field, message } = describeValidationError(validator.errors, where);
+      throw new DomainError('VALIDATION_ERROR', `${field} ${message}`, { field });
+    }
+  };
+  check(operation.validatePath, params, 'path');
+  check(operation.validateQuery ?? emptyQuery, query, 'query');
+  const body = (ctx.request as { body?: unknown }).body;
+  if (operation.validateBody) check(operation.validateBody, body, 'body');
+  else if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
+    throw new DomainError('VALIDATION_ERROR', 'this operation takes no body', { field: 'body' });
+  }
+  const idempotencyKey = ctx.get('idempotency-key') || undefined;
+  if (idempotencyKey !== undefined && !/^[\x21-\x7E]{1,128}$/.test(idempotencyKey)) {
+    throw new DomainError('VALIDATION_ERROR', 'Idempotency-Key must be 1-128 visible ASCII characters', { field: 'header.Idempotency-Key' });
+  }
+  return { params, query, body, idempotencyKey };
+}
+
+const emptyQuery = Object.assign((value: unknown) => Object.keys(value as object).length === 0, {
+  errors: [{ instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: '' }, message: 'takes no parameters', schemaPath: '' }],
+}) as unknown as Operation['validateBody'];

@@ -1,0 +1,31 @@
+/** Every operation of openapi.yaml, by operationId; the type makes a missing handler a compile error. */
+import type { Handlers } from '../types';
+import * as account from './account';
+import * as health from './health';
+import * as orders from './orders';
+import * as payouts from './payouts';
+
+export const handlers: Handlers = {
+  getHealth: health.getHealth,
+  getReadiness: health.getReadiness,
+  getMetrics: health.getMetrics,
+  getPayoutAccount: account.getPayoutAccount,
+  enablePayoutAccount: account.enablePayoutAccount,
+  putPayoutLimits: account.putPayoutLimits,
+  disablePayoutAccount: account.disablePayoutAccount,
+  createRecharge: account.createRecharge,
+  getStatement: account.getStatement,
+  putSubAccountPermissions: account.putSubAccountPermissions,
+  putOrder: orders.putOrder,
+  getPayoutEligibility: orders.getPayoutEligibility,
+  batchPayoutEligibility: orders.batchPayoutEligibility,
+  getOrderPayout: orders.getOrderPayout,
+  createPayout: payouts.createPayout,
+  listPayouts: payouts.listPayouts,
+  getPayout: payouts.getPayout,
+  confirmPayout: payouts.confirmPayout,
+  declinePayout: payouts.declinePayout,
+  cancelPayout: payouts.cancelPayout,
+  listBuyerPayouts: payouts.listBuyerPayouts,
+  listBuyerNotifications: payouts.listBuyerNotifications,
+};

@@ -1,0 +1,68 @@
+/** SPEC §6: orders from the trade system, eligibility for the four entry points, refund pages. */
+import { Payout, type Order } from '../../db/entities';
+import { eligibilityOf, upsertOrder } from '../../db/orders';
+import { toPayoutView } from '../../db/payouts';
+import { DomainError } from '../../domain/errors';
+import { principalOf, type Handler, type Schemas } from '../types';
+import { sellerOf, visibleOrder } from './scope';
+
+function toOrder(order: Order): Schemas['Order'] {
+  return {
+    orderId: order.orderId,
+    sellerId: order.sellerId,
+    buyerId: order.buyerId,
+    status: order.status,
+    paymentType: order.paymentType,
+    totalAmount: order.totalAmountFen,
+    cashPaid: order.cashPaidFen,
+    nonCashPaid: order.nonCashPaidFen,
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}
+
+export const putOrder: Handler<'putOrder'> = async (call) => {
+  const b = call.body;
+  const order = await upsertOrder(call.em, call.params.orderId, {
+    sellerId: b.sellerId,
+    buyerId: b.buyerId,
+    status: b.status,
+    paymentType: b.paymentType,
+    totalAmountFen: b.totalAmount,
+    cashPaidFen: b.cashPaid,
+    nonCashPaidFen: b.nonCashPaid,
+  }, call.deps.clock.now());
+  return { status: 200, body: toOrder(order) };
+};
+
+export const getPayoutEligibility: Handler<'getPayoutEligibility'> = async (call) => {
+  const sellerId = sellerOf(principalOf(call));
+  const [answer] = await eligibilityOf(call.em, sellerId, [call.params.orderId], call.deps.clock.now());
+  if (answer.reasons.includes('NOT_FOUND')) throw new DomainError('NOT_FOUND', `order ${call.params.orderId} not found`);
+  return { status: 200, body: answer };
+};
+
+export const batchPayoutEligibility: Handler<'batchPayoutEligibility'> = async (call) => {
+  const sellerId = sellerOf(principalOf(call));
+  return { status: 200, body: { items: await eligibilityOf(call.em, sellerId, call.body.orderIds, call.deps.clock.now()) } };
+};
+
+/**
+ * The refund pages (SPEC §6): the order's payout — the one that uses up its slot, else the latest
+ * cancelled one — and the cash still refundable once the paid-out amount is taken off.
+ */
+export const getOrderPayout: Handler<'getOrderPayout'> = async (call) => {
+  const order = await visibleOrder(call.em, principalOf(call), call.params.orderId);
+  const payouts = await call.em.find(Payout, { orderId: order.orderId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  const current = payouts.find((p) => p.orderClaim !== null) ?? payouts[0] ?? null;
+  const paidOut = payouts.filter((p) => p.status === 'PAID').reduce((sum, p) => sum + p.amountFen, 0);
+  return {
+    status: 200,
+    body: {
+      orderId: order.orderId,
+      payout: current ? toPayoutView(current) : null,
+      cashPaid: order.cashPaidFen,
+      paidOut,
+      refundableCash: Math.max(0, order.cashPaidFen - paidOut),
+    },
+  };
+};

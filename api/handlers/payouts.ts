@@ -1,0 +1,90 @@
+/** SPEC §5, §7: starting a payout, the decisions, and the records. */
+import { Payout } from '../../db/entities';
+import { listPayouts as queryPayouts, notificationsOf, timelineOf } from '../../db/payout-queries';
+import { toPayoutView } from '../../db/payouts';
+import { DomainError } from '../../domain/errors';
+import type { Decision, PayoutView } from '../../domain/payout';
+import { idFromKey, withIdempotency } from '../idempotency';
+import { principalOf, type Call, type Handler, type Schemas } from '../types';
+import { sellerOf, visibleOrder, visiblePayout } from './scope';
+
+/**
+ * Starts the payout's workflow, which reserves (every SPEC §4 rule and the hold, in one
+ * transaction) before this answers: 201 with the payout, or the refusal's code.
+ */
+export const createPayout: Handler<'createPayout'> = async (call) => {
+  const principal = principalOf(call);
+  const sellerId = sellerOf(principal);
+  const now = call.deps.clock.now();
+  const outcome = await withIdempotency(call.em, { principal: principal.id, operation: 'payout', key: call.idempotencyKey, body: call.body, now }, async () => {
+    await visibleOrder(call.em, principal, call.body.orderId);
+    const payoutId = idFromKey(`payout:${principal.id}`, call.idempotencyKey);
+    const view = await call.deps.gateway.start({
+      payoutId,
+      sellerId,
+      orderId: call.body.orderId,
+      amountFen: call.body.amount,
+      reason: call.body.reason,
+      note: call.body.note ?? null,
+      initiatedBy: principal.id,
+    });
+    return { status: 201, body: view };
+  });
+  return outcome as { status: 201; body: Schemas['Payout'] };
+};
+
+export const listPayouts: Handler<'listPayouts'> = async (call) => {
+  const principal = principalOf(call);
+  const q = call.query;
+  const sellerId = principal.role === 'auditor' ? q.sellerId : sellerOf(principal);
+  const page = await queryPayouts(call.em, {
+    sellerId,
+    status: q.status,
+    orderId: q.orderId,
+    initiatedBy: q.initiatedBy,
+    createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
+    createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+  }, q.cursor, q.limit ?? 20);
+  return { status: 200, body: { items: page.items.map(toPayoutView), nextCursor: page.nextCursor } };
+};
+
+export const getPayout: Handler<'getPayout'> = async (call) => {
+  const payout = await visiblePayout(call.em, principalOf(call), call.params.id);
+  const timeline = await timelineOf(call.em, payout.id);
+  return {
+    status: 200,
+    body: { ...toPayoutView(payout), timeline: timeline.map((e) => ({ type: e.type, at: e.at.toISOString(), actor: e.actor })) },
+  };
+};
+
+/** Delivers a decision to the payout's workflow after checking that the caller may make it. */
+async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<{ status: 200; body: PayoutView }> {
+  const principal = principalOf(call);
+  const payout: Payout = await visiblePayout(call.em, principal, call.params.id);
+  if (payout.status !== 'AWAITING_CONFIRMATION') {
+    throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payout.id} is ${payout.status}`, { status: payout.status });
+  }
+  return { status: 200, body: await call.deps.gateway.decide(payout.id, decision, principal.id) };
+}
+
+export const confirmPayout: Handler<'confirmPayout'> = (call) => decide(call, 'confirm');
+export const declinePayout: Handler<'declinePayout'> = (call) => decide(call, 'decline');
+export const cancelPayout: Handler<'cancelPayout'> = (call) => decide(call, 'cancel');
+
+export const listBuyerPayouts: Handler<'listBuyerPayouts'> = async (call) => {
+  const principal = principalOf(call);
+  const page = await queryPayouts(call.em, { buyerId: principal.id, status: call.query.status }, call.query.cursor, call.query.limit ?? 20);
+  return { status: 200, body: { items: page.items.map(toPayoutView), nextCursor: page.nextCursor } };
+};
+
+export const listBuyerNotifications: Handler<'listBuyerNotifications'> = async (call) => {
+  const principal = principalOf(call);
+  const page = await notificationsOf(call.em, principal.id, call.query.cursor, call.query.limit ?? 20);
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((n) => ({ id: n.id!, kind: n.kind, payoutId: n.payoutId, payload: n.payload, createdAt: n.createdAt.toISOString() })),
+      nextCursor: page.nextCursor,
+    },
+  };
+};

@@ -1,0 +1,37 @@
+/** Object-level checks: who may see which seller's, order's or payout's data. */
+import type { EntityManager } from '@mikro-orm/mysql';
+import { Order, Payout } from '../../db/entities';
+import { DomainError } from '../../domain/errors';
+import type { Principal } from '../auth';
+
+/** The seller a seller or sub-account acts for. */
+export function sellerOf(principal: Principal): string {
+  if (!principal.sellerId) throw new DomainError('FORBIDDEN', `role ${principal.role} acts for no seller`);
+  return principal.sellerId;
+}
+
+/** Another tenant's object is 404, never 403, so that existence does not leak. */
+export function canSee(principal: Principal, object: { sellerId: string; buyerId: string }): boolean {
+  switch (principal.role) {
+    case 'seller':
+    case 'sub_account':
+      return object.sellerId === principal.sellerId;
+    case 'buyer':
+      return object.buyerId === principal.id;
+    case 'auditor':
+    case 'system':
+      return true;
+  }
+}
+
+export async function visiblePayout(em: EntityManager, principal: Principal, payoutId: string): Promise<Payout> {
+  const payout = await em.findOne(Payout, { id: payoutId });
+  if (!payout || !canSee(principal, payout)) throw new DomainError('NOT_FOUND', `payout ${payoutId} not found`);
+  return payout;
+}
+
+export async function visibleOrder(em: EntityManager, principal: Principal, orderId: string): Promise<Order> {
+  const order = await em.findOne(Order, { orderId });
+  if (!order || !canSee(principal, order)) throw new DomainError('NOT_FOUND', `order ${orderId} not found`);
+  return order;
+}

@@ -1,0 +1,65 @@
+/**
+ * `Idempotency-Key` (SPEC §8): the same key and body replays the first response; the same key with
+ * another body is 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the principal and operation.
+ *
+ * Concurrent first attempts with one key may both run, so the key also derives the id of what the
+ * operation creates (`idFromKey`): both attempts then address the same payout workflow or the same
+ * ledger movement, and the database's unique keys let only one of them take effect.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { IdempotencyRecord } from '../db/entities';
+import { DomainError } from '../domain/errors';
+
+export interface Outcome {
+  status: number;
+  body: unknown;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A UUID derived from the key (a fresh one without a key). */
+export function idFromKey(scope: string, key: string | undefined): string {
+  if (!key) return randomUUID();
+  const hex = sha256(`${scope}\u0000${key}`);
+  // Version 8 (custom) UUID layout, so the id is a valid UUID and never collides with v4 ones.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export async function withIdempotency(
+  em: EntityManager,
+  scope: { principal: string; operation: string; key: string | undefined; body: unknown; now: Date },
+  run: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const { principal, operation, key } = scope;
+  if (!key) return run();
+  const requestHash = sha256(JSON.stringify(scope.body ?? null));
+  await em.upsert(IdempotencyRecord, new IdempotencyRecord(principal, operation, key, requestHash, scope.now), {
+    onConflictFields: ['principal', 'operation', 'idemKey'],
+    onConflictAction: 'ignore',
+  });
+  const record = await em.fork().findOneOrFail(IdempotencyRecord, { principal, operation, idemKey: key });
+  if (record.requestHash !== requestHash) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
+  }
+  if (record.statusCode !== null) return { status: record.statusCode, body: record.responseBody };
+  let outcome: Outcome;
+  try {
+    outcome = await run();
+  } catch (err) {
+    // Refusals are answers too and replay as such; failures (5xx) are not stored, so a retry runs again.
+    if (!(err instanceof DomainError) || err.status >= 500) throw err;
+    outcome = { status: err.status, body: errorBody(err) };
+  }
+  await em.fork().nativeUpdate(IdempotencyRecord, { principal, operation, idemKey: key, statusCode: null }, {
+    statusCode: outcome.status,
+    responseBody: outcome.body,
+  });
+  return outcome;
+}
+
+export function errorBody(err: DomainError): { error: Record<string, unknown> } {
+  return { error: { code: err.code, message: err.message, ...err.details } };
+}

@@ -1,0 +1,87 @@
+/**
+ * The API's door to the payout workflows: starts one with update-with-start (the `reserve` update
+ * answers at once with the payout or the refusal) and delivers decisions as updates. Temporal
+ * failures that carry a SPEC code become DomainErrors; a Temporal that does not answer in time
+ * becomes 503, never a hanging request.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcDeadlineError,
+  isGrpcServiceError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
+import type { Decision, PayoutRequest, PayoutView } from '../domain/payout';
+import { cancelUpdate, confirmUpdate, declineUpdate, payoutWorkflow, reserveUpdate } from '../workflows/payout';
+import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
+
+/** How long a request waits for the workflow to answer before the API says 503. */
+export const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
+
+export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
+
+const DECISION_UPDATES = { confirm: confirmUpdate, decline: declineUpdate, cancel: cancelUpdate } as const;
+
+export class PayoutGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly confirmWindowMs: number,
+  ) {}
+
+  /** Starts the payout's workflow and returns the reservation: the payout, or the refusal as a DomainError. */
+  async start(request: PayoutRequest): Promise<PayoutView> {
+    const operation = new WithStartWorkflowOperation(payoutWorkflow, {
+      workflowId: payoutWorkflowId(request.payoutId),
+      taskQueue: this.taskQueue,
+      args: [{ ...request, confirmWindowMs: this.confirmWindowMs }],
+      // A retried request with the same payout id joins the running workflow; a finished one is never started again.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SELLER_ID_KEY, value: request.sellerId },
+        { key: ORDER_ID_KEY, value: request.orderId },
+        { key: PAYOUT_STATUS_KEY, value: 'RESERVING' },
+      ],
+      memo: { sellerId: request.sellerId, orderId: request.orderId, amountFen: request.amountFen, initiatedBy: request.initiatedBy },
+    });
+    return this.answer(() => this.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: operation }));
+  }
+
+  /** Delivers a decision; answers with the payout as the workflow left it. */
+  async decide(payoutId: string, decision: Decision, actor: string): Promise<PayoutView> {
+    const handle = this.client.workflow.getHandle(payoutWorkflowId(payoutId));
+    try {
+      return await this.answer(() => handle.executeUpdate(DECISION_UPDATES[decision], { args: [{ actor }] }));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
+      }
+      throw err;
+    }
+  }
+
+  private async answer<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, call);
+    } catch (err) {
+      throw toDomainError(err);
+    }
+  }
+}
+
+function toDomainError(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
+    const details = (err.cause.details?.[0] ?? {}) as ErrorDetails;
+    return new DomainError(err.cause.type, err.cause.message, details);
+  }
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
+  if (isGrpcDeadlineError(err) || (isGrpcServiceError(err) && [14, 4].includes(err.code))) {
+    return new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');
+  }
+  return err;
+}

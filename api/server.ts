@@ -1,0 +1,41 @@
+/** Builds the API from its dependencies; `api/main.ts` and the tests both use it. */
+import { Client, Connection } from '@temporalio/client';
+import type Koa from 'koa';
+import type { Config } from '../config';
+import type { Orm } from '../db/orm';
+import { systemClock, type Clock } from '../domain/time';
+import type { PaymentProvider } from '../provider/provider';
+import { SandboxProvider } from '../provider/sandbox';
+import { createApp } from './app';
+import { secretKey } from './auth';
+import { handlers } from './handlers';
+import { ApiMetrics } from './metrics';
+import { PayoutGateway } from './payout-gateway';
+import type { ApiDeps } from './types';
+
+export interface ApiOptions {
+  config: Config;
+  orm: Orm;
+  temporal: Client;
+  clock?: Clock;
+  provider?: PaymentProvider;
+}
+
+export function buildApi({ config, orm, temporal, clock = systemClock, provider }: ApiOptions): { app: Koa; deps: ApiDeps } {
+  const deps: ApiDeps = {
+    orm,
+    temporal,
+    gateway: new PayoutGateway(temporal, config.taskQueue, config.confirmWindowMs),
+    provider: provider ?? new SandboxProvider(orm, clock),
+    config,
+    clock,
+    jwtSecret: secretKey(config.jwtSecret),
+    metrics: new ApiMetrics(),
+  };
+  return { app: createApp(deps, handlers), deps };
+}
+
+export async function connectTemporal(config: Config, address = config.temporalAddress ?? '127.0.0.1:7233'): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace: config.temporalNamespace });
+}

@@ -1,0 +1,61 @@
+/**
+ * Handler types derived from the OpenAPI-generated `operations`: a handler for `createPayout`
+ * receives exactly the body, path and query that openapi.yaml declares, and must answer with one of
+ * its declared success bodies.
+ */
+import type { EntityManager } from '@mikro-orm/mysql';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Clock } from '../domain/time';
+import type { PaymentProvider } from '../provider/provider';
+import type { Orm } from '../db/orm';
+import type { Principal } from './auth';
+import type { components, operations } from './generated/openapi';
+import type { OperationId } from './spec';
+import type { PayoutGateway } from './payout-gateway';
+import type { ApiMetrics } from './metrics';
+
+export type Schemas = components['schemas'];
+
+type JsonContent<T> = T extends { content: { 'application/json': infer B } } ? B : undefined;
+export type RequestBody<Op extends OperationId> = JsonContent<NonNullable<operations[Op]['requestBody']>>;
+export type PathParams<Op extends OperationId> = NonNullable<operations[Op]['parameters']['path']>;
+export type QueryParams<Op extends OperationId> = NonNullable<operations[Op]['parameters']['query']>;
+
+type Responses<Op extends OperationId> = operations[Op]['responses'];
+type SuccessCode<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 503>;
+export type Reply<Op extends OperationId> = {
+  [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string : JsonContent<Responses<Op>[S]>; contentType?: string };
+}[SuccessCode<Op>];
+
+export interface ApiDeps {
+  orm: Orm;
+  temporal: Client;
+  gateway: PayoutGateway;
+  provider: PaymentProvider;
+  config: Config;
+  clock: Clock;
+  jwtSecret: Uint8Array;
+  metrics: ApiMetrics;
+}
+
+export interface Call<Op extends OperationId> {
+  /** Null only on operations open to `anyone`. */
+  principal: Principal | null;
+  body: RequestBody<Op>;
+  params: PathParams<Op>;
+  query: QueryParams<Op>;
+  idempotencyKey: string | undefined;
+  /** Forked for this request. */
+  em: EntityManager;
+  deps: ApiDeps;
+}
+
+export type Handler<Op extends OperationId> = (call: Call<Op>) => Promise<Reply<Op>>;
+export type Handlers = { [Op in OperationId]: Handler<Op> };
+
+/** The principal of an operation that requires authentication. */
+export function principalOf(call: { principal: Principal | null }): Principal {
+  if (!call.principal) throw new Error('operation requires a principal');
+  return call.principal;
+}

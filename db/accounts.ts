@@ -1,0 +1,125 @@
+/**
+ * The seller's reserve account: enabling, limits, recharge, statement. Money movements go through
+ * the ledger (`move`) under the seller's row lock, keyed so that a retry moves nothing twice.
+ */
+import type { EntityManager } from '@mikro-orm/mysql';
+import { DomainError } from '../domain/errors';
+import type { Fen } from '../domain/money';
+import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
+import { chinaDay } from '../domain/time';
+import { DailyUsage, LedgerEntry, SellerAccount, SubAccount } from './entities';
+import { SELLER_TX, lockSellerAccount, move } from './ledger';
+
+export interface AccountView {
+  sellerId: string;
+  enabled: boolean;
+  agreementSigned: boolean;
+  limits: Limits | null;
+  systemCaps: Limits;
+  balance: { available: Fen; held: Fen };
+  today: { day: string; count: number; amount: Fen };
+  lowBalanceThreshold: Fen | null;
+}
+
+export async function accountView(em: EntityManager, sellerId: string, now: Date): Promise<AccountView> {
+  const day = chinaDay(now);
+  const [account, usage] = await Promise.all([
+    em.findOne(SellerAccount, { sellerId }, { refresh: true }),
+    em.findOne(DailyUsage, { sellerId, chinaDay: day }),
+  ]);
+  return {
+    sellerId,
+    enabled: account?.enabled ?? false,
+    agreementSigned: Boolean(account?.agreementId),
+    limits: account ? account.limits : null,
+    systemCaps: { ...SYSTEM_CAPS },
+    balance: { available: account?.availableFen ?? 0, held: account?.heldFen ?? 0 },
+    today: { day, count: usage?.count ?? 0, amount: usage?.amountFen ?? 0 },
+    lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
+  };
+}
+
+/** Enables the tool with a signed agreement and the seller's limits (each at or below its cap). */
+export async function enableAccount(
+  em: EntityManager,
+  sellerId: string,
+  input: { agreementId: string; limits: Limits; lowBalanceThreshold?: Fen },
+  now: Date,
+): Promise<void> {
+  const refused = checkLimits(input.limits);
+  if (refused) throw refused;
+  await em.transactional(async (tx) => {
+    const account = (await lockSellerAccount(tx, sellerId)) ?? new SellerAccount(sellerId, input.limits, now);
+    account.setLimits(input.limits);
+    account.enabled = true;
+    if (account.agreementId !== input.agreementId) {
+      account.agreementId = input.agreementId;
+      account.agreementSignedAt = now;
+    }
+    if (input.lowBalanceThreshold !== undefined) account.lowBalanceThresholdFen = input.lowBalanceThreshold;
+    account.updatedAt = now;
+    tx.persist(account);
+  }, SELLER_TX);
+}
+
+export async function setLimits(em: EntityManager, sellerId: string, limits: Limits, now: Date): Promise<void> {
+  const refused = checkLimits(limits);
+  if (refused) throw refused;
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting limits');
+    account.setLimits(limits);
+    account.updatedAt = now;
+  }, SELLER_TX);
+}
+
+/** Stops new payouts at once; pending ones run to their end (their workflows do not look at this flag). */
+export async function disableAccount(em: EntityManager, sellerId: string, now: Date): Promise<void> {
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account) return;
+    account.enabled = false;
+    account.updatedAt = now;
+  }, SELLER_TX);
+}
+
+/** The seller's account, which must hold a signed agreement (recharge, withdrawal). */
+export async function requireAgreement(em: EntityManager, sellerId: string): Promise<SellerAccount> {
+  const account = await em.findOne(SellerAccount, { sellerId });
+  if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
+  return account;
+}
+
+/** Credits a recharge the provider has withheld; keyed by the recharge id. */
+export async function creditRecharge(em: EntityManager, sellerId: string, rechargeId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
+  const key = `recharge:${rechargeId}`;
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account) throw new Error(`seller ${sellerId} has no account`);
+    await move(tx, account, { key, kind: 'RECHARGE', amountFen, memo: '准备金充值', at: now });
+  }, SELLER_TX);
+  return em.fork().findOneOrFail(LedgerEntry, { movementKey: key });
+}
+
+export const STATEMENT_PAGE_MAX = 100;
+
+export async function statementPage(em: EntityManager, sellerId: string, beforeId: number | null, limit: number): Promise<{ items: LedgerEntry[]; next: number | null }> {
+  const bounded = Math.min(limit, STATEMENT_PAGE_MAX);
+  const items = await em.find(
+    LedgerEntry,
+    { sellerId, ...(beforeId !== null ? { id: { $lt: beforeId } } : {}) },
+    { orderBy: { id: 'desc' }, limit: bounded + 1 },
+  );
+  const next = items.length > bounded ? items[bounded - 1].id! : null;
+  return { items: items.slice(0, bounded), next };
+}
+
+/** Grants or revokes the payout permission; a sub-account of another seller is not found. */
+export async function setSubAccountPermission(em: EntityManager, sellerId: string, subAccountId: string, payout: boolean, now: Date): Promise<SubAccount> {
+  const sub = (await em.findOne(SubAccount, { subAccountId })) ?? new SubAccount(subAccountId, sellerId, now);
+  if (sub.sellerId !== sellerId) throw new DomainError('NOT_FOUND', `sub-account ${subAccountId} not found`);
+  sub.canPayout = payout;
+  sub.updatedAt = now;
+  await em.persistAndFlush(sub);
+  return sub;
+}

@@ -1,0 +1,433 @@
+/**
+ * Entities of the service, one class each, mapped with `EntitySchema` (no decorators, so the code
+ * runs unchanged under tsx, swc and tsc). Required fields are set in constructors; money columns
+ * are BIGINT fen mapped to JS numbers (checked as safe integers where they enter).
+ */
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import type { Fen } from '../domain/money';
+import type { PayoutReason, PayoutStatus } from '../domain/payout';
+import type { Limits, OrderStatus, PaymentType } from '../domain/rules';
+
+const fen = () => ({ type: new BigIntType('number') });
+const time = (nullable = false) => ({ type: 'datetime', length: 3, nullable });
+
+export class SellerAccount {
+  enabled = false;
+  agreementId: string | null = null;
+  agreementSignedAt: Date | null = null;
+  lowBalanceThresholdFen: Fen | null = null;
+  availableFen: Fen = 0;
+  heldFen: Fen = 0;
+  dailyCountLimit: number;
+  dailyAmountLimitFen: Fen;
+  perPayoutLimitFen: Fen;
+  createdAt: Date;
+  updatedAt: Date;
+
+  constructor(
+    readonly sellerId: string,
+    limits: Limits,
+    now: Date,
+  ) {
+    this.dailyCountLimit = limits.dailyCount;
+    this.dailyAmountLimitFen = limits.dailyAmount;
+    this.perPayoutLimitFen = limits.perPayoutAmount;
+    this.createdAt = now;
+    this.updatedAt = now;
+  }
+
+  get limits(): Limits {
+    return { dailyCount: this.dailyCountLimit, dailyAmount: this.dailyAmountLimitFen, perPayoutAmount: this.perPayoutLimitFen };
+  }
+
+  setLimits(limits: Limits): void {
+    this.dailyCountLimit = limits.dailyCount;
+    this.dailyAmountLimitFen = limits.dailyAmount;
+    this.perPayoutLimitFen = limits.perPayoutAmount;
+  }
+}
+
+export const SellerAccountSchema = new EntitySchema<SellerAccount>({
+  class: SellerAccount,
+  tableName: 'seller_accounts',
+  properties: {
+    sellerId: { type: 'string', primary: true, length: 64 },
+    enabled: { type: 'boolean' },
+    agreementId: { type: 'string', nullable: true },
+    agreementSignedAt: time(true),
+    dailyCountLimit: { type: 'integer' },
+    dailyAmountLimitFen: fen(),
+    perPayoutLimitFen: fen(),
+    lowBalanceThresholdFen: { ...fen(), nullable: true },
+    availableFen: fen(),
+    heldFen: fen(),
+    createdAt: time(),
+    updatedAt: time(),
+    limits: { type: 'json', persist: false, getter: true },
+  },
+});
+
+export class SubAccount {
+  canPayout = false;
+  constructor(
+    readonly subAccountId: string,
+    readonly sellerId: string,
+    public updatedAt: Date,
+  ) {}
+}
+
+export const SubAccountSchema = new EntitySchema<SubAccount>({
+  class: SubAccount,
+  tableName: 'sub_accounts',
+  properties: {
+    subAccountId: { type: 'string', primary: true },
+    sellerId: { type: 'string' },
+    canPayout: { type: 'boolean' },
+    updatedAt: time(),
+  },
+});
+
+export interface OrderFields {
+  sellerId: string;
+  buyerId: string;
+  status: OrderStatus;
+  paymentType: PaymentType;
+  totalAmountFen: Fen;
+  cashPaidFen: Fen;
+  nonCashPaidFen: Fen;
+}
+
+export class Order implements OrderFields {
+  sellerId!: string;
+  buyerId!: string;
+  status!: OrderStatus;
+  paymentType!: PaymentType;
+  totalAmountFen!: Fen;
+  cashPaidFen!: Fen;
+  nonCashPaidFen!: Fen;
+  updatedAt!: Date;
+
+  constructor(
+    readonly orderId: string,
+    fields: OrderFields,
+    now: Date,
+  ) {
+    this.update(fields, now);
+  }
+
+  update(fields: OrderFields, now: Date): void {
+    Object.assign(this, fields);
+    this.updatedAt = now;
+  }
+}
+
+export const OrderSchema = new EntitySchema<Order>({
+  class: Order,
+  tableName: 'orders',
+  properties: {
+    orderId: { type: 'string', primary: true },
+    sellerId: { type: 'string' },
+    buyerId: { type: 'string' },
+    status: { type: 'string' },
+    paymentType: { type: 'string' },
+    totalAmountFen: fen(),
+    cashPaidFen: fen(),
+    nonCashPaidFen: fen(),
+    updatedAt: time(),
+  },
+});
+
+export interface NewPayout {
+  id: string;
+  sellerId: string;
+  buyerId: string;
+  orderId: string;
+  amountFen: Fen;
+  reason: PayoutReason;
+  note: string | null;
+  initiatedBy: string;
+  chinaDay: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export class Payout {
+  id!: string;
+  sellerId!: string;
+  buyerId!: string;
+  orderId!: string;
+  amountFen!: Fen;
+  reason!: PayoutReason;
+  note!: string | null;
+  initiatedBy!: string;
+  chinaDay!: string;
+  createdAt!: Date;
+  expiresAt!: Date;
+  /** The order id while this payout uses up the order's one payout; null once cancelled. */
+  orderClaim: string | null;
+  status: PayoutStatus = 'AWAITING_CONFIRMATION';
+  confirmedAt: Date | null = null;
+  paidAt: Date | null = null;
+  closedAt: Date | null = null;
+
+  constructor(fields: NewPayout) {
+    Object.assign(this, fields);
+    this.orderClaim = fields.orderId;
+  }
+}
+
+export const PayoutSchema = new EntitySchema<Payout>({
+  class: Payout,
+  tableName: 'payouts',
+  properties: {
+    id: { type: 'string', primary: true, length: 36 },
+    sellerId: { type: 'string' },
+    buyerId: { type: 'string' },
+    orderId: { type: 'string' },
+    orderClaim: { type: 'string', nullable: true },
+    amountFen: fen(),
+    reason: { type: 'string' },
+    note: { type: 'string', nullable: true },
+    status: { type: 'string' },
+    initiatedBy: { type: 'string' },
+    chinaDay: { type: 'string', columnType: 'date' },
+    createdAt: time(),
+    expiresAt: time(),
+    confirmedAt: time(true),
+    paidAt: time(true),
+    closedAt: time(true),
+  },
+});
+
+export const PAYOUT_EVENT_TYPES = [
+  'INITIATED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED',
+] as const;
+export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
+
+export class PayoutEvent {
+  id?: number;
+  constructor(
+    readonly payoutId: string,
+    readonly type: PayoutEventType,
+    readonly actor: string | null,
+    readonly at: Date,
+  ) {}
+}
+
+export const PayoutEventSchema = new EntitySchema<PayoutEvent>({
+  class: PayoutEvent,
+  tableName: 'payout_events',
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    payoutId: { type: 'string' },
+    type: { type: 'string' },
+    actor: { type: 'string', nullable: true },
+    at: time(),
+  },
+});
+
+export type MovementKind = 'RECHARGE' | 'HOLD' | 'RELEASE' | 'PAYOUT' | 'WITHDRAWAL';
+
+export interface NewLedgerEntry {
+  movementKey: string;
+  sellerId: string;
+  kind: MovementKind;
+  debitAccount: string;
+  creditAccount: string;
+  amountFen: Fen;
+  availableAfterFen: Fen;
+  heldAfterFen: Fen;
+  payoutId: string | null;
+  memo: string;
+  createdAt: Date;
+}
+
+export class LedgerEntry {
+  id?: number;
+  movementKey!: string;
+  sellerId!: string;
+  kind!: MovementKind;
+  debitAccount!: string;
+  creditAccount!: string;
+  amountFen!: Fen;
+  availableAfterFen!: Fen;
+  heldAfterFen!: Fen;
+  payoutId!: string | null;
+  memo!: string;
+  createdAt!: Date;
+
+  constructor(fields: NewLedgerEntry) {
+    Object.assign(this, fields);
+  }
+}
+
+export const LedgerEntrySchema = new EntitySchema<LedgerEntry>({
+  class: LedgerEntry,
+  tableName: 'ledger_entries',
+  properties: {
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    movementKey: { type: 'string' },
+    sellerId: { type: 'string' },
+    kind: { type: 'string' },
+    debitAccount: { type: 'string' },
+    creditAccount: { type: 'string' },
+    amountFen: fen(),
+    availableAfterFen: fen(),
+    heldAfterFen: fen(),
+    payoutId: { type: 'string', nullable: true },
+    memo: { type: 'string' },
+    createdAt: time(),
+  },
+});
+
+export class DailyUsage {
+  count = 0;
+  amountFen: Fen = 0;
+  constructor(
+    readonly sellerId: string,
+    readonly chinaDay: string,
+  ) {}
+}
+
+export const DailyUsageSchema = new EntitySchema<DailyUsage>({
+  class: DailyUsage,
+  tableName: 'daily_usage',
+  properties: {
+    sellerId: { type: 'string', primary: true },
+    chinaDay: { type: 'string', columnType: 'date', primary: true },
+    count: { type: 'integer' },
+    amountFen: fen(),
+  },
+});
+
+export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE';
+
+export class Notification {
+  id?: number;
+  deliveredAt: Date | null = null;
+  constructor(
+    readonly dedupeKey: string,
+    readonly recipientId: string,
+    readonly recipientRole: 'buyer' | 'seller',
+    readonly kind: NotificationKind,
+    readonly payoutId: string | null,
+    readonly payload: Record<string, unknown>,
+    readonly createdAt: Date,
+  ) {}
+}
+
+export const NotificationSchema = new EntitySchema<Notification>({
+  class: Notification,
+  tableName: 'notifications',
+  properties: {
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    dedupeKey: { type: 'string' },
+    recipientId: { type: 'string' },
+    recipientRole: { type: 'string' },
+    kind: { type: 'string' },
+    payoutId: { type: 'string', nullable: true },
+    payload: { type: 'json' },
+    createdAt: time(),
+    deliveredAt: time(true),
+  },
+});
+
+export class IdempotencyRecord {
+  statusCode: number | null = null;
+  responseBody: unknown = null;
+  constructor(
+    readonly principal: string,
+    readonly operation: string,
+    readonly idemKey: string,
+    readonly requestHash: string,
+    readonly createdAt: Date,
+  ) {}
+}
+
+export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
+  class: IdempotencyRecord,
+  tableName: 'idempotency_keys',
+  properties: {
+    principal: { type: 'string', primary: true },
+    operation: { type: 'string', primary: true },
+    idemKey: { type: 'string', primary: true },
+    requestHash: { type: 'string' },
+    statusCode: { type: 'integer', nullable: true },
+    responseBody: { type: 'json', nullable: true },
+    createdAt: time(),
+  },
+});
+
+export class Setting {
+  constructor(
+    readonly name: string,
+    public value: unknown,
+    public updatedAt: Date,
+  ) {}
+}
+
+export const SettingSchema = new EntitySchema<Setting>({
+  class: Setting,
+  tableName: 'settings',
+  properties: {
+    name: { type: 'string', primary: true },
+    value: { type: 'json' },
+    updatedAt: time(),
+  },
+});
+
+export class SandboxAgreement {
+  constructor(
+    readonly agreementId: string,
+    readonly sellerId: string,
+    readonly signedAt: Date,
+  ) {}
+}
+
+export const SandboxAgreementSchema = new EntitySchema<SandboxAgreement>({
+  class: SandboxAgreement,
+  tableName: 'sandbox_agreements',
+  properties: {
+    agreementId: { type: 'string', primary: true },
+    sellerId: { type: 'string' },
+    signedAt: time(),
+  },
+});
+
+export type SandboxKind = 'WITHHOLD' | 'TRANSFER' | 'PAYBACK';
+
+export class SandboxTransaction {
+  id?: number;
+  constructor(
+    readonly idempotencyKey: string,
+    readonly kind: SandboxKind,
+    readonly sellerId: string,
+    readonly counterpartyId: string | null,
+    readonly amountFen: Fen,
+    readonly status: 'SUCCEEDED' | 'REFUSED',
+    readonly refusalCode: string | null,
+    readonly createdAt: Date,
+  ) {}
+}
+
+export const SandboxTransactionSchema = new EntitySchema<SandboxTransaction>({
+  class: SandboxTransaction,
+  tableName: 'sandbox_transactions',
+  properties: {
+    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
+    idempotencyKey: { type: 'string' },
+    kind: { type: 'string' },
+    sellerId: { type: 'string' },
+    counterpartyId: { type: 'string', nullable: true },
+    amountFen: fen(),
+    status: { type: 'string' },
+    refusalCode: { type: 'string', nullable: true },
+    createdAt: time(),
+  },
+});
+
+export const ALL_ENTITIES = [
+  SellerAccountSchema, SubAccountSchema, OrderSchema, PayoutSchema, PayoutEventSchema, LedgerEntrySchema,
+  DailyUsageSchema, NotificationSchema, IdempotencyRecordSchema, SettingSchema, SandboxAgreementSchema,
+  SandboxTransactionSchema,
+];

@@ -1,0 +1,103 @@
+/**
+ * The double-entry ledger. Every movement debits one account and credits another by the same
+ * amount, is keyed by a unique movement key (payout id, recharge id, withdrawal id), and updates the
+ * seller's balances in the same transaction under the seller's row lock. A retried activity finds
+ * its movement already there and moves nothing twice.
+ *
+ * Vocabulary (TigerBeetle's two-phase transfers): a payout's amount is *held* (pending), then
+ * *posted* to the buyer or *released* (voided) back to available.
+ */
+import { IsolationLevel, LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { DomainError } from '../domain/errors';
+import { assertFen, type Fen } from '../domain/money';
+import { LedgerEntry, SellerAccount, type MovementKind } from './entities';
+
+/** The memo that payout movements carry on the seller's statement (SPEC §5.4). */
+export const PAYOUT_MEMO = '小额打款';
+
+/** Platform-side accounts: no running-balance row (it would serialise all sellers); derived from entries. */
+export const PLATFORM_ACCOUNTS = Object.freeze({
+  /** Money withheld from sellers' payment accounts into the platform's custody. */
+  funding: 'platform:funding',
+  /** Money paid out to buyers. */
+  buyers: 'platform:buyers',
+  /** Money paid back to sellers' payment accounts. */
+  withdrawals: 'platform:withdrawals',
+});
+
+export const sellerAvailable = (sellerId: string) => `seller:${sellerId}:available`;
+export const sellerHeld = (sellerId: string) => `seller:${sellerId}:held`;
+
+/** Each seller-scoped write runs at READ COMMITTED and begins by locking the seller's row. */
+export const SELLER_TX = { isolationLevel: IsolationLevel.READ_COMMITTED } as const;
+
+export async function lockSellerAccount(tx: EntityManager, sellerId: string): Promise<SellerAccount | null> {
+  return tx.findOne(SellerAccount, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+}
+
+interface Movement {
+  key: string;
+  kind: MovementKind;
+  amountFen: Fen;
+  payoutId?: string;
+  memo: string;
+  at: Date;
+}
+
+/** Which balance each kind of movement takes from and gives to. */
+const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to: 'external' | 'available' | 'held' }> = {
+  RECHARGE: { from: 'external', to: 'available' },
+  HOLD: { from: 'available', to: 'held' },
+  RELEASE: { from: 'held', to: 'available' },
+  PAYOUT: { from: 'held', to: 'external' },
+  WITHDRAWAL: { from: 'available', to: 'external' },
+};
+
+function accountName(account: SellerAccount, side: 'available' | 'held' | 'external', kind: MovementKind): string {
+  if (side === 'available') return sellerAvailable(account.sellerId);
+  if (side === 'held') return sellerHeld(account.sellerId);
+  if (kind === 'RECHARGE') return PLATFORM_ACCOUNTS.funding;
+  return kind === 'PAYOUT' ? PLATFORM_ACCOUNTS.buyers : PLATFORM_ACCOUNTS.withdrawals;
+}
+
+/**
+ * Applies one movement to a locked seller account and records its entry. Returns false, moving
+ * nothing, when the movement key was already recorded. Refuses to take any balance below zero.
+ */
+export async function move(tx: EntityManager, account: SellerAccount, movement: Movement): Promise<boolean> {
+  assertFen(movement.amountFen, 'movement amount');
+  if (movement.amountFen === 0) throw new TypeError('a movement moves at least one fen');
+  if (await tx.count(LedgerEntry, { movementKey: movement.key })) return false;
+  const { from, to } = MOVES[movement.kind];
+  if (from !== 'external') {
+    const balance = from === 'available' ? account.availableFen : account.heldFen;
+    if (balance < movement.amountFen) {
+      throw new DomainError('INSUFFICIENT_RESERVE', `${from} balance ${balance} cannot cover ${movement.amountFen}`, {
+        available: account.availableFen,
+        asked: movement.amountFen,
+      });
+    }
+    if (from === 'available') account.availableFen -= movement.amountFen;
+    else account.heldFen -= movement.amountFen;
+  }
+  if (to === 'available') account.availableFen += movement.amountFen;
+  else if (to === 'held') account.heldFen += movement.amountFen;
+  account.updatedAt = movement.at;
+  tx.persist(
+    new LedgerEntry({
+      movementKey: movement.key,
+      sellerId: account.sellerId,
+      kind: movement.kind,
+      debitAccount: accountName(account, from, movement.kind),
+      creditAccount: accountName(account, to, movement.kind),
+      amountFen: movement.amountFen,
+      availableAfterFen: account.availableFen,
+      heldAfterFen: account.heldFen,
+      payoutId: movement.payoutId ?? null,
+      memo: movement.memo,
+      createdAt: movement.at,
+    }),
+  );
+  return true;
+}

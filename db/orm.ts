@@ -1,0 +1,58 @@
+/**
+ * The ORM for one process: the database is created when missing and the migrations are applied
+ * (never schema sync). Each request or activity forks its own EntityManager from `orm.em`.
+ */
+import { MikroORM } from '@mikro-orm/mysql';
+import { Migrator } from '@mikro-orm/migrations';
+import mysql from 'mysql2/promise';
+import { ALL_ENTITIES } from './entities';
+import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
+
+export type Orm = MikroORM;
+
+/** Connection pool bound per process; the worker and the API each hold one pool. */
+export const DB_POOL_SIZE_MAX = 20;
+
+const MIGRATIONS = [{ name: 'Migration20261125000000_initial', class: Migration20261125000000_initial }];
+
+function databaseName(databaseUrl: string): string {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`DATABASE_URL must name a database of [A-Za-z0-9_]: "${name}"`);
+  return name;
+}
+
+/** SPEC §8b: the database named by DATABASE_URL is created if missing. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = databaseName(databaseUrl);
+  url.pathname = '/';
+  const connection = await mysql.createConnection(url.toString());
+  try {
+    await connection.query(`create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+  } finally {
+    await connection.end();
+  }
+}
+
+export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
+  return MikroORM.init({
+    clientUrl: databaseUrl,
+    entities: ALL_ENTITIES,
+    extensions: [Migrator],
+    // MySQL commits DDL implicitly, so a migration cannot be wrapped in a transaction.
+    migrations: { migrationsList: MIGRATIONS, transactional: false, silent: true },
+    pool: { min: 0, max: poolSizeMax },
+    timezone: '+00:00',
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: false,
+    debug: false,
+  });
+}
+
+/** Creates the database when missing, applies pending migrations, and returns the ORM. */
+export async function openMigratedOrm(databaseUrl: string, poolSizeMax?: number): Promise<Orm> {
+  await ensureDatabase(databaseUrl);
+  const orm = await openOrm(databaseUrl, poolSizeMax);
+  await orm.getMigrator().up();
+  return orm;
+}

@@ -1,0 +1,144 @@
+/**
+ * The payout's writes, one transaction each, every one safe to run twice: reserve (every SPEC §4
+ * rule, the hold and the day's usage together), confirm, release and post. Each starts by locking
+ * the seller's account row, so one seller's payouts are serialised and sellers never wait on
+ * each other.
+ */
+import type { EntityManager } from '@mikro-orm/mysql';
+import { DomainError } from '../domain/errors';
+import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
+import { isTerminal } from '../domain/payout';
+import { evaluatePayout } from '../domain/rules';
+import { chinaDay } from '../domain/time';
+import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
+import { SELLER_TX, PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
+
+export function toPayoutView(payout: Payout): PayoutView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: payout.id,
+    orderId: payout.orderId,
+    sellerId: payout.sellerId,
+    buyerId: payout.buyerId,
+    amount: payout.amountFen,
+    reason: payout.reason,
+    note: payout.note,
+    status: payout.status,
+    initiatedBy: payout.initiatedBy,
+    createdAt: payout.createdAt.toISOString(),
+    expiresAt: payout.expiresAt.toISOString(),
+    confirmedAt: iso(payout.confirmedAt),
+    paidAt: iso(payout.paidAt),
+    closedAt: iso(payout.closedAt),
+  };
+}
+
+/** Adds a timeline event once; a replayed activity finds it there. */
+async function recordEvent(tx: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
+  if (await tx.count(PayoutEvent, { payoutId, type })) return;
+  tx.persist(new PayoutEvent(payoutId, type, actor, at));
+}
+
+/**
+ * SPEC §5.1: checks every rule and holds the amount, in one transaction. Refused → throws the
+ * rule's DomainError and nothing is held or counted. Replayed with the same payout id → returns
+ * the payout reserved the first time.
+ */
+export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<PayoutView> {
+  return em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, request.sellerId);
+    const already = await tx.findOne(Payout, { id: request.payoutId });
+    if (already) return toPayoutView(already);
+    if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
+    const order = await tx.findOne(Order, { orderId: request.orderId });
+    if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
+    const day = chinaDay(now);
+    const usage = (await tx.findOne(DailyUsage, { sellerId: request.sellerId, chinaDay: day })) ?? new DailyUsage(request.sellerId, day);
+    const existing = await tx.findOne(Payout, { orderClaim: request.orderId }, { fields: ['id', 'status'] });
+    const refusal = evaluatePayout(
+      {
+        account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: account.limits, availableFen: account.availableFen },
+        order: { orderId: order.orderId, status: order.status, paymentType: order.paymentType, cashPaid: order.cashPaidFen },
+        usage: { count: usage.count, amountFen: usage.amountFen },
+        existing: existing ? { id: existing.id, status: existing.status } : null,
+      },
+      request.amountFen,
+    );
+    if (refusal) throw refusal;
+    const payout = new Payout({
+      id: request.payoutId,
+      sellerId: request.sellerId,
+      buyerId: order.buyerId,
+      orderId: order.orderId,
+      amountFen: request.amountFen,
+      reason: request.reason,
+      note: request.note,
+      initiatedBy: request.initiatedBy,
+      chinaDay: day,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + confirmWindowMs),
+    });
+    await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now });
+    usage.count += 1;
+    usage.amountFen += payout.amountFen;
+    tx.persist([payout, usage]);
+    await recordEvent(tx, payout.id, 'INITIATED', request.initiatedBy, now);
+    return toPayoutView(payout);
+  }, SELLER_TX);
+}
+
+async function loadForUpdate(tx: EntityManager, payoutId: string) {
+  const payout = await tx.findOneOrFail(Payout, { id: payoutId });
+  const account = await lockSellerAccount(tx, payout.sellerId);
+  if (!account) throw new Error(`payout ${payoutId} has no seller account ${payout.sellerId}`);
+  await tx.refresh(payout);
+  return { payout, account };
+}
+
+/** SPEC §5.4: the buyer's confirmation is recorded before the transfer starts. */
+export async function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
+  return em.transactional(async (tx) => {
+    const payout = await tx.findOneOrFail(Payout, { id: payoutId });
+    if (payout.status === 'AWAITING_CONFIRMATION') {
+      payout.status = 'CONFIRMED';
+      payout.confirmedAt = at;
+      await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+    }
+    return toPayoutView(payout);
+  });
+}
+
+/** Voids the hold: the amount returns to available and the payout closes with `status`. */
+export async function releasePayout(em: EntityManager, payoutId: string, status: ReleasedStatus, actor: string | null, at: Date): Promise<PayoutView> {
+  return em.transactional(async (tx) => {
+    const { payout, account } = await loadForUpdate(tx, payoutId);
+    if (isTerminal(payout.status)) return toPayoutView(payout);
+    await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });
+    payout.status = status;
+    payout.closedAt = at;
+    // A cancelled payout frees its order for one new payout (SPEC §5); every other end uses it up.
+    if (status === 'CANCELLED') payout.orderClaim = null;
+    await recordEvent(tx, payoutId, status, actor, at);
+    return toPayoutView(payout);
+  }, SELLER_TX);
+}
+
+/** Posts the hold to the buyer after the provider moved the money: status `PAID`. */
+export async function postPayout(em: EntityManager, payoutId: string, at: Date): Promise<PayoutView> {
+  return em.transactional(async (tx) => {
+    const { payout, account } = await loadForUpdate(tx, payoutId);
+    if (payout.status === 'PAID') return toPayoutView(payout);
+    if (payout.status !== 'CONFIRMED') throw new Error(`payout ${payoutId} is ${payout.status}, only a CONFIRMED payout is posted`);
+    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });
+    payout.status = 'PAID';
+    payout.paidAt = at;
+    payout.closedAt = at;
+    await recordEvent(tx, payoutId, 'PAID', null, at);
+    return toPayoutView(payout);
+  }, SELLER_TX);
+}
+
+/** Timeline events that are not state changes (notified, reminded). */
+export async function recordPayoutEvent(em: EntityManager, payoutId: string, type: PayoutEventType, at: Date): Promise<void> {
+  await em.transactional(async (tx) => recordEvent(tx, payoutId, type, null, at));
+}

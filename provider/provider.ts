@@ -1,0 +1,39 @@
+/**
+ * The payment provider port (SPEC §9). Every call that moves money takes the caller's idempotency
+ * key; calling again with the same key returns the first outcome and moves nothing.
+ */
+import type { Fen } from '../domain/money';
+
+export type ProviderOutcome = { status: 'SUCCEEDED' } | { status: 'REFUSED'; code: string };
+
+export interface ProviderTransaction {
+  idempotencyKey: string;
+  kind: 'WITHHOLD' | 'TRANSFER' | 'PAYBACK';
+  sellerId: string;
+  counterpartyId: string | null;
+  amountFen: Fen;
+  status: 'SUCCEEDED' | 'REFUSED';
+  refusalCode: string | null;
+  createdAt: Date;
+}
+
+export interface PaymentProvider {
+  /** Signs the withholding agreement; a refused auth code gives `{ status: 'REFUSED' }`. */
+  signAgreement(sellerId: string, authCode: string): Promise<{ status: 'SIGNED'; agreementId: string } | { status: 'REFUSED'; code: string }>;
+  /** Takes money from the seller's payment account under the agreement (recharge). */
+  withhold(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
+  /** Pays a buyer on the seller's behalf (a confirmed payout). */
+  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen): Promise<ProviderOutcome>;
+  /** Pays money back to the seller's payment account (withdrawal). */
+  payBack(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
+  /** What the provider recorded under a key, if anything: how a timed-out call is resolved. */
+  findTransaction(key: string): Promise<ProviderTransaction | null>;
+}
+
+/** A transient failure (network, timeout, 5xx): the call may or may not have taken effect; retry with the same key. */
+export class ProviderUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderUnavailableError';
+  }
+}

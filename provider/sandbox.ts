@@ -1,0 +1,113 @@
+/**
+ * The sandbox payment provider: keeps its own books in the database (`sandbox_*` tables), so that
+ * reconciliation compares two independent records, and injects faults on demand (errors, latency,
+ * timeouts after the money moved) from the `sandbox.faults` setting.
+ *
+ * Deterministic refusals, for demos and tests:
+ * - an agreement auth code that starts with `DENY` is refused (`AUTH_CODE_REFUSED`);
+ * - a transfer to a buyer listed in `refuseBuyerIds` is refused for good (`ACCOUNT_FROZEN`).
+ */
+import type { MikroORM } from '@mikro-orm/mysql';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/time';
+import type { Fen } from '../domain/money';
+import { SandboxAgreement, SandboxTransaction, Setting, type SandboxKind } from '../db/entities';
+import { ProviderUnavailableError, type PaymentProvider, type ProviderOutcome, type ProviderTransaction } from './provider';
+
+export interface SandboxFaults {
+  /** Share of calls (0..1) that fail before doing anything. */
+  failRate: number;
+  /** Added to every call. */
+  latencyMs: number;
+  /** Share of transfers (0..1) that move the money and then time out. */
+  timeoutAfterMoveRate: number;
+  /** Buyers whose transfers are refused for good. */
+  refuseBuyerIds: string[];
+}
+
+export const NO_FAULTS: SandboxFaults = Object.freeze({ failRate: 0, latencyMs: 0, timeoutAfterMoveRate: 0, refuseBuyerIds: [] });
+export const SANDBOX_FAULTS_SETTING = 'sandbox.faults';
+
+/** The fault settings are read at most this often, so a call costs no extra query. */
+const FAULTS_TTL_MS = 1_000;
+
+export class SandboxProvider implements PaymentProvider {
+  private faults: SandboxFaults = NO_FAULTS;
+  private faultsReadAt = -Infinity;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Sets the faults for every process that shares the database (takes effect within a second). */
+  static async setFaults(orm: MikroORM, faults: Partial<SandboxFaults>, now = new Date()): Promise<void> {
+    const value = { ...NO_FAULTS, ...faults };
+    await orm.em.fork().upsert(Setting, { name: SANDBOX_FAULTS_SETTING, value, updatedAt: now });
+  }
+
+  async signAgreement(sellerId: string, authCode: string) {
+    await this.inject();
+    if (authCode.startsWith('DENY')) return { status: 'REFUSED' as const, code: 'AUTH_CODE_REFUSED' };
+    const em = this.orm.em.fork();
+    const existing = await em.findOne(SandboxAgreement, { sellerId });
+    if (existing) return { status: 'SIGNED' as const, agreementId: existing.agreementId };
+    const agreement = new SandboxAgreement(`agr_${randomUUID()}`, sellerId, this.clock.now());
+    await em.upsert(SandboxAgreement, agreement, { onConflictFields: ['sellerId'], onConflictAction: 'ignore' });
+    const signed = await em.findOneOrFail(SandboxAgreement, { sellerId });
+    return { status: 'SIGNED' as const, agreementId: signed.agreementId };
+  }
+
+  withhold(key: string, sellerId: string, amountFen: Fen) {
+    return this.book(key, 'WITHHOLD', sellerId, null, amountFen);
+  }
+
+  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen) {
+    return this.book(key, 'TRANSFER', sellerId, buyerId, amountFen);
+  }
+
+  payBack(key: string, sellerId: string, amountFen: Fen) {
+    return this.book(key, 'PAYBACK', sellerId, null, amountFen);
+  }
+
+  async findTransaction(key: string): Promise<ProviderTransaction | null> {
+    await this.inject();
+    const row = await this.orm.em.fork().findOne(SandboxTransaction, { idempotencyKey: key });
+    return row ? { ...row, id: undefined } as ProviderTransaction : null;
+  }
+
+  /** Records the transaction once under its key; a repeated key returns the first outcome. */
+  private async book(key: string, kind: SandboxKind, sellerId: string, counterpartyId: string | null, amountFen: Fen): Promise<ProviderOutcome> {
+    const faults = await this.inject();
+    const em = this.orm.em.fork();
+    const refused = kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId);
+    const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refused ? 'REFUSED' : 'SUCCEEDED', refused ? 'ACCOUNT_FROZEN' : null, this.clock.now());
+    await em.upsert(SandboxTransaction, row, { onConflictFields: ['idempotencyKey'], onConflictAction: 'ignore' });
+    const booked = await em.fork().findOneOrFail(SandboxTransaction, { idempotencyKey: key });
+    if (booked.kind !== kind || booked.amountFen !== amountFen || booked.sellerId !== sellerId) {
+      return { status: 'REFUSED', code: 'IDEMPOTENCY_KEY_MISMATCH' };
+    }
+    if (kind === 'TRANSFER' && this.random() < faults.timeoutAfterMoveRate) {
+      throw new ProviderUnavailableError(`sandbox: ${kind} ${key} timed out after the money moved`);
+    }
+    return booked.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: booked.refusalCode ?? 'REFUSED' };
+  }
+
+  /** Applies latency and random failures; returns the faults in force. */
+  private async inject(): Promise<SandboxFaults> {
+    const faults = await this.currentFaults();
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.failRate > 0 && this.random() < faults.failRate) throw new ProviderUnavailableError('sandbox: injected failure');
+    return faults;
+  }
+
+  private async currentFaults(): Promise<SandboxFaults> {
+    const now = Date.now();
+    if (now - this.faultsReadAt < FAULTS_TTL_MS) return this.faults;
+    const setting = await this.orm.em.fork().findOne(Setting, { name: SANDBOX_FAULTS_SETTING });
+    this.faults = setting ? { ...NO_FAULTS, ...(setting.value as Partial<SandboxFaults>) } : NO_FAULTS;
+    this.faultsReadAt = now;
+    return this.faults;
+  }
+}

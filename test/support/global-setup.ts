@@ -1,0 +1,33 @@
+/**
+ * Once per test run: a Temporal dev server from the project's CLI binary (in memory, on a free
+ * port, SQLite pragmas for speed), a fresh MariaDB database with the migrations applied, and the
+ * workflow code bundled once for every worker the tests start.
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { openMigratedOrm } from '../../db/orm';
+import { startDevServer } from '../../worker/temporal-dev-server';
+
+const TMP = path.join(__dirname, '..', '..', '.data', 'test');
+
+export default async function globalSetup(): Promise<void> {
+  mkdirSync(TMP, { recursive: true });
+  const baseUrl = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
+  const databaseUrl = `${baseUrl}/payouts_test`;
+  const admin = await mysql.createConnection(`${baseUrl}/`);
+  await admin.query('drop database if exists payouts_test');
+  await admin.end();
+  const [server, , bundle] = await Promise.all([
+    startDevServer({ sqlitePragmas: ['journal_mode=WAL', 'synchronous=OFF'], logFile: path.join(TMP, 'temporal.log') }),
+    openMigratedOrm(databaseUrl).then((orm) => orm.close()),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never }),
+  ]);
+  const bundlePath = path.join(TMP, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.TEST_DATABASE_URL = databaseUrl;
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
+  (globalThis as { __temporal?: typeof server }).__temporal = server;
+}

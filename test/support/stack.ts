@@ -1,0 +1,110 @@
+/**
+ * The service as the tests drive it: a real worker (in this process, or in a child process that a
+ * test may kill) on its own task queue, and the real Koa app over HTTP without a port
+ * (`app.callback()`), against the run's Temporal dev server and MariaDB database.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import request from 'supertest';
+import { loadConfig, type Config } from '../../config';
+import { openOrm, type Orm } from '../../db/orm';
+import { issueToken, secretKey } from '../../api/auth';
+import { buildApi } from '../../api/server';
+import type { Role } from '../../api/spec';
+import { createWorker, loadWorkflowBundle } from '../../worker/worker';
+import { stopProcess } from '../../worker/temporal-dev-server';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
+
+export interface StackOptions {
+  /** PAYOUT_CONFIRM_WINDOW for this stack; long by default so nothing expires mid-test. */
+  confirmWindow?: string;
+  /** Run the worker in a child process (so that a test can kill it), or not at all. */
+  worker?: 'in-process' | 'child' | 'none';
+}
+
+export interface Stack {
+  config: Config;
+  orm: Orm;
+  client: Client;
+  http: ReturnType<typeof request>;
+  token(sub: string, role: Role, sellerId?: string): Promise<string>;
+  startChildWorker(): ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function testEnv(taskQueue: string, confirmWindow: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PAYOUT_CONFIRM_WINDOW: confirmWindow,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+  };
+}
+
+let runtimeInstalled = false;
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const env = testEnv(`test-${randomUUID()}`, options.confirmWindow ?? '1h');
+  const config = loadConfig(env);
+  const orm = await openOrm(config.databaseUrl);
+  const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress! }), namespace: config.temporalNamespace });
+  const { app } = buildApi({ config, orm, temporal: client });
+  const children = new Set<ChildProcess>();
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if ((options.worker ?? 'in-process') === 'in-process') {
+    nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
+    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, workflowBundle: await loadWorkflowBundle() });
+    running = worker.run();
+  }
+  const startChildWorker = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  if (options.worker === 'child') startChildWorker();
+  return {
+    config,
+    orm,
+    client,
+    http: request(app.callback()),
+    token: (sub, role, sellerId) => issueToken(secretKey(TEST_JWT_SECRET), { sub, role, ...(sellerId ? { seller_id: sellerId } : {}) }),
+    startChildWorker,
+    async stop() {
+      worker?.shutdown();
+      await running;
+      await Promise.all([...children].map((child) => stopProcess(child)));
+      await nativeConnection?.close();
+      await client.connection.close();
+      await orm.close();
+    },
+  };
+}
+
+/** Unique ids per test, so that test files share one database without meeting. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

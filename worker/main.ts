@@ -1,0 +1,28 @@
+/**
+ * The worker process. Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running
+ * activities finish, and everything else is picked up again from Temporal by the next worker.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { openMigratedOrm } from '../db/orm';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const orm = await openMigratedOrm(config.databaseUrl);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
+  const webhook = config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined;
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, webhook });
+  console.log(`worker: polling task queue ${config.taskQueue} on ${config.temporalAddress ?? '127.0.0.1:7233'}`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await orm.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+/**
+ * Starts `temporal server start-dev` from the CLI binary that scripts/install-temporal.mjs
+ * installs, with the product's search attributes registered, and waits until it answers.
+ * Used by `npm start`, the tests, the chaos run and the benchmark.
+ */
+import { Connection } from '@temporalio/client';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
+
+export interface DevServerOptions {
+  port?: number;
+  /** Web UI port; omitted: headless. */
+  uiPort?: number;
+  /** Persist to this SQLite file; omitted: in memory. */
+  dbFile?: string;
+  /** SQLite pragmas, e.g. journal_mode=WAL, synchronous=OFF for tests. */
+  sqlitePragmas?: string[];
+  /** Where the server's own log goes; omitted: discarded. */
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** How long a fresh dev server may take to answer its first call. */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+export function temporalBinary(): string {
+  const script = path.join(__dirname, '..', 'scripts', 'install-temporal.mjs');
+  const out = execFileSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
+  for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);
+  const { openSync } = await import('node:fs');
+  const log = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(temporalBinary(), args, { stdio: ['ignore', log, log] });
+  const address = `127.0.0.1:${port}`;
+  await waitUntilServing(address, child);
+  return {
+    address,
+    process: child,
+    stop: () => stopProcess(child),
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`temporal dev server at ${address} did not answer: ${String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

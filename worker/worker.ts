@@ -1,0 +1,57 @@
+/**
+ * Wires the world for the worker: ORM, sandbox provider, notifier, clock → activities; the
+ * pre-bundled workflow code; a bounded workflow cache and bounded concurrency.
+ */
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/mysql';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createPayoutActivities } from '../activities/payout-activities';
+import { systemClock, type Clock } from '../domain/time';
+import { Notifier, type WebhookConfig } from '../notify/notifier';
+import type { PaymentProvider } from '../provider/provider';
+import { SandboxProvider } from '../provider/sandbox';
+
+/** Limits that keep one worker's memory and database pool bounded. */
+export const WORKER_LIMITS = Object.freeze({
+  maxCachedWorkflows: 2_000,
+  maxConcurrentActivityTaskExecutions: 50,
+  maxConcurrentWorkflowTaskExecutions: 50,
+});
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  orm: MikroORM;
+  provider?: PaymentProvider;
+  clock?: Clock;
+  webhook?: WebhookConfig;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/** The workflow code, bundled once; `WORKFLOW_BUNDLE_PATH` points at a bundle made earlier (tests, bench). */
+export async function loadWorkflowBundle(bundlePath = process.env.WORKFLOW_BUNDLE_PATH): Promise<WorkflowBundleOption> {
+  if (bundlePath) return { code: await readFile(bundlePath, 'utf8') };
+  return bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'workflows', 'index.ts'), logger: quietLogger });
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never;
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const clock = deps.clock ?? systemClock;
+  const activities = createPayoutActivities({
+    orm: deps.orm,
+    provider: deps.provider ?? new SandboxProvider(deps.orm, clock),
+    notifier: new Notifier(deps.orm, clock, deps.webhook),
+    clock,
+  });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    workflowBundle: deps.workflowBundle ?? (await loadWorkflowBundle()),
+    activities,
+    ...WORKER_LIMITS,
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * One durable workflow per payout (SPEC §5): reserve → notify the buyer → wait for confirm /
+ * decline / cancel until the deadline, with a reminder before it → transfer and post, or release.
+ *
+ * The API starts it with update-with-start: the `reserve` update holds the money and answers the
+ * caller synchronously with the payout or the SPEC code of the refusal. Decisions arrive as
+ * updates whose validators refuse them, with `PAYOUT_NOT_AWAITING_CONFIRMATION`, once the payout
+ * has left `AWAITING_CONFIRMATION`: the first decision to reach the workflow wins.
+ *
+ * Deterministic code only: activities are imported as types and reached through proxies.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { PayoutActivities } from '../activities/payout-activities';
+import type { Decision, PayoutProgress, PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { PAYOUT_STATUS_KEY } from './search-attributes';
+
+export interface DecisionInput {
+  /** The account that decided (the buyer, or the seller / sub-account that cancelled). */
+  actor: string;
+}
+
+export const reserveUpdate = defineUpdate<PayoutView>('reserve');
+export const confirmUpdate = defineUpdate<PayoutView, [DecisionInput]>('confirm');
+export const declineUpdate = defineUpdate<PayoutView, [DecisionInput]>('decline');
+export const cancelUpdate = defineUpdate<PayoutView, [DecisionInput]>('cancel');
+export const progressQuery = defineQuery<PayoutProgress>('progress');
+
+/** Retries for database activities: quick, unbounded in count, bounded in spacing. */
+const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+const db = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '15s',
+  retry: DB_RETRY,
+});
+
+/** The provider may be slow or down for a while: keep trying with the same key until it answers. */
+const rail = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/** Cards are retried until delivered, for up to a week, without holding up the money. */
+const cards = proxyActivities<PayoutActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '7d',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/** How long the workflow waits for the update that started it before giving up. */
+const RESERVE_WAIT = '1m';
+
+/** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
+const REMINDER_LEAD_SHARE = 1 / 3;
+
+type Verdict = { kind: Decision; actor: string; atMs: number } | { kind: 'expire'; atMs: number };
+
+export type PayoutWorkflowResult = { status: PayoutStatus } | { status: 'REFUSED'; code: string };
+
+export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutWorkflowResult> {
+  let reservation: Promise<PayoutView> | undefined;
+  let view: PayoutView | undefined;
+  let verdict: Verdict | undefined;
+  let reminded = false;
+  let refusedCode: string | undefined;
+
+  const status = (): PayoutProgress['status'] => (refusedCode ? 'REFUSED' : view?.status ?? 'RESERVING');
+  const awaiting = () => view?.status === 'AWAITING_CONFIRMATION' && verdict === undefined;
+
+  setHandler(reserveUpdate, () => {
+    // The caller sees the refusal itself (its SPEC code), not the activity failure around it.
+    reservation ??= db.reservePayout(input, input.confirmWindowMs).catch((err) => {
+      throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    });
+    return reservation;
+  });
+  setHandler(progressQuery, () => ({
+    payoutId: input.payoutId,
+    status: status(),
+    expiresAt: view?.expiresAt ?? null,
+    reminded,
+    decision: verdict && verdict.kind !== 'expire' ? verdict.kind : null,
+  }));
+
+  const decide = (kind: Decision) => async ({ actor }: DecisionInput): Promise<PayoutView> => {
+    verdict = { kind, actor, atMs: Date.now() };
+    await condition(() => view?.status !== 'AWAITING_CONFIRMATION');
+    return view!;
+  };
+  const onlyWhileAwaiting = (_decision: DecisionInput) => {
+    if (!awaiting()) {
+      throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} is ${status()}`, 'PAYOUT_NOT_AWAITING_CONFIRMATION', { status: status() });
+    }
+  };
+  setHandler(confirmUpdate, decide('confirm'), { validator: onlyWhileAwaiting });
+  setHandler(declineUpdate, decide('decline'), { validator: onlyWhileAwaiting });
+  setHandler(cancelUpdate, decide('cancel'), { validator: onlyWhileAwaiting });
+
+  if (!(await condition(() => reservation !== undefined, RESERVE_WAIT))) return refuse('NOT_STARTED');
+  try {
+    view = await reservation!;
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.nonRetryable) return refuse(err.type ?? 'REFUSED');
+    throw err;
+  }
+  setStatus(view.status);
+  const notifications = [cards.notifyPayoutSent(input.payoutId)];
+  if (view.status === 'AWAITING_CONFIRMATION') await awaitVerdict(Date.parse(view.expiresAt), notifications);
+  if (verdict) await settle(verdict);
+  notifications.push(cards.notifyOutcome(input.payoutId));
+  await Promise.all(notifications);
+  return { status: view.status };
+
+  function refuse(code: string): PayoutWorkflowResult {
+    refusedCode = code;
+    upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: 'REFUSED' }]);
+    return { status: 'REFUSED', code };
+  }
+
+  function setStatus(next: PayoutStatus): void {
+    upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: next }]);
+  }
+
+  /** Waits for a decision until the deadline; the server, not a cron, closes the payout on time. */
+  async function awaitVerdict(expiresAtMs: number, pending: Promise<void>[]): Promise<void> {
+    const lead = Math.floor(input.confirmWindowMs * REMINDER_LEAD_SHARE);
+    const untilReminder = expiresAtMs - lead - Date.now();
+    if (untilReminder > 0 && (await condition(() => verdict !== undefined, untilReminder))) return;
+    if (verdict === undefined) {
+      reminded = true;
+      pending.push(cards.notifyReminder(input.payoutId));
+    }
+    const untilDeadline = expiresAtMs - Date.now();
+    if (untilDeadline > 0 && (await condition(() => verdict !== undefined, untilDeadline))) return;
+    verdict ??= { kind: 'expire', atMs: Date.now() };
+  }
+
+  /** Moves the money the verdict calls for and records the end state. */
+  async function settle(decided: Verdict): Promise<void> {
+    if (decided.kind === 'confirm') {
+      view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs);
+      setStatus(view.status);
+      const transfer = await rail.transferPayout(input.payoutId);
+      view = transfer.status === 'SUCCEEDED'
+        ? await db.postPayout(input.payoutId)
+        : await db.releasePayout(input.payoutId, 'FAILED', null, Date.now());
+    } else {
+      const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED' } as const)[decided.kind];
+      view = await db.releasePayout(input.payoutId, end, 'actor' in decided ? decided.actor : null, decided.atMs);
+    }
+    setStatus(view.status);
+  }
+}
+
