@@ -10,14 +10,16 @@ import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
 import { startDevServer } from '../../worker/temporal-dev-server';
 
-const TMP = path.join(__dirname, '..', '..', '.data', 'test');
+const TMP = path.join(__dirname, '..', '..', '.data', `test-${process.pid}`);
 
 export default async function globalSetup(): Promise<void> {
   mkdirSync(TMP, { recursive: true });
   const baseUrl = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
-  const databaseUrl = `${baseUrl}/payouts_test`;
+  // One database per run, so that runs side by side never meet; dropped again at teardown.
+  const databaseName = `payouts_test_${process.pid}`;
+  const databaseUrl = `${baseUrl}/${databaseName}`;
   const admin = await mysql.createConnection(`${baseUrl}/`);
-  await admin.query('drop database if exists payouts_test');
+  await admin.query(`drop database if exists ${databaseName}`);
   await admin.end();
   const [server, , bundle] = await Promise.all([
     startDevServer({ sqlitePragmas: ['journal_mode=WAL', 'synchronous=OFF'], logFile: path.join(TMP, 'temporal.log') }),
@@ -27,6 +29,7 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = path.join(TMP, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.TEST_DATABASE_URL = databaseUrl;
+  process.env.TEST_DATABASE_NAME = databaseName;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
   (globalThis as { __temporal?: typeof server }).__temporal = server;
