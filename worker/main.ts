@@ -2,12 +2,13 @@
  * The worker process. Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running
  * activities finish, and everything else is picked up again from Temporal by the next worker.
  */
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'INFO') as LogLevel) });
   const config = loadConfig();
   const orm = await openMigratedOrm(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });

@@ -58,6 +58,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const { openSync } = await import('node:fs');
   const log = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', log, log] });
+  // The dev server never outlives the process that started it, however that process ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const address = `127.0.0.1:${port}`;
   await waitUntilServing(address, child);
   return {

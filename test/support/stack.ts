@@ -44,6 +44,7 @@ export function testEnv(taskQueue: string, confirmWindow: string): NodeJS.Proces
     TEMPORAL_TASK_QUEUE: taskQueue,
     PAYOUT_CONFIRM_WINDOW: confirmWindow,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'ERROR',
   };
 }
 

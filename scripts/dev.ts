@@ -1,0 +1,92 @@
+/**
+ * `npm start`: the whole service in one process for development. Starts a Temporal dev server
+ * (persisted under .data/, web UI on TEMPORAL_UI_PORT) unless TEMPORAL_ADDRESS points at a
+ * cluster, creates and migrates the database, runs the worker and the API, seeds demo data and
+ * prints tokens and the curl lines of the happy path.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { issueToken } from '../api/auth';
+import { buildApi, connectTemporal } from '../api/server';
+import { loadConfig } from '../config';
+import { openMigratedOrm } from '../db/orm';
+import { createWorker } from '../worker/worker';
+import { startDevServer, type DevServer } from '../worker/temporal-dev-server';
+import { DEMO, seedDemo } from './seed-demo';
+
+const DATA_DIR = path.join(__dirname, '..', '.data');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  mkdirSync(DATA_DIR, { recursive: true });
+  let devServer: DevServer | undefined;
+  let temporalAddress = config.temporalAddress;
+  if (!temporalAddress) {
+    const port = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
+    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+    console.log(`temporal: starting the dev server on 127.0.0.1:${port} (UI http://127.0.0.1:${uiPort}), data in .data/temporal.db`);
+    devServer = await startDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log') });
+    temporalAddress = devServer.address;
+  }
+  const orm = await openMigratedOrm(config.databaseUrl);
+  console.log(`database: ${new URL(config.databaseUrl).pathname.slice(1)} migrated`);
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm });
+  const running = worker.run();
+  const temporal = await connectTemporal(config, temporalAddress);
+  const { app, deps } = buildApi({ config, orm, temporal });
+  await seedDemo(orm, deps.provider);
+  const server = app.listen(config.port, '127.0.0.1');
+  await printWelcome(config.port, deps.jwtSecret, config.jwtSecretIsDevelopment ? config.jwtSecret : undefined);
+
+  const shutdown = async () => {
+    console.log('shutting down...');
+    server.close();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch((err) => console.error(err));
+    await temporal.connection.close();
+    await connection.close();
+    await orm.close();
+    await devServer?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+async function printWelcome(port: number, secret: Uint8Array, devSecret: string | undefined): Promise<void> {
+  const [seller, sub, buyer, system, auditor] = await Promise.all([
+    issueToken(secret, { sub: DEMO.sellerId, role: 'seller' }),
+    issueToken(secret, { sub: DEMO.subAccountId, role: 'sub_account', seller_id: DEMO.sellerId }),
+    issueToken(secret, { sub: DEMO.buyerId, role: 'buyer' }),
+    issueToken(secret, { sub: 'trade-system', role: 'system' }),
+    issueToken(secret, { sub: 'auditor-demo', role: 'auditor' }),
+  ]);
+  const api = `http://127.0.0.1:${port}`;
+  console.log(`
+api: ${api} (openapi.yaml describes it)
+${devSecret ? `AUTH_JWT_SECRET is unset: using the development secret "${devSecret}"\n` : ''}
+Tokens (12 h):
+  export SELLER='${seller}'
+  export SUB='${sub}'
+  export BUYER='${buyer}'
+  export SYSTEM='${system}'
+  export AUDITOR='${auditor}'
+
+The happy path (ORD-DEMO-PAID: ¥100.00, of which ¥90.00 cash, so at most ¥45.00):
+  curl -s ${api}/v1/payout-account -H "Authorization: Bearer $SELLER"
+  curl -s ${api}/v1/orders/ORD-DEMO-PAID/payout-eligibility -H "Authorization: Bearer $SELLER"
+  curl -s -X POST ${api}/v1/payouts -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \\
+       -H "Idempotency-Key: demo-$(date +%s)" -d '{"orderId":"ORD-DEMO-PAID","amount":1500,"reason":"PRICE_DIFFERENCE","note":"降价补差"}'
+  curl -s -X POST ${api}/v1/payouts/<id>/confirm -H "Authorization: Bearer $BUYER"
+  curl -s ${api}/v1/payouts/<id> -H "Authorization: Bearer $SELLER"
+  curl -s ${api}/v1/buyer/notifications -H "Authorization: Bearer $BUYER"
+Ineligible orders to try: ORD-DEMO-COMPLETED, ORD-DEMO-CREDIT-TERM. Ctrl-C stops everything.
+`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
