@@ -27,6 +27,18 @@ export interface Operation {
   validateQuery?: ValidateFunction;
 }
 
+interface OperationObject {
+  operationId: OperationId;
+  parameters?: unknown[];
+  requestBody?: { content?: { 'application/json'?: { schema?: object } } };
+  'x-roles'?: (Role | 'anyone')[];
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Partial<Record<Operation['method'], OperationObject>>>;
+  components: object;
+}
+
 interface ParameterObject {
   name: string;
   in: 'path' | 'query' | 'header';
@@ -57,7 +69,7 @@ function paramSchema(params: ParameterObject[], where: 'path' | 'query'): object
 
 /** Loads the document and compiles every operation's validators. */
 export function loadOperations(file = OPENAPI_PATH): Operation[] {
-  const doc = parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  const doc = parse(readFileSync(file, 'utf8')) as OpenApiDocument;
   // Bodies are checked exactly as written (no coercion); query and path values arrive as strings
   // and are coerced to the declared types.
   const strict = addFormats(new Ajv2020({ strict: false, allErrors: false }));
@@ -66,11 +78,11 @@ export function loadOperations(file = OPENAPI_PATH): Operation[] {
   const compile = (ajv: typeof strict, schema: object | undefined) => (schema ? ajv.compile(rebase(schema)) : undefined);
 
   const operations: Operation[] = [];
-  for (const [route, item] of Object.entries<Record<string, any>>(doc.paths)) {
+  for (const [route, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'post', 'put', 'delete'] as const) {
       const op = item[method];
       if (!op) continue;
-      const params = ((op.parameters ?? []) as unknown[]).map((p) => resolveRef<ParameterObject>(doc, p as ParameterObject));
+      const params = (op.parameters ?? []).map((p) => resolveRef<ParameterObject>(doc as unknown as Record<string, unknown>, p as ParameterObject));
       const bodySchema = op.requestBody?.content?.['application/json']?.schema;
       operations.push({
         operationId: op.operationId,

@@ -1,0 +1,41 @@
+// ESLint, as Temporal's TypeScript samples set it up: floating promises are errors everywhere, and
+// workflow code may not import Node built-ins or I/O libraries (it must stay deterministic).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const IO_LIBRARIES = ['mysql2', 'mysql2/*', '@mikro-orm/*', 'koa', '@koa/*', 'jose', 'prom-client', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', 'api/generated/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integer fen: never parse floats.' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+        patterns: [
+          { group: IO_LIBRARIES, message: 'Workflow code is deterministic: reach I/O through activities.' },
+          { group: ['../activities/*', '../api/*', '../db/*', '../provider/*', '../notify/*'], allowTypeImports: true, message: 'Import only types from I/O modules in workflows.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } } },
+);
