@@ -101,20 +101,21 @@ export function effectiveLimits(limits: Limits): Limits {
   };
 }
 
-/** SPEC §4.8, §4.1–4.3: refusals that do not depend on the amount, in the order a user fixes them. */
-function checkPreconditions(facts: PayoutFacts): DomainError | null {
+/** SPEC §4.8, §4.1–4.3: every refusal that does not depend on the amount, in the order a user fixes them. */
+function preconditionRefusals(facts: PayoutFacts): DomainError[] {
   const { account, order, existing } = facts;
-  if (!account.enabled) return new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
-  if (!account.agreementSigned) return new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
+  const refusals: DomainError[] = [];
+  if (!account.enabled) refusals.push(new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller'));
+  if (!account.agreementSigned) refusals.push(new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed'));
   const reason = orderIneligibility(order);
-  if (reason) return new DomainError('ORDER_NOT_ELIGIBLE', `order ${order.orderId} does not qualify: ${reason}`, { reason });
+  if (reason) refusals.push(new DomainError('ORDER_NOT_ELIGIBLE', `order ${order.orderId} does not qualify: ${reason}`, { reason }));
   if (existing) {
-    return new DomainError('ORDER_ALREADY_PAID_OUT', `order ${order.orderId} already has payout ${existing.id}`, {
+    refusals.push(new DomainError('ORDER_ALREADY_PAID_OUT', `order ${order.orderId} already has payout ${existing.id}`, {
       payoutId: existing.id,
       payoutStatus: existing.status,
-    });
+    }));
   }
-  return null;
+  return refusals;
 }
 
 /**
@@ -122,7 +123,10 @@ function checkPreconditions(facts: PayoutFacts): DomainError | null {
  * may be reserved. Checked under the seller's lock by the reserve activity.
  */
 export function evaluatePayout(facts: PayoutFacts, amountFen: Fen): DomainError | null {
-  const refused = checkPreconditions(facts);
+  if (!Number.isSafeInteger(amountFen) || amountFen < PAYOUT_AMOUNT_FEN_MIN) {
+    return new DomainError('VALIDATION_ERROR', `amount must be a whole number of fen, at least ${PAYOUT_AMOUNT_FEN_MIN}`, { field: 'body.amount' });
+  }
+  const [refused] = preconditionRefusals(facts);
   if (refused) return refused;
   const limits = effectiveLimits(facts.account.limits);
   const share = cashShareFen(facts.order.cashPaid);
@@ -177,9 +181,7 @@ export interface Eligibility {
  * balance) and every reason that blocks it.
  */
 export function assessEligibility(facts: PayoutFacts): Eligibility {
-  const reasons: string[] = [];
-  const refused = checkPreconditions(facts);
-  if (refused) reasons.push(refused.code === 'ORDER_NOT_ELIGIBLE' ? String(refused.details.reason) : refused.code);
+  const reasons = preconditionRefusals(facts).map((refused) => (refused.code === 'ORDER_NOT_ELIGIBLE' ? String(refused.details.reason) : refused.code));
   const limits = effectiveLimits(facts.account.limits);
   const share = cashShareFen(facts.order.cashPaid);
   const dailyLeft = Math.max(0, limits.dailyAmount - facts.usage.amountFen);
