@@ -1,0 +1,87 @@
+/**
+ * SPEC §4 under concurrency, through HTTP: the reserve transaction serialises one seller's payouts,
+ * so concurrent requests can never pass a cap, overdraw the reserve or pay one order twice.
+ */
+import { checkInvariants } from '../../db/invariants';
+import { openMarket, type Market } from '../support/scenario';
+import { startStack, uniqueId, type Stack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+function codes(responses: { status: number; body: { error?: { code: string } } }[]) {
+  const tally: Record<string, number> = {};
+  for (const r of responses) {
+    const key = r.status === 201 ? '201' : r.body.error!.code;
+    tally[key] = (tally[key] ?? 0) + 1;
+  }
+  return tally;
+}
+
+async function balanced(market: Market) {
+  expect((await checkInvariants(stack.orm.em.fork(), [market.sellerId])).problems).toEqual([]);
+}
+
+test('20 concurrent requests on one order make exactly one payout', async () => {
+  const market = await openMarket(stack);
+  const orderId = await market.order();
+  const responses = await Promise.all(Array.from({ length: 20 }, () => market.createPayout({ orderId, amount: 100 })));
+  expect(codes(responses)).toEqual({ '201': 1, ORDER_ALREADY_PAID_OUT: 19 });
+  const winner = responses.find((r) => r.status === 201)!.body.id;
+  for (const r of responses.filter((r) => r.status === 409)) expect(r.body.error.payoutId).toBe(winner);
+  expect((await market.account()).today).toMatchObject({ count: 1, amount: 100 });
+  await balanced(market);
+});
+
+test('30 concurrent payouts under a daily count limit of 10 make exactly 10', async () => {
+  const market = await openMarket(stack, { limits: { dailyCount: 10, dailyAmount: 500_000, perPayoutAmount: 100_000 } });
+  const orders = await Promise.all(Array.from({ length: 30 }, () => market.order()));
+  const responses = await Promise.all(orders.map((orderId) => market.createPayout({ orderId, amount: 10 })));
+  expect(codes(responses)).toEqual({ '201': 10, DAILY_COUNT_LIMIT_REACHED: 20 });
+  expect((await market.account()).today).toMatchObject({ count: 10, amount: 100 });
+  await balanced(market);
+});
+
+test('concurrent payouts never pass the daily amount limit', async () => {
+  const market = await openMarket(stack, { limits: { dailyCount: 100, dailyAmount: 5_000, perPayoutAmount: 4_500 } });
+  const orders = await Promise.all(Array.from({ length: 12 }, () => market.order()));
+  const responses = await Promise.all(orders.map((orderId) => market.createPayout({ orderId, amount: 1_000 })));
+  expect(codes(responses)).toEqual({ '201': 5, DAILY_AMOUNT_LIMIT_REACHED: 7 });
+  expect((await market.account()).today).toMatchObject({ count: 5, amount: 5_000 });
+});
+
+test('concurrent payouts never hold more than the available balance', async () => {
+  const market = await openMarket(stack, { reserveFen: 5_000 });
+  const orders = await Promise.all(Array.from({ length: 10 }, () => market.order()));
+  const responses = await Promise.all(orders.map((orderId) => market.createPayout({ orderId, amount: 1_000 })));
+  expect(codes(responses)).toEqual({ '201': 5, INSUFFICIENT_RESERVE: 5 });
+  expect((await market.account()).balance).toEqual({ available: 0, held: 5_000 });
+  await balanced(market);
+});
+
+test('one Idempotency-Key sent 10 times at once makes one payout and one answer', async () => {
+  const market = await openMarket(stack);
+  const orderId = await market.order();
+  const key = uniqueId('idem');
+  const responses = await Promise.all(Array.from({ length: 10 }, () => market.createPayout({ orderId, amount: 200 }, { 'Idempotency-Key': key })));
+  expect(codes(responses)).toEqual({ '201': 10 });
+  expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+  expect((await market.account()).balance).toMatchObject({ held: 200 });
+
+  const replay = await market.createPayout({ orderId, amount: 200 }, { 'Idempotency-Key': key }).expect(201);
+  expect(replay.body).toEqual(responses[0].body);
+  const reused = await market.createPayout({ orderId, amount: 201 }, { 'Idempotency-Key': key }).expect(409);
+  expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+});
+
+test('a refusal is replayed for its Idempotency-Key and changes nothing', async () => {
+  const market = await openMarket(stack, { reserveFen: 100 });
+  const orderId = await market.order();
+  const first = await market.createPayout({ orderId, amount: 300 }, { 'Idempotency-Key': 'k-refused' }).expect(422);
+  const again = await market.createPayout({ orderId, amount: 300 }, { 'Idempotency-Key': 'k-refused' }).expect(422);
+  expect(again.body).toEqual(first.body);
+  expect((await market.account()).balance).toEqual({ available: 100, held: 0 });
+});
