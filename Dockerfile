@@ -1,0 +1,19 @@
+# One image for both processes of the payouts service; docker-compose.yml picks the entry point.
+# TypeScript runs directly through tsx (a regular dependency), so there is no build step.
+FROM node:20-slim
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+# Dependencies first, so that a source change does not re-run npm ci. Dev dependencies (jest, swc's
+# jest transform, eslint, openapi-typescript) are only for tests and codegen; the worker's workflow
+# bundler (webpack + @swc/core) comes in with @temporalio/worker itself.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY --chown=node:node . .
+USER node
+
+EXPOSE 3000
+# The API by default; the worker service overrides the command with worker/main.ts.
+CMD ["node", "--import", "tsx", "api/main.ts"]
