@@ -13,8 +13,10 @@ import { formatYuan } from '../domain/money';
 import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
 import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';
-import { ProviderUnavailableError, type PaymentProvider } from '../provider/provider';
+import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../provider/provider';
 import { SellerAccount } from '../db/entities';
+import { crossedLowBalance } from '../db/accounts';
+import { lowBalanceCard } from '../notify/cards';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -73,7 +75,9 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<PayoutView> {
       return asTemporalFailure(async () => {
         try {
-          return await reservePayout(em(), request, clock.now(), confirmWindowMs);
+          const view = await reservePayout(em(), request, clock.now(), confirmWindowMs);
+          await alertLowBalance(request.sellerId, `hold:${view.id}`);
+          return view;
         } catch (err) {
           if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await notifyLowReserve(request.sellerId, request.payoutId);
           throw err;
@@ -92,14 +96,10 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     async transferPayout(payoutId: string): Promise<TransferResult> {
       const payout = await loadPayout(payoutId);
       const key = `payout:${payoutId}`;
-      try {
-        return await provider.transfer(key, payout.sellerId, payout.buyerId, payout.amountFen);
-      } catch (err) {
-        if (!(err instanceof ProviderUnavailableError)) throw err;
-        const recorded = await provider.findTransaction(key);
-        if (!recorded) throw err;
-        return recorded.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: recorded.refusalCode ?? 'REFUSED' };
-      }
+      const outcome = await callByKey(provider, key, () => provider.transfer(key, payout.sellerId, payout.buyerId, payout.amountFen));
+      // Unknown yet: fail this attempt so that Temporal retries it with the same key.
+      if (!outcome) throw new ProviderUnavailableError(`transfer ${key}: the provider is unavailable`);
+      return outcome;
     },
 
     async postPayout(payoutId: string): Promise<PayoutView> {
@@ -136,6 +136,11 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     },
   };
 
+  async function alertLowBalance(sellerId: string, movementKey: string): Promise<void> {
+    const crossed = await crossedLowBalance(em(), sellerId, movementKey);
+    if (crossed) await notifier.send([lowBalanceCard(sellerId, movementKey, crossed)]);
+  }
+
   /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller. */
   async function notifyLowReserve(sellerId: string, payoutId: string): Promise<void> {
     const account = await em().findOne(SellerAccount, { sellerId });
@@ -145,7 +150,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       recipientRole: 'seller',
       kind: 'LOW_BALANCE',
       payoutId: null,
-      payload: { sellerId, available: account?.availableFen ?? 0, refusedPayoutId: payoutId },
+      payload: { sellerId, available: account?.availableFen ?? 0, refusedPayoutId: payoutId, reason: 'INSUFFICIENT_RESERVE' },
     }]);
   }
 }

@@ -6,6 +6,7 @@ import type { Orm } from '../db/orm';
 import { systemClock, type Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
 import { SandboxProvider } from '../provider/sandbox';
+import { Notifier } from '../notify/notifier';
 import { createApp } from './app';
 import { secretKey } from './auth';
 import { handlers } from './handlers';
@@ -31,6 +32,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider 
     clock,
     jwtSecret: secretKey(config.jwtSecret),
     metrics: new ApiMetrics(),
+    notifier: new Notifier(orm, clock, config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined),
   };
   return { app: createApp(deps, handlers), deps };
 }

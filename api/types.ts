@@ -14,6 +14,7 @@ import type { components, operations } from './generated/openapi';
 import type { OperationId } from './spec';
 import type { PayoutGateway } from './payout-gateway';
 import type { ApiMetrics } from './metrics';
+import type { Notifier } from '../notify/notifier';
 
 export type Schemas = components['schemas'];
 
@@ -37,6 +38,7 @@ export interface ApiDeps {
   clock: Clock;
   jwtSecret: Uint8Array;
   metrics: ApiMetrics;
+  notifier: Notifier;
 }
 
 export interface Call<Op extends OperationId> {

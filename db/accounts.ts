@@ -123,3 +123,50 @@ export async function setSubAccountPermission(em: EntityManager, sellerId: strin
   await em.persistAndFlush(sub);
   return sub;
 }
+
+/**
+ * Takes a withdrawal out of available (never held money), keyed by the withdrawal id. Done before
+ * the provider pays the money back, so a payout racing it cannot spend the same fen.
+ */
+export async function debitWithdrawal(em: EntityManager, sellerId: string, withdrawalId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
+  const key = `withdrawal:${withdrawalId}`;
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
+    await move(tx, account, { key, kind: 'WITHDRAWAL', amountFen, memo: '准备金提现', at: now });
+  }, SELLER_TX);
+  return em.fork().findOneOrFail(LedgerEntry, { movementKey: key });
+}
+
+/** Returns a withdrawal the provider refused for good to available. */
+export async function voidWithdrawal(em: EntityManager, sellerId: string, withdrawalId: string, amountFen: Fen, now: Date): Promise<void> {
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account) throw new Error(`seller ${sellerId} has no account`);
+    await move(tx, account, { key: `withdrawal-void:${withdrawalId}`, kind: 'WITHDRAWAL_VOID', amountFen, memo: '提现退回', at: now });
+  }, SELLER_TX);
+}
+
+export async function setLowBalanceThreshold(em: EntityManager, sellerId: string, thresholdFen: Fen | null, now: Date): Promise<void> {
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting an alert');
+    account.lowBalanceThresholdFen = thresholdFen;
+    account.updatedAt = now;
+  }, SELLER_TX);
+}
+
+/**
+ * The low-balance alert (SPEC §3): whether the movement under `movementKey` took available from at
+ * or above the seller's threshold to below it. Only the crossing alerts, not every movement below.
+ */
+export async function crossedLowBalance(em: EntityManager, sellerId: string, movementKey: string): Promise<{ available: Fen; threshold: Fen } | null> {
+  const [account, entry] = await Promise.all([
+    em.findOne(SellerAccount, { sellerId }),
+    em.findOne(LedgerEntry, { movementKey }),
+  ]);
+  const threshold = account?.lowBalanceThresholdFen;
+  if (threshold === null || threshold === undefined || !entry) return null;
+  const before = entry.availableAfterFen + entry.amountFen;
+  return entry.availableAfterFen < threshold && before >= threshold ? { available: entry.availableAfterFen, threshold } : null;
+}

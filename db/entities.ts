@@ -226,7 +226,7 @@ export const PayoutEventSchema = new EntitySchema<PayoutEvent>({
   },
 });
 
-export type MovementKind = 'RECHARGE' | 'HOLD' | 'RELEASE' | 'PAYOUT' | 'WITHDRAWAL';
+export type MovementKind = 'RECHARGE' | 'HOLD' | 'RELEASE' | 'PAYOUT' | 'WITHDRAWAL' | 'WITHDRAWAL_VOID';
 
 export interface NewLedgerEntry {
   movementKey: string;

@@ -28,7 +28,8 @@ export async function checkInvariants(em: EntityManager, sellerIds?: string[]): 
          - coalesce(sum(case when e.debit_account = concat('seller:', a.seller_id, ':held') then e.amount_fen end), 0) as held_from_entries,
        coalesce(sum(case when e.kind = 'RECHARGE' then e.amount_fen end), 0) as recharged,
        coalesce(sum(case when e.kind = 'PAYOUT' then e.amount_fen end), 0) as paid,
-       coalesce(sum(case when e.kind = 'WITHDRAWAL' then e.amount_fen end), 0) as withdrawn
+       coalesce(sum(case when e.kind = 'WITHDRAWAL' then e.amount_fen end), 0)
+         - coalesce(sum(case when e.kind = 'WITHDRAWAL_VOID' then e.amount_fen end), 0) as withdrawn
      from seller_accounts a left join ledger_entries e on e.seller_id = a.seller_id
      ${scope} group by a.seller_id, a.available_fen, a.held_fen`,
     sellerIds ?? [],

@@ -52,6 +52,8 @@ const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to:
   RELEASE: { from: 'held', to: 'available' },
   PAYOUT: { from: 'held', to: 'external' },
   WITHDRAWAL: { from: 'available', to: 'external' },
+  /** A withdrawal the provider refused: the amount comes back to available. */
+  WITHDRAWAL_VOID: { from: 'external', to: 'available' },
 };
 
 function accountName(account: SellerAccount, side: 'available' | 'held' | 'external', kind: MovementKind): string {

@@ -37,3 +37,19 @@ export class ProviderUnavailableError extends Error {
     this.name = 'ProviderUnavailableError';
   }
 }
+
+/**
+ * Calls the provider and, when the call fails transiently (it may or may not have taken effect),
+ * asks the provider what it recorded under the key. Returns null when that is still unknown:
+ * the caller retries later with the same key, which can never move money twice.
+ */
+export async function callByKey(provider: PaymentProvider, key: string, call: () => Promise<ProviderOutcome>): Promise<ProviderOutcome | null> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof ProviderUnavailableError)) throw err;
+    const recorded = await provider.findTransaction(key).catch(() => null);
+    if (!recorded) return null;
+    return recorded.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: recorded.refusalCode ?? 'REFUSED' };
+  }
+}

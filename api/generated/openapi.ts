@@ -133,6 +133,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-account/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Pays available balance (never held money) back to the seller's payment account. The amount
+         *     leaves available first, so a payout racing the withdrawal cannot spend the same fen; if the
+         *     provider refuses for good, a WITHDRAWAL_VOID movement returns it. A provider that does not
+         *     answer gives 503: retry with the same Idempotency-Key, which never pays twice.
+         */
+        post: operations["createWithdrawal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-account/low-balance-alert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description The seller is notified when available falls below the threshold; null turns the alert off. */
+        put: operations["putLowBalanceAlert"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payout-account/statement": {
         parameters: {
             query?: never;
@@ -409,7 +448,7 @@ export interface components {
         Movement: {
             id: string;
             /** @enum {string} */
-            kind: "RECHARGE" | "HOLD" | "RELEASE" | "PAYOUT" | "WITHDRAWAL";
+            kind: "RECHARGE" | "HOLD" | "RELEASE" | "PAYOUT" | "WITHDRAWAL" | "WITHDRAWAL_VOID";
             amount: components["schemas"]["Fen"];
             memo: string;
             payoutId?: string | null;
@@ -730,6 +769,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Movement"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmountRequest"];
+            };
+        };
+        responses: {
+            /** @description Paid back. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putLowBalanceAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    threshold: components["schemas"]["Fen"] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutAccount"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,10 +1,14 @@
 /** SPEC §3: the seller's payout account (enable, limits, disable, recharge, statement, sub-accounts). */
-import { accountView, creditRecharge, disableAccount, enableAccount, requireAgreement, setLimits, setSubAccountPermission, statementPage } from '../../db/accounts';
+import {
+  accountView, creditRecharge, crossedLowBalance, debitWithdrawal, disableAccount, enableAccount, requireAgreement, setLimits,
+  setLowBalanceThreshold, setSubAccountPermission, statementPage, voidWithdrawal,
+} from '../../db/accounts';
 import type { LedgerEntry } from '../../db/entities';
 import { DomainError } from '../../domain/errors';
-import { ProviderUnavailableError } from '../../provider/provider';
+import { callByKey } from '../../provider/provider';
+import { lowBalanceCard } from '../../notify/cards';
 import { idFromKey, withIdempotency } from '../idempotency';
-import { principalOf, type Handler, type Schemas } from '../types';
+import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { sellerOf } from './scope';
 
 export function toMovement(entry: LedgerEntry): Schemas['Movement'] {
@@ -56,26 +60,65 @@ export const disablePayoutAccount: Handler<'disablePayoutAccount'> = async (call
 export const createRecharge: Handler<'createRecharge'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
-  const now = call.deps.clock.now();
-  const outcome = await withIdempotency(call.em, { principal: principal.id, operation: 'recharge', key: call.idempotencyKey, body: call.body, now }, async () => {
+  const outcome = await withIdempotency(call.em, idempotencyScope(call, 'recharge'), async () => {
     await requireAgreement(call.em, sellerId);
     const rechargeId = idFromKey(`recharge:${principal.id}`, call.idempotencyKey);
-    const providerKey = `recharge:${rechargeId}`;
-    let result;
-    try {
-      result = await call.deps.provider.withhold(providerKey, sellerId, call.body.amount);
-    } catch (err) {
-      if (!(err instanceof ProviderUnavailableError)) throw err;
-      const recorded = await call.deps.provider.findTransaction(providerKey).catch(() => null);
-      if (!recorded) throw new DomainError('SERVICE_UNAVAILABLE', 'the payment provider is unavailable; retry with the same Idempotency-Key');
-      result = recorded.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' as const } : { status: 'REFUSED' as const, code: recorded.refusalCode ?? 'REFUSED' };
-    }
+    const key = `recharge:${rechargeId}`;
+    const result = await callByKey(call.deps.provider, key, () => call.deps.provider.withhold(key, sellerId, call.body.amount));
+    if (!result) throw providerUnavailable();
     if (result.status === 'REFUSED') throw new DomainError('PROVIDER_REFUSED', `the payment provider refused the withholding (${result.code})`, { providerCode: result.code });
     const entry = await creditRecharge(call.em.fork(), sellerId, rechargeId, call.body.amount, call.deps.clock.now());
     return { status: 201, body: toMovement(entry) };
   });
   return outcome as { status: 201; body: Schemas['Movement'] };
 };
+
+/**
+ * Takes the amount out of available first (so a racing payout cannot spend it), then has the
+ * provider pay it back under the withdrawal's key. A refusal for good voids the movement; a
+ * provider that does not answer leaves it for a retry with the same key.
+ */
+export const createWithdrawal: Handler<'createWithdrawal'> = async (call) => {
+  const principal = principalOf(call);
+  const sellerId = sellerOf(principal);
+  const outcome = await withIdempotency(call.em, idempotencyScope(call, 'withdrawal'), async () => {
+    const withdrawalId = idFromKey(`withdrawal:${principal.id}`, call.idempotencyKey);
+    const entry = await debitWithdrawal(call.em.fork(), sellerId, withdrawalId, call.body.amount, call.deps.clock.now());
+    const key = entry.movementKey;
+    const result = await callByKey(call.deps.provider, key, () => call.deps.provider.payBack(key, sellerId, call.body.amount));
+    if (!result) throw providerUnavailable();
+    if (result.status === 'REFUSED') {
+      await voidWithdrawal(call.em.fork(), sellerId, withdrawalId, call.body.amount, call.deps.clock.now());
+      throw new DomainError('PROVIDER_REFUSED', `the payment provider refused the pay-back (${result.code}); the amount is available again`, { providerCode: result.code });
+    }
+    await alertLowBalance(call, sellerId, key);
+    return { status: 201, body: toMovement(entry) };
+  });
+  return outcome as { status: 201; body: Schemas['Movement'] };
+};
+
+export const putLowBalanceAlert: Handler<'putLowBalanceAlert'> = async (call) => {
+  const sellerId = sellerOf(principalOf(call));
+  await setLowBalanceThreshold(call.em, sellerId, call.body.threshold ?? null, call.deps.clock.now());
+  return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
+};
+
+function idempotencyScope(call: Call<'createRecharge' | 'createWithdrawal'>, operation: string) {
+  return { principal: principalOf(call).id, operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now() };
+}
+
+function providerUnavailable(): DomainError {
+  return new DomainError('SERVICE_UNAVAILABLE', 'the payment provider is unavailable; retry with the same Idempotency-Key');
+}
+
+/** The card is stored even if the webhook is down; the money path does not wait for its delivery. */
+async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string, movementKey: string): Promise<void> {
+  const crossed = await crossedLowBalance(call.em.fork(), sellerId, movementKey);
+  if (!crossed) return;
+  await call.deps.notifier.send([lowBalanceCard(sellerId, movementKey, crossed)]).catch((err) => {
+    console.error(JSON.stringify({ level: 'warn', message: 'low-balance card not delivered', movementKey, error: String(err) }));
+  });
+}
 
 export const getStatement: Handler<'getStatement'> = async (call) => {
   const principal = principalOf(call);

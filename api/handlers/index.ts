@@ -14,6 +14,8 @@ export const handlers: Handlers = {
   putPayoutLimits: account.putPayoutLimits,
   disablePayoutAccount: account.disablePayoutAccount,
   createRecharge: account.createRecharge,
+  createWithdrawal: account.createWithdrawal,
+  putLowBalanceAlert: account.putLowBalanceAlert,
   getStatement: account.getStatement,
   putSubAccountPermissions: account.putSubAccountPermissions,
   putOrder: orders.putOrder,
