@@ -16,6 +16,7 @@ import { buildApi } from '../../api/server';
 import type { Role } from '../../api/spec';
 import { createWorker, loadWorkflowBundle } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
+import type { Clock } from '../../domain/time';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
 
@@ -24,6 +25,8 @@ export interface StackOptions {
   confirmWindow?: string;
   /** Run the worker in a child process (so that a test can kill it), or not at all. */
   worker?: 'in-process' | 'child' | 'none';
+  /** The clock of the API and the in-process worker's activities (not of workflow code). */
+  clock?: Clock;
 }
 
 export interface Stack {
@@ -59,14 +62,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = loadConfig(env);
   const orm = await openOrm(config.databaseUrl);
   const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress! }), namespace: config.temporalNamespace });
-  const { app } = buildApi({ config, orm, temporal: client });
+  const { app } = buildApi({ config, orm, temporal: client, clock: options.clock });
   const children = new Set<ChildProcess>();
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, workflowBundle: await loadWorkflowBundle() });
+    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, workflowBundle: await loadWorkflowBundle() });
     running = worker.run();
   }
   const startChildWorker = () => {
