@@ -13,7 +13,9 @@ export const getHealth: Handler<'getHealth'> = async () => ({ status: 200, body:
 export const getReadiness: Handler<'getReadiness'> = async (call) => {
   const probes: Record<string, () => Promise<unknown>> = {
     database: () => call.em.getConnection().execute('select 1'),
-    temporal: () => call.deps.temporal.connection.workflowService.getSystemInfo({}),
+    // A deadline, not only a race: the client's retries stop with it instead of outliving the probe.
+    temporal: () => call.deps.temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
+      call.deps.temporal.connection.workflowService.getSystemInfo({})),
   };
   const checks: Record<string, string> = {};
   await Promise.all(
