@@ -8,7 +8,7 @@ import { bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 /** A clock the test moves; only the API's and activities' "now", never workflow time. */
-const clock = { at: null as Date | null, now: () => clock.at ?? new Date() } satisfies Clock & { at: Date | null };
+const clock: Clock & { at: Date | null } = { at: null, now: () => clock.at ?? new Date() };
 
 let stack: Stack;
 beforeAll(async () => {
