@@ -1,0 +1,76 @@
+/**
+ * The service's processes during a fault run: the API and a set of workers as child processes,
+ * kept alive by a supervisor (a killed worker is replaced, as an orchestrator would do).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { stopProcess } from '../worker/temporal-dev-server';
+import { sleep } from './http';
+
+const ROOT = path.join(__dirname, '..');
+const SUPERVISE_EVERY_MS = 300;
+
+export function spawnService(entry: 'api/main.ts' | 'worker/main.ts', env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  process.once('exit', () => child.kill('SIGKILL'));
+  return child;
+}
+
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export class WorkerPool {
+  private readonly workers: ChildProcess[] = [];
+  private supervising = false;
+  private loop: Promise<void> | undefined;
+  started = 0;
+  killed = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  start(): void {
+    this.supervising = true;
+    this.loop = this.supervise();
+  }
+
+  /** SIGKILL one running worker: no graceful shutdown, its tasks time out and move to another. */
+  killOne(): void {
+    const alive = this.workers.filter((w) => w.exitCode === null && w.signalCode === null);
+    const victim = alive[Math.floor(Math.random() * alive.length)];
+    if (!victim) return;
+    victim.kill('SIGKILL');
+    this.killed++;
+  }
+
+  async stop(): Promise<void> {
+    this.supervising = false;
+    await this.loop;
+    await Promise.all(this.workers.map((w) => stopProcess(w)));
+  }
+
+  private async supervise(): Promise<void> {
+    while (this.supervising) {
+      for (let i = this.workers.length - 1; i >= 0; i--) {
+        if (this.workers[i].exitCode !== null || this.workers[i].signalCode !== null) this.workers.splice(i, 1);
+      }
+      while (this.workers.length < this.size) {
+        this.workers.push(spawnService('worker/main.ts', this.env));
+        this.started++;
+      }
+      await sleep(SUPERVISE_EVERY_MS);
+    }
+  }
+}
