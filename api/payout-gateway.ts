@@ -9,6 +9,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcDeadlineError,
   isGrpcServiceError,
   type Client,
@@ -80,7 +81,9 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (isGrpcDeadlineError(err) || (isGrpcServiceError(err) && [14, 4].includes(err.code))) {
+  const timedOut = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
+  // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: Temporal is restarting or unreachable.
+  if (timedOut || (isGrpcServiceError(err) && [14, 4].includes(err.code))) {
     return new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');
   }
   return err;
