@@ -40,7 +40,9 @@ export class PrivateMariaDb {
       '--max-connections=500',
     ], { stdio: ['ignore', log, log] });
     const child = this.process;
-    process.once('exit', () => child.kill('SIGKILL'));
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     await this.waitUntilServing();
   }
 
