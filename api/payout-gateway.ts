@@ -75,6 +75,21 @@ export class PayoutGateway {
   }
 }
 
+/**
+ * gRPC codes that mean "not now" rather than "never": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+ * FAILED_PRECONDITION (an update-with-start the server could not run this time), ABORTED and
+ * UNAVAILABLE (Temporal restarting or unreachable).
+ */
+const TRANSIENT_GRPC_CODES = new Set([4, 8, 9, 10, 14]);
+
+/** The gRPC status code of an error, or of the error it wraps (the client's ServiceError). */
+function grpcCode(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code;
+  }
+  return undefined;
+}
+
 function toDomainError(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
     const details = (err.cause.details?.[0] ?? {}) as ErrorDetails;
@@ -82,8 +97,7 @@ function toDomainError(err: unknown): unknown {
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
   const timedOut = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
-  // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: Temporal is restarting or unreachable.
-  if (timedOut || (isGrpcServiceError(err) && [14, 4].includes(err.code))) {
+  if (timedOut || TRANSIENT_GRPC_CODES.has(grpcCode(err) ?? -1)) {
     return new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');
   }
   return err;
