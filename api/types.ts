@@ -4,6 +4,7 @@
  * its declared success bodies.
  */
 import type { EntityManager } from '@mikro-orm/mysql';
+import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Clock } from '../domain/time';
@@ -26,7 +27,8 @@ export type QueryParams<Op extends OperationId> = NonNullable<operations[Op]['pa
 type Responses<Op extends OperationId> = operations[Op]['responses'];
 type SuccessCode<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 503>;
 export type Reply<Op extends OperationId> = {
-  [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string : JsonContent<Responses<Op>[S]>; contentType?: string };
+  // A non-JSON body (CSV, Prometheus text) may be streamed: Koa pipes a Readable to the response.
+  [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string | Readable : JsonContent<Responses<Op>[S]>; contentType?: string };
 }[SuccessCode<Op>];
 
 export interface ApiDeps {

@@ -300,7 +300,9 @@ export const DailyUsageSchema = new EntitySchema<DailyUsage>({
   },
 });
 
-export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE';
+export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE' | 'RECONCILIATION_MISMATCH';
+/** Buyers and sellers get payout cards; finance auditors get reconciliation cards. */
+export type RecipientRole = 'buyer' | 'seller' | 'auditor';
 
 export class Notification {
   id?: number;
@@ -308,7 +310,7 @@ export class Notification {
   constructor(
     readonly dedupeKey: string,
     readonly recipientId: string,
-    readonly recipientRole: 'buyer' | 'seller',
+    readonly recipientRole: RecipientRole,
     readonly kind: NotificationKind,
     readonly payoutId: string | null,
     readonly payload: Record<string, unknown>,
@@ -426,8 +428,49 @@ export const SandboxTransactionSchema = new EntitySchema<SandboxTransaction>({
   },
 });
 
+/** One disagreement a reconciliation found (db/invariants.ts). */
+export interface ReconciliationFinding {
+  check: string;
+  sellerId: string;
+  movementKey: string | null;
+  message: string;
+}
+
+/** The result of one reconciliation run; `findings` holds the first of them, `findingsCount` all. */
+export class ReconciliationReport {
+  constructor(
+    readonly id: string,
+    readonly workflowId: string,
+    readonly createdAt: Date,
+    readonly settledBefore: Date,
+    /** The sellers checked when the run was scoped; null for every seller. */
+    readonly sellerIds: string[] | null,
+    readonly sellersChecked: number,
+    readonly findingsCount: number,
+    readonly findings: ReconciliationFinding[],
+    /** False when the run's batch bound stopped it before the last seller. */
+    readonly complete: boolean,
+  ) {}
+}
+
+export const ReconciliationReportSchema = new EntitySchema<ReconciliationReport>({
+  class: ReconciliationReport,
+  tableName: 'reconciliation_reports',
+  properties: {
+    id: { type: 'string', primary: true, length: 64 },
+    workflowId: { type: 'string' },
+    createdAt: time(),
+    settledBefore: time(),
+    sellerIds: { type: 'json', nullable: true },
+    sellersChecked: { type: 'integer' },
+    findingsCount: { type: 'integer' },
+    findings: { type: 'json' },
+    complete: { type: 'boolean' },
+  },
+});
+
 export const ALL_ENTITIES = [
   SellerAccountSchema, SubAccountSchema, OrderSchema, PayoutSchema, PayoutEventSchema, LedgerEntrySchema,
   DailyUsageSchema, NotificationSchema, IdempotencyRecordSchema, SettingSchema, SandboxAgreementSchema,
-  SandboxTransactionSchema,
+  SandboxTransactionSchema, ReconciliationReportSchema,
 ];

@@ -2,11 +2,17 @@
  * The ledger's invariants (SPEC §7), checked from the entries themselves:
  * - every seller's stored balances equal what the entries add up to, and none is negative;
  * - per seller, recharged = available + held + paid out + withdrawn;
- * - the provider's books agree with the ledger, transfer by transfer: every PAYOUT entry has one
- *   succeeded transfer under the same key, and no succeeded transfer lacks its entry.
- * Used by the tests, the chaos run and (later) the daily reconciliation.
+ * - the held balance equals the payouts still holding money (awaiting confirmation or confirmed);
+ * - every entry debits and credits the accounts its kind calls for (double entry: with one amount
+ *   per entry, Σ debits = Σ credits holds by construction, so what can go wrong is the accounts);
+ * - the provider's books agree with the ledger, movement by movement: a payout with a transfer, a
+ *   recharge with a withholding, a withdrawal (unless voided) with a pay-back, under the same key
+ *   and for the same amount, and no succeeded provider transaction lacks its entry.
+ * Used by the tests, the chaos run and the daily reconciliation (db/reconciliation.ts).
  */
 import type { EntityManager } from '@mikro-orm/mysql';
+import type { MovementKind } from './entities';
+import { MOVES, externalAccount } from './ledger';
 
 export interface InvariantReport {
   ledgerBalanced: boolean;
@@ -14,12 +20,57 @@ export interface InvariantReport {
   problems: string[];
 }
 
+export const FINDING_CHECKS = [
+  'NON_NEGATIVE_BALANCE', 'BALANCE_MATCHES_ENTRIES', 'RECHARGES_ACCOUNTED', 'HELD_MATCHES_PAYOUTS', 'ENTRY_ACCOUNTS_MATCH_KIND', 'PROVIDER_MATCHES_LEDGER',
+] as const;
+export type FindingCheck = (typeof FINDING_CHECKS)[number];
+
+/** One disagreement, named by the check that found it and the seller (and movement) it concerns. */
+export interface Finding {
+  check: FindingCheck;
+  sellerId: string;
+  movementKey: string | null;
+  message: string;
+}
+
+/** Each query returns at most this many disagreements; a report says how many it found, not every one. */
+export const FINDINGS_PER_QUERY_MAX = 1_000;
+
 type Row = Record<string, string | number | null>;
+type Connection = ReturnType<EntityManager['getConnection']>;
 const n = (v: unknown) => Number(v ?? 0);
+const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
 export async function checkInvariants(em: EntityManager, sellerIds?: string[]): Promise<InvariantReport> {
   const connection = em.getConnection();
-  const scope = sellerIds?.length ? `where a.seller_id in (${sellerIds.map(() => '?').join(',')})` : '';
+  const scope = sellerIds?.length ? sellerIds : undefined;
+  const balances = await balanceFindings(connection, scope);
+  const provider = await providerFindings(connection, scope, [PROVIDER_PAIRS.PAYOUT]);
+  return {
+    ledgerBalanced: balances.length === 0,
+    providerMatchesLedger: provider.length === 0,
+    problems: [...balances, ...provider].map((f) => `${f.sellerId}: ${f.message}`),
+  };
+}
+
+/**
+ * Every check for a batch of sellers. Provider transactions and entries created at or after
+ * `settledBefore` are not compared, so that work in flight (a transfer made, its entry not yet
+ * posted) is left for the next run instead of being reported.
+ */
+export async function findDisagreements(em: EntityManager, sellerIds: string[], settledBefore: Date): Promise<Finding[]> {
+  if (sellerIds.length === 0) return [];
+  const connection = em.getConnection();
+  return [
+    ...(await balanceFindings(connection, sellerIds)),
+    ...(await entryFindings(connection, sellerIds)),
+    ...(await providerFindings(connection, sellerIds, Object.values(PROVIDER_PAIRS), settledBefore)),
+  ];
+}
+
+async function balanceFindings(connection: Connection, sellerIds: string[] | undefined): Promise<Finding[]> {
+  const scope = sellerIds ? `where a.seller_id in (${placeholders(sellerIds)})` : '';
+  // One statement, so that balances, entries and payouts are read from one consistent snapshot.
   const balances: Row[] = await connection.execute(
     `select a.seller_id, a.available_fen, a.held_fen,
        coalesce(sum(case when e.credit_account = concat('seller:', a.seller_id, ':available') then e.amount_fen end), 0)
@@ -29,35 +80,101 @@ export async function checkInvariants(em: EntityManager, sellerIds?: string[]): 
        coalesce(sum(case when e.kind = 'RECHARGE' then e.amount_fen end), 0) as recharged,
        coalesce(sum(case when e.kind = 'PAYOUT' then e.amount_fen end), 0) as paid,
        coalesce(sum(case when e.kind = 'WITHDRAWAL' then e.amount_fen end), 0)
-         - coalesce(sum(case when e.kind = 'WITHDRAWAL_VOID' then e.amount_fen end), 0) as withdrawn
+         - coalesce(sum(case when e.kind = 'WITHDRAWAL_VOID' then e.amount_fen end), 0) as withdrawn,
+       (select coalesce(sum(p.amount_fen), 0) from payouts p
+         where p.seller_id = a.seller_id and p.status in ('AWAITING_CONFIRMATION', 'CONFIRMED')) as held_by_payouts
      from seller_accounts a left join ledger_entries e on e.seller_id = a.seller_id
      ${scope} group by a.seller_id, a.available_fen, a.held_fen`,
     sellerIds ?? [],
   );
-  const problems: string[] = [];
-  for (const b of balances) {
-    const seller = String(b.seller_id);
-    if (n(b.available_fen) < 0 || n(b.held_fen) < 0) problems.push(`${seller}: negative balance`);
-    if (n(b.available_fen) !== n(b.available_from_entries)) problems.push(`${seller}: available ${b.available_fen} but entries say ${b.available_from_entries}`);
-    if (n(b.held_fen) !== n(b.held_from_entries)) problems.push(`${seller}: held ${b.held_fen} but entries say ${b.held_from_entries}`);
-    if (n(b.recharged) !== n(b.available_fen) + n(b.held_fen) + n(b.paid) + n(b.withdrawn)) {
-      problems.push(`${seller}: recharged ${b.recharged} != available ${b.available_fen} + held ${b.held_fen} + paid ${b.paid} + withdrawn ${b.withdrawn}`);
-    }
+  return balances.flatMap(balanceFindingsOf);
+}
+
+function balanceFindingsOf(b: Row): Finding[] {
+  const sellerId = String(b.seller_id);
+  const found: Finding[] = [];
+  const add = (check: FindingCheck, message: string) => found.push({ check, sellerId, movementKey: null, message });
+  if (n(b.available_fen) < 0 || n(b.held_fen) < 0) add('NON_NEGATIVE_BALANCE', `negative balance: available ${b.available_fen}, held ${b.held_fen}`);
+  if (n(b.available_fen) !== n(b.available_from_entries)) add('BALANCE_MATCHES_ENTRIES', `available ${b.available_fen} but entries say ${b.available_from_entries}`);
+  if (n(b.held_fen) !== n(b.held_from_entries)) add('BALANCE_MATCHES_ENTRIES', `held ${b.held_fen} but entries say ${b.held_from_entries}`);
+  if (n(b.recharged) !== n(b.available_fen) + n(b.held_fen) + n(b.paid) + n(b.withdrawn)) {
+    add('RECHARGES_ACCOUNTED', `recharged ${b.recharged} != available ${b.available_fen} + held ${b.held_fen} + paid ${b.paid} + withdrawn ${b.withdrawn}`);
   }
-  const ledgerBalanced = problems.length === 0;
-  const sellerFilter = sellerIds?.length ? `and seller_id in (${sellerIds.map(() => '?').join(',')})` : '';
-  const mismatches: Row[] = await connection.execute(
-    `select coalesce(e.movement_key, t.idempotency_key) as movement, e.amount_fen as ledger_fen, t.amount_fen as provider_fen
-     from (select movement_key, amount_fen from ledger_entries where kind = 'PAYOUT' ${sellerFilter}) e
-     left join sandbox_transactions t on t.idempotency_key = e.movement_key and t.status = 'SUCCEEDED'
-     where t.id is null or t.amount_fen <> e.amount_fen
-     union all
-     select t.idempotency_key, null, t.amount_fen
-     from (select idempotency_key, amount_fen, id from sandbox_transactions where kind = 'TRANSFER' and status = 'SUCCEEDED' ${sellerFilter}) t
-     left join ledger_entries e on e.movement_key = t.idempotency_key
-     where e.id is null`,
-    [...(sellerIds ?? []), ...(sellerIds ?? [])],
+  if (n(b.held_fen) !== n(b.held_by_payouts)) add('HELD_MATCHES_PAYOUTS', `held ${b.held_fen} but pending payouts hold ${b.held_by_payouts}`);
+  return found;
+}
+
+/** The SQL for the account a movement's side names, as MOVES in ledger.ts defines it. */
+function accountSql(side: 'external' | 'available' | 'held', kind: MovementKind): { sql: string; params: string[] } {
+  if (side === 'external') return { sql: '?', params: [externalAccount(kind)] };
+  return { sql: `concat('seller:', e.seller_id, ':${side}')`, params: [] };
+}
+
+async function entryFindings(connection: Connection, sellerIds: string[]): Promise<Finding[]> {
+  const expected = (Object.keys(MOVES) as MovementKind[]).map((kind) => {
+    const debit = accountSql(MOVES[kind].from, kind);
+    const credit = accountSql(MOVES[kind].to, kind);
+    return { sql: `(e.kind = ? and e.debit_account = ${debit.sql} and e.credit_account = ${credit.sql})`, params: [kind, ...debit.params, ...credit.params] };
+  });
+  const rows: Row[] = await connection.execute(
+    `select e.seller_id, e.movement_key, e.kind, e.debit_account, e.credit_account from ledger_entries e
+     where e.seller_id in (${placeholders(sellerIds)}) and not (${expected.map((x) => x.sql).join(' or ')})
+     limit ${FINDINGS_PER_QUERY_MAX}`,
+    [...sellerIds, ...expected.flatMap((x) => x.params)],
   );
-  for (const m of mismatches) problems.push(`provider/ledger mismatch on ${m.movement}: ledger ${m.ledger_fen}, provider ${m.provider_fen}`);
-  return { ledgerBalanced, providerMatchesLedger: mismatches.length === 0, problems };
+  return rows.map((r) => ({
+    check: 'ENTRY_ACCOUNTS_MATCH_KIND',
+    sellerId: String(r.seller_id),
+    movementKey: String(r.movement_key),
+    message: `${r.kind} debits ${r.debit_account} and credits ${r.credit_account}`,
+  }));
+}
+
+interface ProviderPair {
+  ledgerKind: MovementKind;
+  providerKind: 'TRANSFER' | 'WITHHOLD' | 'PAYBACK';
+  /** The key prefix of the movement that voids this one (a refused pay-back), if any. */
+  voided?: { prefix: string; voidPrefix: string };
+}
+
+/** Which provider transaction each kind of movement must have, under the movement's own key. */
+export const PROVIDER_PAIRS = {
+  PAYOUT: { ledgerKind: 'PAYOUT', providerKind: 'TRANSFER' },
+  RECHARGE: { ledgerKind: 'RECHARGE', providerKind: 'WITHHOLD' },
+  WITHDRAWAL: { ledgerKind: 'WITHDRAWAL', providerKind: 'PAYBACK', voided: { prefix: 'withdrawal:', voidPrefix: 'withdrawal-void:' } },
+} as const satisfies Record<string, ProviderPair>;
+
+async function providerFindings(connection: Connection, sellerIds: string[] | undefined, pairs: readonly ProviderPair[], settledBefore?: Date): Promise<Finding[]> {
+  const found: Finding[] = [];
+  for (const pair of pairs) found.push(...(await providerFindingsOf(connection, sellerIds, pair, settledBefore)));
+  return found;
+}
+
+async function providerFindingsOf(connection: Connection, sellerIds: string[] | undefined, pair: ProviderPair, settledBefore?: Date): Promise<Finding[]> {
+  const sellers = sellerIds ? `and seller_id in (${placeholders(sellerIds)})` : '';
+  const settled = settledBefore ? 'and created_at < ?' : '';
+  const scope = [...(sellerIds ?? []), ...(settledBefore ? [settledBefore.toISOString().slice(0, 23).replace('T', ' ')] : [])];
+  // A voided movement (a withdrawal the provider refused) must have no succeeded transaction.
+  const voided = pair.voided
+    ? `exists (select 1 from ledger_entries v where v.movement_key = concat('${pair.voided.voidPrefix}', substring(e.movement_key, ${pair.voided.prefix.length + 1})))`
+    : 'false';
+  const rows: Row[] = await connection.execute(
+    `select e.seller_id, e.movement_key as movement, e.amount_fen as ledger_fen, t.amount_fen as provider_fen
+     from (select seller_id, movement_key, amount_fen from ledger_entries where kind = ? ${sellers} ${settled}) e
+     left join sandbox_transactions t on t.idempotency_key = e.movement_key and t.kind = ? and t.status = 'SUCCEEDED'
+     where (t.id is null and not ${voided}) or (t.id is not null and (t.amount_fen <> e.amount_fen or ${voided}))
+     union all
+     select t.seller_id, t.idempotency_key, null, t.amount_fen
+     from (select seller_id, idempotency_key, amount_fen from sandbox_transactions where kind = ? and status = 'SUCCEEDED' ${sellers} ${settled}) t
+     left join ledger_entries e on e.movement_key = t.idempotency_key and e.kind = ?
+     where e.id is null
+     limit ${FINDINGS_PER_QUERY_MAX}`,
+    [pair.ledgerKind, ...scope, pair.providerKind, pair.providerKind, ...scope, pair.ledgerKind],
+  );
+  return rows.map((m) => ({
+    check: 'PROVIDER_MATCHES_LEDGER',
+    sellerId: String(m.seller_id),
+    movementKey: String(m.movement),
+    message: `provider/ledger mismatch on ${m.movement}: ledger ${m.ledger_fen}, provider ${m.provider_fen} (${pair.providerKind})`,
+  }));
 }

@@ -46,7 +46,7 @@ interface Movement {
 }
 
 /** Which balance each kind of movement takes from and gives to. */
-const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to: 'external' | 'available' | 'held' }> = {
+export const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to: 'external' | 'available' | 'held' }> = {
   RECHARGE: { from: 'external', to: 'available' },
   HOLD: { from: 'available', to: 'held' },
   RELEASE: { from: 'held', to: 'available' },
@@ -59,6 +59,11 @@ const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to:
 function accountName(account: SellerAccount, side: 'available' | 'held' | 'external', kind: MovementKind): string {
   if (side === 'available') return sellerAvailable(account.sellerId);
   if (side === 'held') return sellerHeld(account.sellerId);
+  return externalAccount(kind);
+}
+
+/** The platform account on the outside of a movement (reconciliation checks entries against it). */
+export function externalAccount(kind: MovementKind): string {
   if (kind === 'RECHARGE') return PLATFORM_ACCOUNTS.funding;
   return kind === 'PAYOUT' ? PLATFORM_ACCOUNTS.buyers : PLATFORM_ACCOUNTS.withdrawals;
 }

@@ -7,13 +7,17 @@ import { Migrator } from '@mikro-orm/migrations';
 import mysql from 'mysql2/promise';
 import { ALL_ENTITIES } from './entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
+import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
 
 export type Orm = MikroORM;
 
 /** Connection pool bound per process; the worker and the API each hold one pool. */
 export const DB_POOL_SIZE_MAX = 20;
 
-const MIGRATIONS = [{ name: 'Migration20261125000000_initial', class: Migration20261125000000_initial }];
+const MIGRATIONS = [
+  { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
+  { name: 'Migration20261201000000_records_reconciliation', class: Migration20261201000000_records_reconciliation },
+];
 
 function databaseName(databaseUrl: string): string {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));

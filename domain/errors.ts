@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   AGREEMENT_REQUIRED: 422,
   AGREEMENT_REFUSED: 422,
   PROVIDER_REFUSED: 422,
+  /** A CSV export that would exceed its row bound; the caller narrows the filters. */
+  EXPORT_TOO_LARGE: 422,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,

@@ -16,6 +16,12 @@ export function chinaDayStart(day: string): Date {
   return fromZonedTime(`${day}T00:00:00`, BUSINESS_TIME_ZONE);
 }
 
+/** The China calendar day `days` after (or, negative, before) `day`; calendar arithmetic, no zone involved. */
+export function shiftDay(day: string, days: number): string {
+  const DAY_MS = 86_400_000;
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
 /** The source of "now" for everything that is not workflow code; tests inject another. */
 export interface Clock {
   now(): Date;

@@ -7,13 +7,13 @@
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { createHmac } from 'node:crypto';
-import { Notification, type NotificationKind } from '../db/entities';
+import { Notification, type NotificationKind, type RecipientRole } from '../db/entities';
 import type { Clock } from '../domain/time';
 
 export interface Card {
   dedupeKey: string;
   recipientId: string;
-  recipientRole: 'buyer' | 'seller';
+  recipientRole: RecipientRole;
   kind: NotificationKind;
   payoutId: string | null;
   payload: Record<string, unknown>;

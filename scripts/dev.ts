@@ -12,6 +12,7 @@ import { buildApi, connectTemporal } from '../api/server';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { createWorker } from '../worker/worker';
+import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
 import { startDevServer, type DevServer } from '../worker/temporal-dev-server';
 import { DEMO, seedDemo } from './seed-demo';
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   const running = worker.run();
   const temporal = await connectTemporal(config, temporalAddress);
   const { app, deps } = buildApi({ config, orm, temporal });
+  console.log(`temporal: daily reconciliation schedule ${await ensureReconciliationSchedule(temporal, config.taskQueue)}`);
   await seedDemo(orm, deps.provider);
   const server = app.listen(config.port, '127.0.0.1');
   await printWelcome(config.port, deps.jwtSecret, config.jwtSecretIsDevelopment ? config.jwtSecret : undefined);

@@ -2,9 +2,11 @@
  * The worker process. Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running
  * activities finish, and everything else is picked up again from Temporal by the next worker.
  */
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
+import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -14,12 +16,22 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
   const webhook = config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined;
   const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, webhook });
+  await scheduleReconciliation(new Client({ connection, namespace: config.temporalNamespace }), config.taskQueue);
   console.log(`worker: polling task queue ${config.taskQueue} on ${config.temporalAddress ?? '127.0.0.1:7233'}`);
   try {
     await worker.run();
   } finally {
     await connection.close();
     await orm.close();
+  }
+}
+
+/** Payouts must not stop for want of the audit schedule: a failure is logged loudly, and the worker runs. */
+async function scheduleReconciliation(client: Client, taskQueue: string): Promise<void> {
+  try {
+    console.log(`worker: reconciliation schedule ${await ensureReconciliationSchedule(client, taskQueue)}`);
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', message: 'the daily reconciliation schedule could not be ensured', error: String(err) }));
   }
 }
 

@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/mysql';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPayoutActivities } from '../activities/payout-activities';
+import { createReconciliationActivities } from '../activities/reconciliation-activities';
 import { systemClock, type Clock } from '../domain/time';
 import { Notifier, type WebhookConfig } from '../notify/notifier';
 import type { PaymentProvider } from '../provider/provider';
@@ -40,12 +41,11 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, err
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const clock = deps.clock ?? systemClock;
-  const activities = createPayoutActivities({
-    orm: deps.orm,
-    provider: deps.provider ?? new SandboxProvider(deps.orm, clock),
-    notifier: new Notifier(deps.orm, clock, deps.webhook),
-    clock,
-  });
+  const notifier = new Notifier(deps.orm, clock, deps.webhook);
+  const activities = {
+    ...createPayoutActivities({ orm: deps.orm, provider: deps.provider ?? new SandboxProvider(deps.orm, clock), notifier, clock }),
+    ...createReconciliationActivities({ orm: deps.orm, notifier, clock }),
+  };
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

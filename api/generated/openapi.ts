@@ -284,6 +284,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payouts/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Count and amount of payouts by status and by China calendar day (Asia/Shanghai), computed in
+         *     the database, for payouts created in `[createdFrom, createdTo)`. Both bounds are optional:
+         *     `createdTo` defaults to the start of tomorrow (China time) and `createdFrom` to 30 days before
+         *     `createdTo`, so that the default is the last 30 whole China days, today included. A range is
+         *     at most 366 days; `createdFrom` must
+         *     come before `createdTo` (400 `VALIDATION_ERROR` otherwise). A payout counts towards the day it
+         *     was initiated, whatever its later outcome. Days without payouts are left out of `byDay`.
+         */
+        get: operations["getPayoutSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The payout records as CSV, newest first, with the filters of `GET /v1/payouts`: UTF-8 with a
+         *     byte-order mark (so spreadsheet programs read the Chinese text), a header row, CRLF line ends
+         *     and RFC 4180 quoting. Amounts are yuan with two decimals here, and only here (`amountYuan`);
+         *     times are ISO-8601 UTC, and `chinaDay` is the day the payout counts towards. A text cell that
+         *     starts with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so that a
+         *     spreadsheet never runs it as a formula. At most 100,000 rows: a larger export is refused with
+         *     422 `EXPORT_TOO_LARGE` before any row is sent; narrow the date range.
+         */
+        get: operations["exportPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payouts/{id}": {
         parameters: {
             query?: never;
@@ -348,6 +398,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payouts/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The payout's audit trail: its Temporal workflow history, summarised event by event (the
+         *     same history the Temporal UI shows). Updates and signals name who sent them (`actor`, the
+         *     account of the decision), activities name their type. At most 500 events; `truncated` says
+         *     when the history is longer. Another seller's payout is 404. A history past the Temporal
+         *     namespace's retention period is 404 as well.
+         */
+        get: operations["getPayoutHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/buyer/payouts": {
         parameters: {
             query?: never;
@@ -372,6 +445,32 @@ export interface paths {
             cookie?: never;
         };
         get: operations["listBuyerNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The reports of the ledger reconciliation, newest first. The daily run (a Temporal Schedule,
+         *     02:00 China time) checks every seller: stored balances equal the entries and none is
+         *     negative; recharged = available + held + paid out + withdrawn; held equals the payouts
+         *     awaiting confirmation or confirmed; each entry debits and credits the accounts its kind
+         *     calls for; and the payment provider's books match the ledger movement by movement
+         *     (withholding = recharge, transfer = payout, pay-back = withdrawal). Movements younger than
+         *     the settling grace (10 minutes) are left for the next run, so in-flight work is not reported.
+         *     A report with findings also sends a card to the finance auditors.
+         */
+        get: operations["listReconciliations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -550,7 +649,7 @@ export interface components {
         Notification: {
             id: number;
             /** @enum {string} */
-            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE";
+            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE" | "RECONCILIATION_MISMATCH";
             payoutId: string | null;
             payload: {
                 [key: string]: unknown;
@@ -559,6 +658,74 @@ export interface components {
         };
         NotificationPage: {
             items: components["schemas"]["Notification"][];
+            nextCursor: string | null;
+        };
+        Tally: {
+            count: number;
+            amount: components["schemas"]["Fen"];
+        };
+        PayoutSummary: {
+            /** @description The seller summarised; null for every seller (auditors). */
+            sellerId: string | null;
+            createdFrom: components["schemas"]["Timestamp"];
+            createdTo: components["schemas"]["Timestamp"];
+            total: components["schemas"]["Tally"];
+            /** @description One entry per status that has payouts, in the order of PayoutStatus. */
+            byStatus: (components["schemas"]["Tally"] & {
+                status: components["schemas"]["PayoutStatus"];
+            })[];
+            /** @description One entry per China calendar day that has payouts, oldest first. */
+            byDay: (components["schemas"]["Tally"] & {
+                /** Format: date */
+                day: string;
+            })[];
+        };
+        HistoryEvent: {
+            eventId: number;
+            /** @description The Temporal event type, e.g. WORKFLOW_EXECUTION_STARTED, WORKFLOW_EXECUTION_UPDATE_ACCEPTED, ACTIVITY_TASK_SCHEDULED. */
+            type: string;
+            at: components["schemas"]["Timestamp"];
+            /** @description The workflow, update, signal or activity type the event concerns. */
+            name: string | null;
+            /** @description Who sent it: the account in a decision (update or signal), the initiator for the start. */
+            actor: string | null;
+            /** @description A short account of the outcome: an update's resulting status, a failure message, a search attribute set. */
+            detail: string | null;
+        };
+        PayoutHistory: {
+            /** Format: uuid */
+            payoutId: string;
+            workflowId: string;
+            events: components["schemas"]["HistoryEvent"][];
+            /** @description True when the history has more events than were summarised. */
+            truncated: boolean;
+        };
+        ReconciliationFinding: {
+            /** @enum {string} */
+            check: "NON_NEGATIVE_BALANCE" | "BALANCE_MATCHES_ENTRIES" | "RECHARGES_ACCOUNTED" | "HELD_MATCHES_PAYOUTS" | "ENTRY_ACCOUNTS_MATCH_KIND" | "PROVIDER_MATCHES_LEDGER";
+            sellerId: string;
+            movementKey: string | null;
+            message: string;
+        };
+        ReconciliationReport: {
+            id: string;
+            workflowId: string;
+            createdAt: components["schemas"]["Timestamp"];
+            /** @description Movements created after this were left for the next run. */
+            settledBefore: components["schemas"]["Timestamp"];
+            /** @description The sellers checked when the run was scoped; null for every seller. */
+            sellerIds: string[] | null;
+            sellersChecked: number;
+            /** @description False when the run stopped at its bound before the last seller. */
+            complete: boolean;
+            /** @description True when the run was complete and found nothing. */
+            ok: boolean;
+            findingsCount: number;
+            /** @description The first 200 findings; findingsCount says how many there were. */
+            findings: components["schemas"]["ReconciliationFinding"][];
+        };
+        ReconciliationPage: {
+            items: components["schemas"]["ReconciliationReport"][];
             nextCursor: string | null;
         };
     };
@@ -1041,6 +1208,63 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getPayoutSummary: {
+        parameters: {
+            query?: {
+                /** @description Auditors only (all sellers when absent); sellers and sub-accounts see their own. */
+                sellerId?: components["schemas"]["Id"];
+                /** @description Inclusive. */
+                createdFrom?: string;
+                /** @description Exclusive. */
+                createdTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The aggregates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSummary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    exportPayouts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["PayoutStatus"];
+                orderId?: components["schemas"]["Id"];
+                initiatedBy?: components["schemas"]["Id"];
+                /** @description Auditors only; sellers see their own. */
+                sellerId?: components["schemas"]["Id"];
+                createdFrom?: string;
+                createdTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV, streamed (columns: id, orderId, sellerId, buyerId, amountYuan, reason, note, status, initiatedBy, chinaDay, createdAt, expiresAt, confirmedAt, paidAt, closedAt). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getPayout: {
         parameters: {
             query?: never;
@@ -1133,6 +1357,29 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getPayoutHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PayoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summarised history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutHistory"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listBuyerPayouts: {
         parameters: {
             query?: {
@@ -1177,6 +1424,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listReconciliations: {
+        parameters: {
+            query?: {
+                cursor?: components["parameters"]["Cursor"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationPage"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,9 +1,11 @@
 /** Every operation of openapi.yaml, by operationId; the type makes a missing handler a compile error. */
 import type { Handlers } from '../types';
 import * as account from './account';
+import * as auditing from './auditing';
 import * as health from './health';
 import * as orders from './orders';
 import * as payouts from './payouts';
+import * as records from './records';
 
 export const handlers: Handlers = {
   getHealth: health.getHealth,
@@ -30,4 +32,8 @@ export const handlers: Handlers = {
   cancelPayout: payouts.cancelPayout,
   listBuyerPayouts: payouts.listBuyerPayouts,
   listBuyerNotifications: payouts.listBuyerNotifications,
+  getPayoutSummary: records.getPayoutSummary,
+  exportPayouts: records.exportPayouts,
+  getPayoutHistory: auditing.getPayoutHistory,
+  listReconciliations: auditing.listReconciliations,
 };

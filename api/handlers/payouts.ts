@@ -6,6 +6,7 @@ import { DomainError } from '../../domain/errors';
 import type { Decision, PayoutView } from '../../domain/payout';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
+import { recordFilter } from './records';
 import { sellerOf, visibleOrder, visiblePayout } from './scope';
 
 /**
@@ -19,32 +20,27 @@ export const createPayout: Handler<'createPayout'> = async (call) => {
   const outcome = await withIdempotency(call.em, { principal: principal.id, operation: 'payout', key: call.idempotencyKey, body: call.body, now }, async () => {
     await visibleOrder(call.em, principal, call.body.orderId);
     const payoutId = idFromKey(`payout:${principal.id}`, call.idempotencyKey);
-    const view = await call.deps.gateway.start({
-      payoutId,
-      sellerId,
-      orderId: call.body.orderId,
-      amountFen: call.body.amount,
-      reason: call.body.reason,
-      note: call.body.note ?? null,
-      initiatedBy: principal.id,
-    });
+    const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id };
+    const view = await call.deps.gateway.start(request).catch((err) => reservedAnyway(call, payoutId, err));
     return { status: 201, body: view };
   });
   return outcome as { status: 201; body: Schemas['Payout'] };
 };
 
+/**
+ * When Temporal could not answer (restarting, overloaded, the workflow already finished), the
+ * reservation may still have been made: the database, not the lost answer, says whether it was.
+ */
+async function reservedAnyway(call: Call<'createPayout'>, payoutId: string, err: unknown): Promise<PayoutView> {
+  if (err instanceof DomainError && err.code !== 'SERVICE_UNAVAILABLE') throw err;
+  const reserved = await call.em.fork().findOne(Payout, { id: payoutId });
+  if (reserved) return toPayoutView(reserved);
+  throw err;
+}
+
 export const listPayouts: Handler<'listPayouts'> = async (call) => {
-  const principal = principalOf(call);
   const q = call.query;
-  const sellerId = principal.role === 'auditor' ? q.sellerId : sellerOf(principal);
-  const page = await queryPayouts(call.em, {
-    sellerId,
-    status: q.status,
-    orderId: q.orderId,
-    initiatedBy: q.initiatedBy,
-    createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
-    createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
-  }, q.cursor, q.limit ?? 20);
+  const page = await queryPayouts(call.em, recordFilter(principalOf(call), q), q.cursor, q.limit ?? 20);
   return { status: 200, body: { items: page.items.map(toPayoutView), nextCursor: page.nextCursor } };
 };
 

@@ -17,6 +17,7 @@ import type { Role } from '../../api/spec';
 import { createWorker, loadWorkflowBundle } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
 import type { Clock } from '../../domain/time';
+import type { WebhookConfig } from '../../notify/notifier';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
 
@@ -27,6 +28,8 @@ export interface StackOptions {
   worker?: 'in-process' | 'child' | 'none';
   /** The clock of the API and the in-process worker's activities (not of workflow code). */
   clock?: Clock;
+  /** Where the in-process worker delivers chat cards (NOTIFY_WEBHOOK_URL / _SECRET). */
+  webhook?: WebhookConfig;
 }
 
 export interface Stack {
@@ -69,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, workflowBundle: await loadWorkflowBundle() });
+    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, webhook: options.webhook, workflowBundle: await loadWorkflowBundle() });
     running = worker.run();
   }
   const startChildWorker = () => {

@@ -1,0 +1,34 @@
+/** SPEC §7, finance auditing: a payout's workflow history, and the reconciliation reports. */
+import type { ReconciliationReport } from '../../db/entities';
+import { reportsPage } from '../../db/reconciliation';
+import { payoutWorkflowId } from '../payout-gateway';
+import { payoutHistory } from '../payout-history';
+import { principalOf, type Handler, type Schemas } from '../types';
+import { visiblePayout } from './scope';
+
+/** The seller of the payout or an auditor; anyone else's payout is 404 (visiblePayout). */
+export const getPayoutHistory: Handler<'getPayoutHistory'> = async (call) => {
+  const payout = await visiblePayout(call.em, principalOf(call), call.params.id);
+  const history = await payoutHistory(call.deps.temporal, payoutWorkflowId(payout.id));
+  return { status: 200, body: { payoutId: payout.id, ...history } };
+};
+
+function toReport(report: ReconciliationReport): Schemas['ReconciliationReport'] {
+  return {
+    id: report.id,
+    workflowId: report.workflowId,
+    createdAt: report.createdAt.toISOString(),
+    settledBefore: report.settledBefore.toISOString(),
+    sellerIds: report.sellerIds,
+    sellersChecked: report.sellersChecked,
+    complete: report.complete,
+    ok: report.complete && report.findingsCount === 0,
+    findingsCount: report.findingsCount,
+    findings: report.findings as Schemas['ReconciliationFinding'][],
+  };
+}
+
+export const listReconciliations: Handler<'listReconciliations'> = async (call) => {
+  const page = await reportsPage(call.em, call.query.cursor, call.query.limit ?? 20);
+  return { status: 200, body: { items: page.items.map(toReport), nextCursor: page.nextCursor } };
+};

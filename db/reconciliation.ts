@@ -1,0 +1,77 @@
+/**
+ * The daily reconciliation's database side: checks the invariants seller batch by seller batch
+ * (so that no query spans the whole ledger at once), stores the report once per run, and pages
+ * the reports for auditors.
+ */
+import type { EntityManager } from '@mikro-orm/mysql';
+import { findDisagreements, type Finding } from './invariants';
+import { ReconciliationReport, SellerAccount } from './entities';
+import { PAGE_SIZE_MAX, decodeCursor, encodeCursor } from './payout-queries';
+
+/** Sellers checked per round of queries. */
+export const RECONCILIATION_SELLER_BATCH = 200;
+/** A stop for the batch loop: 20,000 batches are four million sellers. */
+export const RECONCILIATION_BATCHES_MAX = 20_000;
+/** A scoped run names at most this many sellers (workflows/reconciliation.ts enforces it). */
+export const RECONCILIATION_SCOPE_MAX = 1_000;
+/** A report keeps this many findings; `findingsCount` counts them all. */
+export const FINDINGS_STORED_MAX = 200;
+
+export interface ReconciliationScope {
+  /** The sellers to check; every seller when absent. */
+  sellerIds: string[] | null;
+  /** Movements created at or after this are left for the next run (work in flight). */
+  settledBefore: Date;
+}
+
+export interface ReconciliationOutcome {
+  sellersChecked: number;
+  findingsCount: number;
+  findings: Finding[];
+  /** False when the batch bound stopped the run before the last seller. */
+  complete: boolean;
+}
+
+/** Checks every seller in scope; `onBatch` lets the activity heartbeat between batches. */
+export async function reconcileLedger(em: EntityManager, scope: ReconciliationScope, onBatch: (checked: number) => void = () => {}): Promise<ReconciliationOutcome> {
+  const outcome: ReconciliationOutcome = { sellersChecked: 0, findingsCount: 0, findings: [], complete: false };
+  let after = '';
+  for (let batch = 0; batch < RECONCILIATION_BATCHES_MAX; batch++) {
+    const sellerIds = scope.sellerIds ? scope.sellerIds.slice(batch * RECONCILIATION_SELLER_BATCH, (batch + 1) * RECONCILIATION_SELLER_BATCH) : await nextSellers(em, after);
+    if (sellerIds.length === 0) return { ...outcome, complete: true };
+    const found = await findDisagreements(em, sellerIds, scope.settledBefore);
+    outcome.sellersChecked += sellerIds.length;
+    outcome.findingsCount += found.length;
+    outcome.findings.push(...found.slice(0, FINDINGS_STORED_MAX - outcome.findings.length));
+    after = sellerIds[sellerIds.length - 1];
+    onBatch(outcome.sellersChecked);
+  }
+  return outcome;
+}
+
+/** The next batch of sellers by id (keyset), read fresh each time. */
+async function nextSellers(em: EntityManager, after: string): Promise<string[]> {
+  const rows = await em.find(SellerAccount, { sellerId: { $gt: after } }, {
+    fields: ['sellerId'], orderBy: { sellerId: 'asc' }, limit: RECONCILIATION_SELLER_BATCH, disableIdentityMap: true,
+  });
+  return rows.map((r) => r.sellerId);
+}
+
+/** Stores the report once: a retried activity finds its run's report already there. */
+export async function storeReport(em: EntityManager, report: ReconciliationReport): Promise<ReconciliationReport> {
+  await em.upsert(ReconciliationReport, report, { onConflictFields: ['id'], onConflictAction: 'ignore' });
+  return em.fork().findOneOrFail(ReconciliationReport, { id: report.id });
+}
+
+export async function reportsPage(em: EntityManager, cursorText: string | undefined, limit: number) {
+  const bounded = Math.min(limit, PAGE_SIZE_MAX);
+  const cursor = decodeCursor(cursorText);
+  const rows = await em.find(
+    ReconciliationReport,
+    cursor ? { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] } : {},
+    { orderBy: { createdAt: 'desc', id: 'desc' }, limit: bounded + 1 },
+  );
+  const items = rows.slice(0, bounded);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > bounded && last ? encodeCursor(last) : null };
+}
