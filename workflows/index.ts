@@ -1,2 +1,3 @@
 /** The workflow bundle's entry: every workflow type the worker runs. */
 export { payoutWorkflow } from './payout';
+export { reconciliationWorkflow } from './reconciliation';
