@@ -15,6 +15,7 @@ import { DomainError } from '../domain/errors';
 import { authenticate, type Principal } from './auth';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
+import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { describeValidationError, loadOperations, type Operation } from './spec';
 import type { ApiDeps, Handlers } from './types';
 
@@ -27,8 +28,14 @@ interface State {
   operationId?: string;
 }
 
-export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations()): Koa<State> {
+export interface AppOptions {
+  /** The per-principal limit on writes; the defaults of `api/rate-limit.ts` when absent. */
+  rateLimit?: Partial<RateLimitOptions>;
+}
+
+export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations(), options: AppOptions = {}): Koa<State> {
   const app = new Koa<State>();
+  const writeLimiter = new RateLimiter(options.rateLimit);
   const { metrics } = deps;
   app.proxy = false;
   app.use(errorMiddleware(metrics));
@@ -40,6 +47,7 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
     router.register(toKoaPath(operation.path), [operation.method], async (ctx) => {
       ctx.state.operationId = operation.operationId;
       const principal = await authorise(ctx, operation, deps);
+      if (principal && operation.method !== 'get') limitWrites(ctx, writeLimiter, principal);
       const call = validate(ctx, operation);
       const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string }>;
       const reply = await handler({ ...call, principal, em: deps.orm.em.fork(), deps });
@@ -111,6 +119,14 @@ async function authorise(ctx: Koa.Context, operation: Operation, deps: ApiDeps):
     }
   }
   return principal;
+}
+
+/** Refuses a write once the principal's bucket is empty; `Retry-After` survives the error middleware. */
+function limitWrites(ctx: Koa.Context, limiter: RateLimiter, principal: Principal): void {
+  const admission = limiter.take(principal);
+  if (admission.allowed) return;
+  ctx.set('Retry-After', String(admission.retryAfterS));
+  throw new DomainError('RATE_LIMITED', `too many writes; retry in ${admission.retryAfterS} s`, { retryAfterSeconds: admission.retryAfterS });
 }
 
 function validate(ctx: Koa.Context & { params?: Record<string, string> }, operation: Operation) {

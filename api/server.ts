@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
 import { SandboxProvider } from '../provider/sandbox';
 import { Notifier } from '../notify/notifier';
-import { createApp } from './app';
+import { createApp, type AppOptions } from './app';
 import { secretKey } from './auth';
 import { handlers } from './handlers';
 import { ApiMetrics } from './metrics';
@@ -20,9 +20,11 @@ export interface ApiOptions {
   temporal: Client;
   clock?: Clock;
   provider?: PaymentProvider;
+  /** Overrides of the per-principal write limit (tests use a small one). */
+  rateLimit?: AppOptions['rateLimit'];
 }
 
-export function buildApi({ config, orm, temporal, clock = systemClock, provider }: ApiOptions): { app: Koa; deps: ApiDeps } {
+export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit }: ApiOptions): { app: Koa; deps: ApiDeps } {
   const deps: ApiDeps = {
     orm,
     temporal,
@@ -34,7 +36,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider 
     metrics: new ApiMetrics(),
     notifier: new Notifier(orm, clock, config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined),
   };
-  return { app: createApp(deps, handlers), deps };
+  return { app: createApp(deps, handlers, undefined, { rateLimit }), deps };
 }
 
 export async function connectTemporal(config: Config, address = config.temporalAddress ?? '127.0.0.1:7233'): Promise<Client> {
