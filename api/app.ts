@@ -34,11 +34,15 @@ export interface AppOptions {
 }
 
 export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations(), options: AppOptions = {}): Koa<State> {
+  for (const { operationId } of operations) {
+    if (typeof handlers[operationId] !== 'function') throw new Error(`openapi.yaml operation ${operationId} has no handler`);
+  }
   const app = new Koa<State>();
   const writeLimiter = new RateLimiter(options.rateLimit);
   const { metrics } = deps;
   app.proxy = false;
   app.use(errorMiddleware(metrics));
+  app.use(jsonBodiesOnly);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8' }));
   const router = new Router<State>();
   // Static segments first, so `/v1/orders/payout-eligibility` is never taken for an order id.
@@ -57,12 +61,26 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
     });
   }
   app.use(router.routes());
-  app.use(router.allowedMethods());
   app.use(async (ctx) => {
+    if (router.match(ctx.path, ctx.method).path.length > 0) {
+      throw new DomainError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+    }
     throw new DomainError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
   });
   return app;
 }
+
+/**
+ * The body parser reads JSON only and would take any other body for "no body": refuse it instead,
+ * so that garbage never passes as an empty request.
+ */
+const jsonBodiesOnly: Koa.Middleware = async (ctx, next) => {
+  const hasBody = Boolean(ctx.request.length) || Boolean(ctx.get('transfer-encoding'));
+  if (hasBody && !ctx.is('application/json')) {
+    throw new DomainError('VALIDATION_ERROR', 'the body must be application/json', { field: 'body' });
+  }
+  await next();
+};
 
 function toKoaPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
@@ -80,7 +98,11 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       const domain = toDomainError(err);
       ctx.status = domain.status;
       ctx.body = errorBody(domain);
-      if (domain.status >= 500) {
+      // A dependency that is down is an operating condition (a warning, no stack); anything else
+      // that ends in a 5xx is a defect and logs its stack with the request id.
+      if (domain.code === 'SERVICE_UNAVAILABLE') {
+        console.warn(JSON.stringify({ level: 'warn', requestId: ctx.state.requestId, operation: ctx.state.operationId, error: String((err as Error)?.message ?? err) }));
+      } else if (domain.status >= 500) {
         console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, error: String((err as Error)?.stack ?? err) }));
       }
     } finally {
@@ -113,7 +135,7 @@ async function authorise(ctx: Koa.Context, operation: Operation, deps: ApiDeps):
   if (!operation.roles.includes(principal.role)) throw new DomainError('FORBIDDEN', `role ${principal.role} may not call ${operation.operationId}`);
   if (principal.role === 'sub_account') {
     // Read on every request, so that a revocation takes effect immediately.
-    const sub = await deps.orm.em.fork().findOne(SubAccount, { subAccountId: principal.id });
+    const sub = await deps.orm.em.fork().findOne(SubAccount, { sellerId: principal.sellerId!, subAccountId: principal.id });
     if (!sub || sub.sellerId !== principal.sellerId || !sub.canPayout) {
       throw new DomainError('FORBIDDEN', 'this sub-account does not hold the payout permission');
     }

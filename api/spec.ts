@@ -72,8 +72,8 @@ export function loadOperations(file = OPENAPI_PATH): Operation[] {
   const doc = parse(readFileSync(file, 'utf8')) as OpenApiDocument;
   // Bodies are checked exactly as written (no coercion); query and path values arrive as strings
   // and are coerced to the declared types.
-  const strict = addFormats(new Ajv2020({ strict: false, allErrors: false }));
-  const coercing = addFormats(new Ajv2020({ strict: false, allErrors: false, coerceTypes: true, useDefaults: true }));
+  const strict = addFormats(new Ajv2020({ strict: false, strictNumbers: true, allErrors: false }));
+  const coercing = addFormats(new Ajv2020({ strict: false, strictNumbers: true, allErrors: false, coerceTypes: true, useDefaults: true }));
   for (const ajv of [strict, coercing]) ajv.addSchema({ components: doc.components }, 'openapi');
   const compile = (ajv: typeof strict, schema: object | undefined) => (schema ? ajv.compile(rebase(schema)) : undefined);
 

@@ -114,10 +114,12 @@ export async function statementPage(em: EntityManager, sellerId: string, beforeI
   return { items: items.slice(0, bounded), next };
 }
 
-/** Grants or revokes the payout permission; a sub-account of another seller is not found. */
+/**
+ * Grants or revokes the payout permission. Rows are keyed by seller and sub-account, so a seller
+ * only ever reads and writes its own (another seller cannot claim a sub-account's id first).
+ */
 export async function setSubAccountPermission(em: EntityManager, sellerId: string, subAccountId: string, payout: boolean, now: Date): Promise<SubAccount> {
-  const sub = (await em.findOne(SubAccount, { subAccountId })) ?? new SubAccount(subAccountId, sellerId, now);
-  if (sub.sellerId !== sellerId) throw new DomainError('NOT_FOUND', `sub-account ${subAccountId} not found`);
+  const sub = (await em.findOne(SubAccount, { sellerId, subAccountId })) ?? new SubAccount(subAccountId, sellerId, now);
   sub.canPayout = payout;
   sub.updatedAt = now;
   await em.persistAndFlush(sub);

@@ -80,8 +80,8 @@ export const SubAccountSchema = new EntitySchema<SubAccount>({
   class: SubAccount,
   tableName: 'sub_accounts',
   properties: {
+    sellerId: { type: 'string', primary: true },
     subAccountId: { type: 'string', primary: true },
-    sellerId: { type: 'string' },
     canPayout: { type: 'boolean' },
     updatedAt: time(),
   },

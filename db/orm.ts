@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { ALL_ENTITIES } from './entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
+import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Migration20261202000000_sub_accounts_per_seller';
 
 export type Orm = MikroORM;
 
@@ -17,6 +18,7 @@ export const DB_POOL_SIZE_MAX = 20;
 const MIGRATIONS = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261201000000_records_reconciliation', class: Migration20261201000000_records_reconciliation },
+  { name: 'Migration20261202000000_sub_accounts_per_seller', class: Migration20261202000000_sub_accounts_per_seller },
 ];
 
 function databaseName(databaseUrl: string): string {
