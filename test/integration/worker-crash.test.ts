@@ -10,7 +10,8 @@ import { eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ worker: 'none', confirmWindow: '12s' });
+  // Long enough that every decision lands before the deadline even on a loaded machine.
+  stack = await startStack({ worker: 'none', confirmWindow: '30s' });
 });
 afterAll(() => stack.stop());
 
