@@ -50,7 +50,23 @@ export class PayoutGateway {
       ],
       memo: { sellerId: request.sellerId, orderId: request.orderId, amountFen: request.amountFen, initiatedBy: request.initiatedBy },
     });
-    return this.answer(() => this.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: operation }));
+    try {
+      return await this.answer(() => this.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: operation }));
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) await this.throwIfRefused(request.payoutId);
+      throw err;
+    }
+  }
+
+  /**
+   * The payout's workflow already finished (a retry after a lost answer): if it refused the
+   * reservation, say so with the refusal's code; otherwise the caller reads the payout it made.
+   */
+  private async throwIfRefused(payoutId: string): Promise<void> {
+    const result = await this.answer(() => this.client.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(payoutId)).result());
+    if (result.status === 'REFUSED' && isErrorCode(result.code)) {
+      throw new DomainError(result.code, result.message, result.details as ErrorDetails);
+    }
   }
 
   /** Delivers a decision; answers with the payout as the workflow left it. */

@@ -55,15 +55,15 @@ const cards = proxyActivities<PayoutActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
-/** How long the workflow waits for the update that started it before giving up. */
-const RESERVE_WAIT = '1m';
-
 /** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
 const REMINDER_LEAD_SHARE = 1 / 3;
 
 type Verdict = { kind: Decision; actor: string; atMs: number } | { kind: 'expire'; atMs: number };
 
-export type PayoutWorkflowResult = { status: PayoutStatus } | { status: 'REFUSED'; code: string };
+/** A refused reservation ends the workflow with the refusal, so that a late caller can still learn it. */
+export type PayoutWorkflowResult =
+  | { status: PayoutStatus }
+  | { status: 'REFUSED'; code: string; message: string; details: Record<string, unknown> };
 
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutWorkflowResult> {
   let reservation: Promise<PayoutView> | undefined;
@@ -75,12 +75,11 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const status = (): PayoutProgress['status'] => (refusedCode ? 'REFUSED' : view?.status ?? 'RESERVING');
   const awaiting = () => view?.status === 'AWAITING_CONFIRMATION' && verdict === undefined;
 
-  setHandler(reserveUpdate, () => {
-    // The caller sees the refusal itself (its SPEC code), not the activity failure around it.
-    reservation ??= db.reservePayout(input, input.confirmWindowMs).catch((err) => {
-      throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-    });
-    return reservation;
+  // The update only observes the reservation: the workflow makes it whether or not an update ever
+  // arrives, so a start whose update was lost (Temporal restarting, a worker killed) still reserves.
+  setHandler(reserveUpdate, async () => {
+    await condition(() => reservation !== undefined);
+    return reservation!;
   });
   setHandler(progressQuery, () => ({
     payoutId: input.payoutId,
@@ -104,11 +103,14 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   setHandler(declineUpdate, decide('decline'), { validator: onlyWhileAwaiting });
   setHandler(cancelUpdate, decide('cancel'), { validator: onlyWhileAwaiting });
 
-  if (!(await condition(() => reservation !== undefined, RESERVE_WAIT))) return refuse('NOT_STARTED');
+  // The caller sees the refusal itself (its SPEC code), not the activity failure around it.
+  reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
+    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+  });
   try {
-    view = await reservation!;
+    view = await reservation;
   } catch (err) {
-    if (err instanceof ApplicationFailure && err.nonRetryable) return refuse(err.type ?? 'REFUSED');
+    if (err instanceof ApplicationFailure && err.nonRetryable) return refuse(err);
     throw err;
   }
   setStatus(view.status);
@@ -119,10 +121,10 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   await Promise.all(notifications);
   return { status: view.status };
 
-  function refuse(code: string): PayoutWorkflowResult {
-    refusedCode = code;
+  function refuse(failure: ApplicationFailure): PayoutWorkflowResult {
+    refusedCode = failure.type ?? 'REFUSED';
     upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: 'REFUSED' }]);
-    return { status: 'REFUSED', code };
+    return { status: 'REFUSED', code: refusedCode, message: failure.message, details: (failure.details?.[0] ?? {}) as Record<string, unknown> };
   }
 
   function setStatus(next: PayoutStatus): void {

@@ -4,6 +4,9 @@
  */
 import { SandboxProvider } from '../../provider/sandbox';
 import { checkInvariants } from '../../db/invariants';
+import { idFromKey } from '../../api/idempotency';
+import { payoutWorkflowId } from '../../api/payout-gateway';
+import { payoutWorkflow } from '../../workflows/payout';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, type Stack } from '../support/stack';
 
@@ -117,4 +120,34 @@ test('a refused attempt holds and counts nothing', async () => {
   const account = await market.account();
   expect(account.balance).toEqual({ available: 500, held: 0 });
   expect(account.today).toMatchObject({ count: 0, amount: 0 });
+});
+
+describe('a start whose reserve update was lost (Temporal restarting, a worker killed)', () => {
+  async function startWithoutUpdate(market: Market, key: string, orderId: string, amountFen: number) {
+    const payoutId = idFromKey(`payout:${market.sellerId}`, key);
+    await stack.client.workflow.start(payoutWorkflow, {
+      workflowId: payoutWorkflowId(payoutId),
+      taskQueue: stack.config.taskQueue,
+      args: [{ payoutId, sellerId: market.sellerId, orderId, amountFen, reason: 'OTHER', note: null, initiatedBy: market.sellerId, confirmWindowMs: 60_000 }],
+    });
+    return payoutId;
+  }
+
+  test('still reserves, and the retry with the same key answers with that payout', async () => {
+    const market = await openMarket(stack, { reserveFen: 10_000 });
+    const orderId = await market.order();
+    const payoutId = await startWithoutUpdate(market, 'lost-update-1', orderId, 300);
+    await eventually(async () => (await market.account()).balance.held === 300);
+    const retried = await market.createPayout({ orderId, amount: 300, reason: 'OTHER' }, { 'Idempotency-Key': 'lost-update-1' }).expect(201);
+    expect(retried.body).toMatchObject({ id: payoutId, status: 'AWAITING_CONFIRMATION', amount: 300 });
+  });
+
+  test('a refusal made without a listener is still the answer of the retry', async () => {
+    const market = await openMarket(stack, { reserveFen: 100 });
+    const orderId = await market.order();
+    const payoutId = await startWithoutUpdate(market, 'lost-update-2', orderId, 500);
+    await stack.client.workflow.getHandle(payoutWorkflowId(payoutId)).result();
+    const retried = await market.createPayout({ orderId, amount: 500, reason: 'OTHER' }, { 'Idempotency-Key': 'lost-update-2' }).expect(422);
+    expect(retried.body.error).toMatchObject({ code: 'INSUFFICIENT_RESERVE', available: 100, asked: 500 });
+  });
 });
