@@ -66,7 +66,12 @@ export type PayoutWorkflowResult =
   | { status: 'REFUSED'; code: string; message: string; details: Record<string, unknown> };
 
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutWorkflowResult> {
-  let reservation: Promise<PayoutView> | undefined;
+  // The workflow reserves whether or not an update ever arrives, so a start whose update was lost
+  // (Temporal restarting, a worker killed) still reserves; the caller sees the refusal itself (its
+  // SPEC code), not the activity failure around it.
+  const reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
+    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+  });
   let view: PayoutView | undefined;
   let verdict: Verdict | undefined;
   let reminded = false;
@@ -75,12 +80,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const status = (): PayoutProgress['status'] => (refusedCode ? 'REFUSED' : view?.status ?? 'RESERVING');
   const awaiting = () => view?.status === 'AWAITING_CONFIRMATION' && verdict === undefined;
 
-  // The update only observes the reservation: the workflow makes it whether or not an update ever
-  // arrives, so a start whose update was lost (Temporal restarting, a worker killed) still reserves.
-  setHandler(reserveUpdate, async () => {
-    await condition(() => reservation !== undefined);
-    return reservation!;
-  });
+  // The update only observes the reservation.
+  setHandler(reserveUpdate, () => reservation);
   setHandler(progressQuery, () => ({
     payoutId: input.payoutId,
     status: status(),
@@ -103,10 +104,6 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   setHandler(declineUpdate, decide('decline'), { validator: onlyWhileAwaiting });
   setHandler(cancelUpdate, decide('cancel'), { validator: onlyWhileAwaiting });
 
-  // The caller sees the refusal itself (its SPEC code), not the activity failure around it.
-  reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
-    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-  });
   try {
     view = await reservation;
   } catch (err) {
