@@ -7,7 +7,7 @@
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { issueToken, secretKey } from '../api/auth';
 import { checkInvariants } from '../db/invariants';
@@ -95,6 +95,9 @@ function pickPlan(): Plan {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const t0 = Date.now();
   const deadline = t0 + options.timeLimitMs;
+  // Every run starts from nothing: a Temporal file left by an earlier run would hold workflows
+  // whose ids this run would reuse.
+  rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true });
   const infra = await startInfrastructure(options);
   const databaseUrl = `${infra.databaseServerUrl}/payouts_chaos_${process.pid}`;
