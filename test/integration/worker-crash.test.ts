@@ -21,7 +21,12 @@ test('payouts survive a killed worker and end as their decisions say', async () 
   const orders = await Promise.all(Array.from({ length: 8 }, () => market.order()));
   const payouts: string[] = [];
   for (const [i, orderId] of orders.entries()) {
-    const res = await market.createPayout({ orderId, amount: 1_000 + i }).expect(201);
+    // The child worker may still be starting: retry a 503 with the same key, as a client would.
+    const res = await eventually(async () => {
+      const answer = await market.createPayout({ orderId, amount: 1_000 + i }, { 'Idempotency-Key': `crash-${orderId}` });
+      return answer.status === 503 ? undefined : answer;
+    }, 90_000, 500);
+    expect(res.status).toBe(201);
     payouts.push(res.body.id);
   }
   const [paidEarly, paidInFlight, paidLate, declined, cancelled, ...expiring] = payouts;
