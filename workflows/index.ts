@@ -1,3 +1,4 @@
 /** The workflow bundle's entry: every workflow type the worker runs. */
 export { payoutWorkflow } from './payout';
 export { reconciliationWorkflow } from './reconciliation';
+export { ceilingWorkflow } from './ceiling';

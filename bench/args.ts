@@ -1,0 +1,105 @@
+/**
+ * The benchmark's command line: `npm run bench -- [--scenario NAME] [--payouts N] [--concurrency C] ...`.
+ * Every number has a default per scenario and a bound, so that a typo cannot start a run that
+ * never ends or exhausts the machine.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SYSTEM_CAPS } from '../domain/rules';
+import type { TemporalStore } from './stack';
+
+export const SCENARIOS = ['lifecycle', 'hot-seller', 'pending', 'list'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchArgs {
+  scenario: ScenarioName;
+  /** lifecycle: lifecycles measured; pending: payouts left pending; hot-seller: the seller's dailyCount limit. */
+  payouts: number;
+  concurrency: number;
+  /** list: payout rows inserted before timing the list queries. */
+  rows: number;
+  /** The whole run, set-up and tear-down included, ends by this many ms after it started. */
+  timeLimitMs: number;
+  /** The benchmark's own database: dropped and created at start, dropped at the end unless kept. */
+  database: string;
+  keepDatabase: boolean;
+  reportPath: string;
+  /** Runs the worker and the API with `--cpu-prof`; profiles land in .data/bench-profiles/. */
+  profile: boolean;
+  /** lifecycle: pause between two reads of a confirmed payout, waiting for PAID. */
+  pollIntervalMs: number;
+  /** Where the dev server keeps its SQLite database (ignored with TEMPORAL_ADDRESS). */
+  temporalStore: TemporalStore;
+}
+
+const PAYOUTS_MAX = 100_000;
+const CONCURRENCY_MAX = 512;
+const ROWS_MAX = 10_000_000;
+const TIME_LIMIT_S_MAX = 3_600;
+const TIME_LIMIT_S_DEFAULT = 1_200;
+/** A tight poll: it adds at most this much to confirm→PAID, and each client reads at most 100 times a second. */
+const POLL_INTERVAL_MS_DEFAULT = 10;
+const POLL_INTERVAL_MS_MAX = 1_000;
+export const DEFAULT_DATABASE = 'payouts_bench';
+
+/** Defaults per scenario: the sizes issue 8 asks for. */
+const DEFAULTS: Record<ScenarioName, { payouts: number; concurrency: number }> = {
+  lifecycle: { payouts: 1_000, concurrency: 32 },
+  // Hot seller: all creates are fired at once, so concurrency is the number of creates.
+  'hot-seller': { payouts: SYSTEM_CAPS.dailyCount, concurrency: SYSTEM_CAPS.dailyCount },
+  pending: { payouts: 10_000, concurrency: 32 },
+  // List latency is measured one request at a time unless told otherwise.
+  list: { payouts: 0, concurrency: 1 },
+};
+
+const USAGE = `usage: npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--payouts N] [--concurrency C]
+       [--rows N] [--time-limit-s S] [--database NAME] [--keep-database] [--report FILE] [--profile] [--poll-interval-ms MS]
+       [--temporal-store memory|file]`;
+
+function boundedInt(text: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got "${text}"\n${USAGE}`);
+  return value;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', default: 'lifecycle' },
+      payouts: { type: 'string' },
+      concurrency: { type: 'string' },
+      rows: { type: 'string' },
+      'time-limit-s': { type: 'string' },
+      database: { type: 'string', default: DEFAULT_DATABASE },
+      'keep-database': { type: 'boolean', default: false },
+      report: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'poll-interval-ms': { type: 'string' },
+      'temporal-store': { type: 'string', default: 'memory' },
+    },
+    strict: true,
+  });
+  const scenario = values.scenario as ScenarioName;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario "${values.scenario}"\n${USAGE}`);
+  if (values['temporal-store'] !== 'memory' && values['temporal-store'] !== 'file') throw new Error(`--temporal-store is memory or file\n${USAGE}`);
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database!)) throw new Error(`--database must match [A-Za-z0-9_]{1,64}\n${USAGE}`);
+  const defaults = DEFAULTS[scenario];
+  // A seller may lower its own dailyCount limit but never raise it above the system cap.
+  const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : PAYOUTS_MAX;
+  const reportName = scenario === 'lifecycle' ? 'bench-report.json' : `bench-report-${scenario}.json`;
+  return {
+    scenario,
+    payouts: boundedInt(values.payouts, defaults.payouts, 1, payoutsMax, 'payouts'),
+    concurrency: boundedInt(values.concurrency, defaults.concurrency, 1, scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : CONCURRENCY_MAX, 'concurrency'),
+    rows: boundedInt(values.rows, 1_000_000, 1_000, ROWS_MAX, 'rows'),
+    timeLimitMs: boundedInt(values['time-limit-s'], TIME_LIMIT_S_DEFAULT, 10, TIME_LIMIT_S_MAX, 'time-limit-s') * 1_000,
+    database: values.database!,
+    keepDatabase: values['keep-database']!,
+    reportPath: path.resolve(values.report ?? reportName),
+    profile: values.profile!,
+    temporalStore: values['temporal-store'],
+    pollIntervalMs: boundedInt(values['poll-interval-ms'], POLL_INTERVAL_MS_DEFAULT, 1, POLL_INTERVAL_MS_MAX, 'poll-interval-ms'),
+  };
+}

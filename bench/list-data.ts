@@ -1,0 +1,84 @@
+/**
+ * A million payout rows, written straight into the benchmark's database with INSERT ... SELECT
+ * over a cross join of a 1,000-row numbers table (seconds, where the API would take hours). The
+ * rows look like a real marketplace's: one heavy seller at the daily cap (1,000 a day for 100
+ * days), the rest spread over many sellers at about a hundred a day; all statuses, reasons,
+ * a sub-account initiating one payout in seven.
+ */
+import type mysql from 'mysql2/promise';
+
+/** Sellers besides the heavy one; the light sellers share the rows that the heavy one does not hold. */
+const LIGHT_SELLERS = 99;
+/** The heavy seller's share of the rows: 1,000 a day (the cap) for a hundred days at a million rows. */
+const HEAVY_SHARE = 0.1;
+const BUYERS = 5_000;
+/** Rows per INSERT ... SELECT: large enough to be quick, small enough to keep each transaction short. */
+const ROWS_PER_STATEMENT = 50_000;
+const DIGITS = 1_000;
+/** Time between two payouts of the heavy seller (86.4 s: 1,000 a day) and of the light rows overall, in µs. */
+const HEAVY_STEP_US = 86_400_000;
+const LIGHT_STEP_US = 8_640_000;
+
+export interface ListData {
+  tag: string;
+  rows: number;
+  heavySellerId: string;
+  lightSellerId: string;
+  /** A sub-account of the heavy seller that initiated some of its payouts. */
+  heavyOperatorId: string;
+  /** An order of the heavy seller, for the orderId filter. */
+  heavyOrderId: string;
+  /** The instant the newest row was created; older rows go back from it. */
+  newestAt: Date;
+}
+
+// Statuses cycle by n % 10: half PAID, one in ten of each other state.
+const STATUS_SQL = `elt(1 + n % 10, 'PAID', 'PAID', 'PAID', 'PAID', 'PAID', 'AWAITING_CONFIRMATION', 'EXPIRED', 'DECLINED', 'CANCELLED', 'FAILED')`;
+
+function insertSql(tag: string): string {
+  const seller = `if(n < ?, '${tag}-s0', concat('${tag}-s', 1 + n % ${LIGHT_SELLERS}))`;
+  const createdAt = `timestamp(?) - interval if(n < ?, n * ${HEAVY_STEP_US}, (n - ?) * ${LIGHT_STEP_US}) microsecond`;
+  return `
+    insert into payouts (id, seller_id, buyer_id, order_id, order_claim, amount_fen, reason, note, status, initiated_by,
+                         china_day, created_at, expires_at, confirmed_at, paid_at, closed_at)
+    select concat(lpad(hex(n), 8, '0'), '-0000-4000-8000-', lpad(hex(n), 12, '0')),
+           seller, concat('${tag}-b', n % ${BUYERS}), concat('${tag}-o', n),
+           if(status = 'CANCELLED', null, concat('${tag}-o', n)),
+           100 + n % 4400, elt(1 + n % 4, 'PRICE_DIFFERENCE', 'SHIPPING_FEE', 'COMPENSATION', 'OTHER'),
+           if(n % 3 = 0, null, 'bench'), status, if(n % 7 = 0, concat(seller, '-op1'), seller),
+           date(created_at + interval 8 hour), created_at, created_at + interval 3 day,
+           if(status in ('PAID', 'FAILED'), created_at + interval 1 hour, null),
+           if(status = 'PAID', created_at + interval 1 hour, null),
+           if(status = 'AWAITING_CONFIRMATION', null, created_at + interval 1 hour)
+    from (
+      select n, ${seller} as seller, ${STATUS_SQL} as status, ${createdAt} as created_at
+      from (select a.d * ${DIGITS} + b.d as n from bench_digits a cross join bench_digits b where a.d between ? and ?) numbers
+      where n < ?
+    ) generated`;
+}
+
+/** Inserts `rows` payouts; answers what the list queries need to know about them. */
+export async function insertPayoutRows(db: mysql.Connection, tag: string, rows: number, log: (line: string) => void): Promise<ListData> {
+  if (rows > DIGITS * DIGITS) throw new Error(`at most ${DIGITS * DIGITS} rows`);
+  const newestAt = new Date(Math.floor(Date.now() / 1_000) * 1_000);
+  const heavyRows = Math.floor(rows * HEAVY_SHARE);
+  await db.query('create table if not exists bench_digits (d int not null primary key)');
+  await db.query(`insert ignore into bench_digits (d) values ${Array.from({ length: DIGITS }, (_, d) => `(${d})`).join(',')}`);
+  const sql = insertSql(tag);
+  const blocksPerStatement = ROWS_PER_STATEMENT / DIGITS;
+  for (let block = 0; block * DIGITS < rows; block += blocksPerStatement) {
+    await db.query(sql, [heavyRows, newestAt, heavyRows, heavyRows, block, block + blocksPerStatement - 1, rows]);
+    log(`${Math.min(rows, (block + blocksPerStatement) * DIGITS)} / ${rows} rows`);
+  }
+  // Fresh statistics, as a database that grew over months would have.
+  await db.query('analyze table payouts');
+  return {
+    tag,
+    rows,
+    heavySellerId: `${tag}-s0`,
+    lightSellerId: `${tag}-s1`,
+    heavyOperatorId: `${tag}-s0-op1`,
+    heavyOrderId: `${tag}-o${Math.floor(heavyRows / 2)}`,
+    newestAt,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench -- --payouts N --concurrency C [--scenario lifecycle|hot-seller|pending|list]`
+ * (issue 8). Starts what it measures (see stack.ts), runs one scenario, prints a few lines and, as
+ * its last line, the report as one JSON object, which it also writes to bench-report*.json.
+ *
+ * Bounded: every scenario has bounded counts, every request a timeout, and a watchdog ends the run
+ * (children included) at `--time-limit-s` whatever happens.
+ */
+import { parseBenchArgs, type BenchArgs, type ScenarioName } from './args';
+import { emitReport, type ScenarioReport } from './report';
+import { hotSellerScenario } from './scenarios/hot-seller';
+import { lifecycleScenario } from './scenarios/lifecycle';
+import { listScenario } from './scenarios/list';
+import { pendingScenario } from './scenarios/pending';
+
+/** Time kept for tear-down (stopping children, dropping the database) out of the time limit. */
+const TEARDOWN_RESERVE_MS = 30_000;
+
+const SCENARIO_RUNNERS: Record<ScenarioName, (args: BenchArgs, deadlineMs: number) => Promise<ScenarioReport>> = {
+  lifecycle: lifecycleScenario,
+  'hot-seller': hotSellerScenario,
+  pending: pendingScenario,
+  list: listScenario,
+};
+
+async function main(): Promise<number> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const watchdog = setTimeout(() => {
+    console.error(`bench: time limit of ${args.timeLimitMs / 1_000} s reached; stopping everything`);
+    process.exit(2);
+  }, args.timeLimitMs);
+  watchdog.unref();
+  const deadlineMs = performance.now() + Math.max(args.timeLimitMs - TEARDOWN_RESERVE_MS, args.timeLimitMs / 2);
+  const report = await SCENARIO_RUNNERS[args.scenario](args, deadlineMs);
+  clearTimeout(watchdog);
+  return emitReport(args.scenario, report, args.reportPath) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

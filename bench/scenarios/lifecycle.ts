@@ -1,0 +1,149 @@
+/**
+ * The main scenario: N full payout lifecycles (create → confirm → PAID) through the product's API
+ * at C concurrent clients, and N lifecycles of the ceiling (workflows/ceiling.ts: the same workflow
+ * shape doing nothing) through the ceiling's minimal API at the same concurrency. The ratio of the
+ * two throughputs says how much of what Temporal allows on this machine the product delivers.
+ *
+ * After a warm-up of both (JIT, pools, sticky caches), ceiling and product alternate in blocks
+ * (C P, P C, C P, ...) so that a change in the machine's other load during the run falls on both
+ * alike; each door's throughput is its lifecycles over the time its own blocks took. The CPU each
+ * process spends per lifecycle, and the database's statements per lifecycle, say where the
+ * difference goes.
+ */
+import { WORKER_LIMITS } from '../../worker/worker';
+import type { BenchArgs } from '../args';
+import { addCounters, connectDatabase, counterDelta, perUnit, readStatusCounters, type StatusCounters } from '../database';
+import { LifecycleRecorder, ceilingDoor, driveLifecycles, productDoor, type DriveOptions, type LifecycleRun, type PayoutDoor } from '../drive';
+import { JsonClient } from '../http';
+import { openMarket } from '../market';
+import { UsageMeter, addUsage, type PhaseUsage } from '../processes';
+import { atLeast, atMost, type ScenarioReport } from '../report';
+import { startStack, type BenchStack } from '../stack';
+import { round } from '../stats';
+
+/** Warm-up lifecycles per client, for each of the product and the ceiling; not measured. */
+const WARMUP_LIFECYCLES_PER_CLIENT = 2;
+/** Blocks per door; the doors alternate block by block. */
+const ALTERNATING_BLOCKS = 4;
+/** Payouts per seller, below the dailyCount cap of 1,000 so that no limit refuses a benchmark payout. */
+export const SELLER_PAYOUTS_MAX = 900;
+/** The buyer has plenty of time: nothing may expire during a run. */
+const CONFIRM_WINDOW = '1h';
+const RATIO_MIN = 0.8;
+const CREATE_P99_MS_MAX = 100;
+
+/** One door's lifecycles and what they cost, summed over its blocks. */
+interface Tally {
+  door: PayoutDoor;
+  recorder: LifecycleRecorder;
+  usage?: PhaseUsage;
+  db?: StatusCounters;
+}
+
+interface Measured {
+  run: LifecycleRun;
+  usage: PhaseUsage;
+  db: StatusCounters;
+}
+
+export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Promise<ScenarioReport> {
+  const stack = await startStack({ database: args.database, keepDatabase: args.keepDatabase, confirmWindow: CONFIRM_WINDOW, worker: true, ceiling: true, profile: args.profile, temporalStore: args.temporalStore });
+  const api = new JsonClient(stack.apiUrl, args.concurrency);
+  const ceilingApi = new JsonClient(stack.ceilingUrl!, args.concurrency);
+  try {
+    const warmup = args.concurrency * WARMUP_LIFECYCLES_PER_CLIENT;
+    const total = warmup + args.payouts;
+    const sellers = Math.max(args.concurrency, Math.ceil(total / SELLER_PAYOUTS_MAX));
+    log(`setting up ${sellers} sellers and ${total} orders`);
+    const market = await openMarket(api, stack.jwtSecret, { tag: stack.runId, sellers, ordersPerSeller: Math.ceil(total / sellers) });
+    const product: Tally = { door: productDoor(api, market.orders, stack.runId), recorder: new LifecycleRecorder() };
+    const ceiling: Tally = { door: ceilingDoor(ceilingApi, stack.runId), recorder: new LifecycleRecorder() };
+    const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: args.pollIntervalMs };
+    log(`warming up: ${warmup} lifecycles each`);
+    await driveLifecycles(ceiling.door, { ...options, first: 0, count: warmup });
+    await driveLifecycles(product.door, { ...options, first: 0, count: warmup });
+    log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${ALTERNATING_BLOCKS} alternating blocks`);
+    for (let block = 0, first = warmup; block < ALTERNATING_BLOCKS; block++) {
+      const count = Math.floor(args.payouts / ALTERNATING_BLOCKS) + (block < args.payouts % ALTERNATING_BLOCKS ? 1 : 0);
+      const order = block % 2 === 0 ? [ceiling, product] : [product, ceiling];
+      for (const tally of order) await driveBlock(stack, tally, { ...options, first, count });
+      first += count;
+    }
+    return buildReport(args, measured(product), measured(ceiling));
+  } finally {
+    api.close();
+    ceilingApi.close();
+    await stack.stop();
+  }
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function driveBlock(stack: BenchStack, tally: Tally, options: DriveOptions): Promise<void> {
+  const db = await connectDatabase(stack.databaseName);
+  try {
+    const before = await readStatusCounters(db);
+    const { usage } = await new UsageMeter(stack.pids).measure(() => driveLifecycles(tally.door, options, tally.recorder));
+    tally.usage = addUsage(tally.usage, usage);
+    tally.db = addCounters(tally.db, counterDelta(before, await readStatusCounters(db)));
+  } finally {
+    await db.end();
+  }
+}
+
+function measured(tally: Tally): Measured {
+  return { run: tally.recorder.summary(), usage: tally.usage!, db: perUnit(tally.db!, tally.recorder.completed) };
+}
+
+const perLifecycle = (usage: PhaseUsage, lifecycles: number) =>
+  Object.fromEntries(Object.entries(usage.cpuMs).map(([name, ms]) => [name, lifecycles ? round(ms / lifecycles) : 0]));
+
+/** CPU time of every measured process (the machine's, that is) per lifecycle. */
+const cpuPerLifecycle = (measured: Measured) =>
+  measured.run.completed ? Object.values(measured.usage.cpuMs).reduce((a, b) => a + b, 0) / measured.run.completed : 0;
+
+const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
+
+function buildReport(args: BenchArgs, product: Measured, ceiling: Measured): ScenarioReport {
+  const ratio = ratioOf(product.run.throughputPerS, ceiling.run.throughputPerS);
+  const headline = {
+    payouts: args.payouts,
+    concurrency: args.concurrency,
+    lifecycleThroughputPerS: product.run.throughputPerS,
+    ceilingThroughputPerS: ceiling.run.throughputPerS,
+    ratio,
+    // The same comparison in CPU time (ceiling's per lifecycle over the product's): on two cores
+    // shared with other work, it moves less than wall-clock throughput does.
+    cpuRatio: ratioOf(cpuPerLifecycle(ceiling), cpuPerLifecycle(product)),
+    createP50Ms: product.run.createMs.p50Ms,
+    createP95Ms: product.run.createMs.p95Ms,
+    createP99Ms: product.run.createMs.p99Ms,
+    confirmToPaidP50Ms: product.run.confirmToPaidMs.p50Ms,
+    confirmToPaidP99Ms: product.run.confirmToPaidMs.p99Ms,
+    workerRssMb: product.usage.peakRssMb.worker,
+    apiRssMb: product.usage.peakRssMb.api,
+    failures: Object.values(product.run.failures).reduce((a, b) => a + b, 0),
+    ceilingFailures: Object.values(ceiling.run.failures).reduce((a, b) => a + b, 0),
+  };
+  return {
+    headline,
+    targets: [atLeast('ratio', ratio, RATIO_MIN), atMost(`createP99Ms at C=${args.concurrency}`, headline.createP99Ms, CREATE_P99_MS_MAX)],
+    checks: { 'every product lifecycle reached PAID': product.run.completed === args.payouts, 'every ceiling lifecycle completed': ceiling.run.completed === args.payouts },
+    detail: {
+      product: product.run,
+      ceiling: ceiling.run,
+      cpuMsPerLifecycle: { product: perLifecycle(product.usage, product.run.completed), ceiling: perLifecycle(ceiling.usage, ceiling.run.completed) },
+      peakRssMb: { product: product.usage.peakRssMb, ceiling: ceiling.usage.peakRssMb },
+      // Server-wide counters: the ceiling touches no database, so its column is other clients' noise.
+      dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
+      pollIntervalMs: args.pollIntervalMs,
+      workerLimits: WORKER_LIMITS,
+      setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${ALTERNATING_BLOCKS} alternating blocks per door`,
+    },
+    summaryLines: [
+      `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio})`,
+      `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms; confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
+      `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
+    ],
+  };
+}

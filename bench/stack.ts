@@ -1,0 +1,203 @@
+/**
+ * Everything a scenario runs against, started by the benchmark and stopped by it:
+ * - a Temporal dev server in memory (SQLite with journal_mode=WAL, synchronous=OFF), or the server
+ *   at TEMPORAL_ADDRESS when set (it must know the product's search attributes);
+ * - the benchmark's own database, fresh (see database.ts);
+ * - the product's worker (`worker/main.ts`) and API (`bench/api-server.ts`, the product's app bound
+ *   to 127.0.0.1) as child processes, so that each one's memory and CPU are measured apart from the
+ *   load generator's;
+ * - for the ceiling, a worker and a minimal API of the benchmark's own, also child processes, on a
+ *   task queue of their own.
+ */
+import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { secretKey } from '../api/auth';
+import { freePort, startDevServer, type DevServer } from '../worker/temporal-dev-server';
+import { DATABASE_SERVER_URL, createFreshDatabase, dropDatabase } from './database';
+import { findListenerPid, spawnService, type Service } from './processes';
+import { API_READY_LINE, CEILING_API_READY_LINE, CEILING_WORKER_READY_LINE, WORKER_READY_LINE } from './ready-lines';
+
+const ROOT = path.join(__dirname, '..');
+/** SQLite pragmas that make the dev server fast enough to not be the thing measured (as the tests use). */
+const TEMPORAL_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
+
+/** Where the dev server keeps its SQLite database: in memory, or a file in the run's folder under .data/. */
+export type TemporalStore = 'memory' | 'file';
+
+export interface StackOptions {
+  database: string;
+  keepDatabase: boolean;
+  /** PAYOUT_CONFIRM_WINDOW of the worker, the API and the ceiling. */
+  confirmWindow: string;
+  /** The list scenario needs only the API and the database. */
+  worker: boolean;
+  ceiling: boolean;
+  profile: boolean;
+  temporalStore?: TemporalStore;
+}
+
+export interface BenchStack {
+  runId: string;
+  jwtSecret: Uint8Array;
+  databaseName: string;
+  temporalAddress: string;
+  apiUrl: string;
+  ceilingUrl: string | undefined;
+  /** The processes whose memory and CPU the report shows, by name. */
+  pids: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** What the children are told, by environment, as api/main.ts and worker/main.ts read it (config.ts). */
+interface ServiceConfig {
+  databaseUrl: string;
+  temporalAddress: string;
+  jwtSecret: string;
+  bundlePath: string;
+  confirmWindow: string;
+}
+
+export async function startStack(options: StackOptions): Promise<BenchStack> {
+  const runId = `bench${Date.now().toString(36)}`;
+  const runDir = path.join(ROOT, '.data', runId);
+  mkdirSync(runDir, { recursive: true });
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch((err) => log(`stopping: ${String(err)}`));
+    rmSync(runDir, { recursive: true, force: true });
+  };
+  try {
+    // If one of these fails, a dev server already started still dies with this process (its exit hook).
+    const [temporal, databaseUrl, bundlePath] = await Promise.all([
+      startTemporal(runDir, options.temporalStore ?? 'memory'),
+      createFreshDatabase(options.database),
+      options.worker || options.ceiling ? writeWorkflowBundle(runDir) : Promise.resolve(''),
+    ]);
+    stoppers.push(() => (options.keepDatabase ? Promise.resolve() : dropDatabase(options.database)));
+    stoppers.push(() => (temporal.server ? temporal.server.stop() : terminateLeftovers(temporal.address, runId)));
+    log(`temporal ${temporal.address}${temporal.server ? ` (dev server, SQLite in ${options.temporalStore ?? 'memory'})` : ' (reused)'}, database ${options.database}`);
+    const jwtSecret = randomBytes(32).toString('hex');
+    const config = { databaseUrl, temporalAddress: temporal.address, jwtSecret, bundlePath, confirmWindow: options.confirmWindow };
+    const services = await startServices(options, config, runId);
+    stoppers.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
+    const portOf = (name: string) => services.find((service) => service.name === name)?.port;
+    return {
+      runId,
+      jwtSecret: secretKey(jwtSecret),
+      databaseName: options.database,
+      temporalAddress: temporal.address,
+      apiUrl: `http://127.0.0.1:${portOf('api')}`,
+      ceilingUrl: options.ceiling ? `http://127.0.0.1:${portOf('ceilingApi')}` : undefined,
+      pids: measuredPids(services, temporal.server),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Task queues are the run's own, so that a reused server never hands our tasks to another worker. */
+const taskQueueOf = (runId: string, door: 'payouts' | 'ceiling') => `${runId}-${door}`;
+
+function measuredPids(services: RunningService[], devServer: DevServer | undefined): Record<string, number> {
+  const pids: Record<string, number> = { bench: process.pid };
+  for (const service of services) pids[service.name] = service.child.pid!;
+  if (devServer?.process.pid) pids.temporal = devServer.process.pid;
+  const databasePid = findListenerPid(Number(new URL(DATABASE_SERVER_URL).port || 3306));
+  if (databasePid) pids.mariadb = databasePid;
+  return pids;
+}
+
+function serviceEnv(config: ServiceConfig, taskQueue: string, port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: config.databaseUrl,
+    TEMPORAL_ADDRESS: config.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PAYOUT_CONFIRM_WINDOW: config.confirmWindow,
+    AUTH_JWT_SECRET: config.jwtSecret,
+    WORKFLOW_BUNDLE_PATH: config.bundlePath,
+    PORT: String(port),
+    // The worker logs every refused reservation as a warning; the report counts them instead.
+    LOG_LEVEL: 'ERROR',
+    // Cards stay in the database: a webhook would measure the receiver, not the service.
+    NOTIFY_WEBHOOK_URL: '',
+  };
+}
+
+/**
+ * On a reused server, the run's workflows that are still open (pending payouts wait 3 days) would
+ * outlive their workers; one batch operation terminates those of the run's task queues.
+ */
+async function terminateLeftovers(address: string, runId: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.startBatchOperation({
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      jobId: `${runId}-cleanup`,
+      reason: 'benchmark run ended',
+      visibilityQuery: `TaskQueue IN ('${taskQueueOf(runId, 'payouts')}', '${taskQueueOf(runId, 'ceiling')}') AND ExecutionStatus = 'Running'`,
+      terminationOperation: {},
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+async function startTemporal(runDir: string, store: TemporalStore): Promise<{ address: string; server?: DevServer }> {
+  const reused = process.env.TEMPORAL_ADDRESS;
+  if (reused) return { address: reused };
+  const dbFile = store === 'file' ? path.join(runDir, 'temporal.db') : undefined;
+  const server = await startDevServer({ sqlitePragmas: TEMPORAL_SQLITE_PRAGMAS, dbFile, logFile: path.join(runDir, 'temporal.log') });
+  return { address: server.address, server };
+}
+
+/** Bundled once here, so that no worker spends its memory or start-up on webpack. */
+async function writeWorkflowBundle(runDir: string): Promise<string> {
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows', 'index.ts'), logger: quiet });
+  const bundlePath = path.join(runDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  return bundlePath;
+}
+
+function profilerFlags(runId: string): string[] {
+  const dir = path.join(ROOT, '.data', 'bench-profiles', runId);
+  mkdirSync(dir, { recursive: true });
+  log(`CPU profiles of the worker and the API go to ${dir}`);
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+type RunningService = Service & { port: number };
+
+async function startServices(options: StackOptions, config: ServiceConfig, runId: string): Promise<RunningService[]> {
+  const payoutsQueue = taskQueueOf(runId, 'payouts');
+  const ceilingQueue = taskQueueOf(runId, 'ceiling');
+  const profileFlags = options.profile ? profilerFlags(runId) : [];
+  const plans = [
+    { name: 'api', entry: 'bench/api-server.ts', readyLine: API_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: true },
+    { name: 'worker', entry: 'worker/main.ts', readyLine: WORKER_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: options.worker },
+    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
+    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
+  ];
+  const started: RunningService[] = [];
+  try {
+    // One at a time: on two cores, parallel tsx start-ups only slow each other down.
+    for (const plan of plans.filter((p) => p.wanted)) {
+      const port = await freePort();
+      const env = serviceEnv(config, plan.queue, port);
+      const service = await spawnService({ name: plan.name, entry: plan.entry, env, readyLine: plan.readyLine, nodeFlags: plan.flags });
+      started.push({ ...service, port });
+    }
+    return started;
+  } catch (err) {
+    await Promise.all(started.map((service) => service.stop()));
+    throw err;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The benchmark's ceiling (issue 8): a workflow of the payout workflow's shape whose activities do
+ * nothing, so that `npm run bench` can tell how close the product comes to what Temporal alone
+ * allows on the same machine.
+ *
+ * Same shape as payout.ts, step for step: started with update-with-start and answered by the
+ * `reserve` update, which observes the reserve activity the workflow starts at once; the six activities of a paid payout (reserve, notify sent, mark
+ * confirmed, transfer, post, notify outcome) with the same timeouts and retry policies; the same
+ * timers (reminder, deadline), search-attribute upserts and confirm update whose
+ * validator refuses a second decision. When payout.ts gains or loses a step on the paid path, this
+ * file must follow, or the ratio the benchmark reports stops meaning anything.
+ *
+ * Only the paid path is mirrored: the benchmark confirms every payout, so a deadline that passes
+ * closes the ceiling without an activity (the product would release the hold there).
+ */
+import { ApplicationFailure, condition, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { PAYOUT_STATUS_KEY } from './search-attributes';
+
+/** What the ceiling's worker registers; the benchmark implements every one as a no-op. */
+export interface CeilingActivities {
+  reserve(input: PayoutWorkflowInput): Promise<PayoutView>;
+  notifySent(payoutId: string): Promise<void>;
+  markConfirmed(view: PayoutView, atMs: number): Promise<PayoutView>;
+  transfer(payoutId: string): Promise<{ status: 'SUCCEEDED' }>;
+  post(view: PayoutView): Promise<PayoutView>;
+  notifyOutcome(payoutId: string): Promise<void>;
+}
+
+export const ceilingReserveUpdate = defineUpdate<PayoutView>('reserve');
+export const ceilingConfirmUpdate = defineUpdate<PayoutView, [{ actor: string }]>('confirm');
+
+// The proxies below copy payout.ts's, so that both workflows schedule identical activity tasks.
+const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+const db = proxyActivities<CeilingActivities>({ startToCloseTimeout: '15s', retry: DB_RETRY });
+const rail = proxyActivities<CeilingActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+const cards = proxyActivities<CeilingActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '7d',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+const REMINDER_LEAD_SHARE = 1 / 3;
+
+export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ status: PayoutStatus | 'REFUSED' }> {
+  const reservation = db.reserve(input);
+  let view: PayoutView | undefined;
+  let confirmedAtMs: number | undefined;
+
+  setHandler(ceilingReserveUpdate, () => reservation);
+  setHandler(
+    ceilingConfirmUpdate,
+    async (_decision: { actor: string }) => {
+      confirmedAtMs = Date.now();
+      await condition(() => view?.status !== 'AWAITING_CONFIRMATION');
+      return view!;
+    },
+    {
+      validator: (_decision: { actor: string }) => {
+        if (view?.status !== 'AWAITING_CONFIRMATION' || confirmedAtMs !== undefined) {
+          throw ApplicationFailure.nonRetryable(`ceiling ${input.payoutId} is not awaiting confirmation`, 'PAYOUT_NOT_AWAITING_CONFIRMATION');
+        }
+      },
+    },
+  );
+
+  view = await reservation;
+  setStatus(view.status);
+  const notifications = [cards.notifySent(input.payoutId)];
+  await awaitConfirmation(Date.parse(view.expiresAt));
+  if (confirmedAtMs === undefined) {
+    view = { ...view, status: 'EXPIRED' };
+  } else {
+    view = await db.markConfirmed(view, confirmedAtMs);
+    setStatus(view.status);
+    await rail.transfer(input.payoutId);
+    view = await db.post(view);
+  }
+  setStatus(view.status);
+  notifications.push(cards.notifyOutcome(input.payoutId));
+  await Promise.all(notifications);
+  return { status: view.status };
+
+  /** The same two timers as the payout's wait: the reminder's, then the deadline's. */
+  async function awaitConfirmation(expiresAtMs: number): Promise<void> {
+    const untilReminder = expiresAtMs - Math.floor(input.confirmWindowMs * REMINDER_LEAD_SHARE) - Date.now();
+    if (untilReminder > 0 && (await condition(() => confirmedAtMs !== undefined, untilReminder))) return;
+    const untilDeadline = expiresAtMs - Date.now();
+    if (untilDeadline > 0) await condition(() => confirmedAtMs !== undefined, untilDeadline);
+  }
+}
+
+function setStatus(status: PayoutStatus): void {
+  upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: status }]);
+}
