@@ -125,7 +125,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const tracked = await load.promise;
     await SandboxProvider.setFaults(orm, {});
     const tLoad = Date.now();
-    options.log(`chaos: load done in ${((tLoad - tSetup) / 1000).toFixed(1)} s; waiting for every payout to end`);
+    options.log(`chaos: load done in ${secs(tLoad - tSetup)} s; waiting for every payout to end`);
     await drain(orm, market.sellers.map((s) => s.id), deadline, options.log);
     const report = await verify(orm, market.sellers.map((s) => s.id), tracked, options.payouts);
     const tEnd = Date.now();
