@@ -3,12 +3,12 @@
  * nothing, so that `npm run bench` can tell how close the product comes to what Temporal alone
  * allows on the same machine.
  *
- * Same shape as payout.ts, step for step: started with update-with-start and answered by the
- * `reserve` update, which observes the reserve activity the workflow starts at once; the six activities of a paid payout (reserve, notify sent, mark
- * confirmed, transfer, post, notify outcome) with the same timeouts and retry policies; the same
- * timers (reminder, deadline), search-attribute upserts and confirm update whose
- * validator refuses a second decision. When payout.ts gains or loses a step on the paid path, this
- * file must follow, or the ratio the benchmark reports stops meaning anything.
+ * Same shape as payout.ts, step for step: started with update-with-start, the workflow reserving
+ * at once and the `reserve` update observing that reservation; the six activities of a paid payout
+ * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same timeouts and
+ * retry policies; the same timers (reminder, deadline), search-attribute upserts and confirm update
+ * whose validator refuses a second decision. When payout.ts gains or loses a step on the paid path,
+ * this file must follow, or the ratio the benchmark reports stops meaning anything.
  *
  * Only the paid path is mirrored: the benchmark confirms every payout, so a deadline that passes
  * closes the ceiling without an activity (the product would release the hold there).
@@ -45,7 +45,7 @@ const cards = proxyActivities<CeilingActivities>({
 
 const REMINDER_LEAD_SHARE = 1 / 3;
 
-export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ status: PayoutStatus | 'REFUSED' }> {
+export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ status: PayoutStatus }> {
   const reservation = db.reserve(input);
   let view: PayoutView | undefined;
   let confirmedAtMs: number | undefined;
