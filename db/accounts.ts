@@ -8,7 +8,7 @@ import type { Fen } from '../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { DailyUsage, LedgerEntry, SellerAccount, SubAccount } from './entities';
-import { SELLER_TX, lockSellerAccount, move } from './ledger';
+import { lockSellerAccount, move } from './ledger';
 
 export interface AccountView {
   sellerId: string;
@@ -59,7 +59,7 @@ export async function enableAccount(
     if (input.lowBalanceThreshold !== undefined) account.lowBalanceThresholdFen = input.lowBalanceThreshold;
     account.updatedAt = now;
     tx.persist(account);
-  }, SELLER_TX);
+  });
 }
 
 export async function setLimits(em: EntityManager, sellerId: string, limits: Limits, now: Date): Promise<void> {
@@ -70,7 +70,7 @@ export async function setLimits(em: EntityManager, sellerId: string, limits: Lim
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting limits');
     account.setLimits(limits);
     account.updatedAt = now;
-  }, SELLER_TX);
+  });
 }
 
 /** Stops new payouts at once; pending ones run to their end (their workflows do not look at this flag). */
@@ -80,7 +80,7 @@ export async function disableAccount(em: EntityManager, sellerId: string, now: D
     if (!account) return;
     account.enabled = false;
     account.updatedAt = now;
-  }, SELLER_TX);
+  });
 }
 
 /** The seller's account, which must hold a signed agreement (recharge, withdrawal). */
@@ -97,7 +97,7 @@ export async function creditRecharge(em: EntityManager, sellerId: string, rechar
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) throw new Error(`seller ${sellerId} has no account`);
     await move(tx, account, { key, kind: 'RECHARGE', amountFen, memo: '准备金充值', at: now });
-  }, SELLER_TX);
+  });
   return em.fork().findOneOrFail(LedgerEntry, { movementKey: key });
 }
 
@@ -136,7 +136,7 @@ export async function debitWithdrawal(em: EntityManager, sellerId: string, withd
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
     await move(tx, account, { key, kind: 'WITHDRAWAL', amountFen, memo: '准备金提现', at: now });
-  }, SELLER_TX);
+  });
   return em.fork().findOneOrFail(LedgerEntry, { movementKey: key });
 }
 
@@ -146,7 +146,7 @@ export async function voidWithdrawal(em: EntityManager, sellerId: string, withdr
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) throw new Error(`seller ${sellerId} has no account`);
     await move(tx, account, { key: `withdrawal-void:${withdrawalId}`, kind: 'WITHDRAWAL_VOID', amountFen, memo: '提现退回', at: now });
-  }, SELLER_TX);
+  });
 }
 
 export async function setLowBalanceThreshold(em: EntityManager, sellerId: string, thresholdFen: Fen | null, now: Date): Promise<void> {
@@ -155,7 +155,7 @@ export async function setLowBalanceThreshold(em: EntityManager, sellerId: string
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting an alert');
     account.lowBalanceThresholdFen = thresholdFen;
     account.updatedAt = now;
-  }, SELLER_TX);
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
  * Vocabulary (TigerBeetle's two-phase transfers): a payout's amount is *held* (pending), then
  * *posted* to the buyer or *released* (voided) back to available.
  */
-import { IsolationLevel, LockMode } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 import { assertFen, type Fen } from '../domain/money';
@@ -29,9 +29,10 @@ export const PLATFORM_ACCOUNTS = Object.freeze({
 export const sellerAvailable = (sellerId: string) => `seller:${sellerId}:available`;
 export const sellerHeld = (sellerId: string) => `seller:${sellerId}:held`;
 
-/** Each seller-scoped write runs at READ COMMITTED and begins by locking the seller's row. */
-export const SELLER_TX = { isolationLevel: IsolationLevel.READ_COMMITTED } as const;
-
+/**
+ * Each seller-scoped write begins by locking the seller's row. It runs at READ COMMITTED, every
+ * connection's isolation level (db/orm.ts), so that what it reads after the lock is current.
+ */
 export async function lockSellerAccount(tx: EntityManager, sellerId: string): Promise<SellerAccount | null> {
   return tx.findOne(SellerAccount, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }

@@ -15,6 +15,16 @@ export type Orm = MikroORM;
 /** Connection pool bound per process; the worker and the API each hold one pool. */
 export const DB_POOL_SIZE_MAX = 20;
 
+/**
+ * Every connection runs at READ COMMITTED: a seller-scoped write locks the seller's row and must
+ * then read what committed before it got the lock, which REPEATABLE READ's snapshot (taken at the
+ * transaction's first read) would hide. Set once per connection rather than per transaction, which
+ * would cost a statement each time.
+ */
+const SESSION_SETUP = 'set session transaction isolation level read committed';
+
+type RawConnection = { query(sql: string, done: (err: Error | null) => void): void };
+
 const MIGRATIONS = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261201000000_records_reconciliation', class: Migration20261201000000_records_reconciliation },
@@ -47,7 +57,12 @@ export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MA
     extensions: [Migrator],
     // MySQL commits DDL implicitly, so a migration cannot be wrapped in a transaction.
     migrations: { migrationsList: MIGRATIONS, transactional: false, silent: true },
-    pool: { min: 0, max: poolSizeMax },
+    pool: {
+      min: 0,
+      max: poolSizeMax,
+      afterCreate: (connection: RawConnection, done: (err: Error | null, connection: RawConnection) => void) =>
+        connection.query(SESSION_SETUP, (err) => done(err, connection)),
+    },
     timezone: '+00:00',
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,

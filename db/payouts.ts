@@ -11,7 +11,7 @@ import { isTerminal } from '../domain/payout';
 import { evaluatePayout } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
-import { SELLER_TX, PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
+import { PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
 
 export function toPayoutView(payout: Payout): PayoutView {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -33,10 +33,13 @@ export function toPayoutView(payout: Payout): PayoutView {
   };
 }
 
-/** Adds a timeline event once; a replayed activity finds it there. */
-async function recordEvent(tx: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
-  if (await tx.count(PayoutEvent, { payoutId, type })) return;
-  tx.persist(new PayoutEvent(payoutId, type, actor, at));
+/**
+ * Adds a timeline event once, in one statement: the unique (payout_id, type) key turns a replayed
+ * activity's insert into a no-op (ON DUPLICATE KEY UPDATE, not INSERT IGNORE, which would also
+ * swallow other errors).
+ */
+async function recordEvent(em: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
+  await em.createQueryBuilder(PayoutEvent).insert({ payoutId, type, actor, at }).onConflict(['payoutId', 'type']).merge(['payoutId']).execute();
 }
 
 /**
@@ -46,15 +49,19 @@ async function recordEvent(tx: EntityManager, payoutId: string, type: PayoutEven
  */
 export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<PayoutView> {
   return em.transactional(async (tx) => {
+    // The order is read before the seller's lock, to keep the locked part short: order updates
+    // never take that lock, so reading it inside would see nothing more settled.
+    const order = await tx.findOne(Order, { orderId: request.orderId });
     const account = await lockSellerAccount(tx, request.sellerId);
-    const already = await tx.findOne(Payout, { id: request.payoutId });
+    // This payout (a replayed activity) and the payout holding the order's claim, in one query.
+    const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
+    const already = found.find((p) => p.id === request.payoutId);
     if (already) return toPayoutView(already);
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
-    const order = await tx.findOne(Order, { orderId: request.orderId });
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const day = chinaDay(now);
     const usage = (await tx.findOne(DailyUsage, { sellerId: request.sellerId, chinaDay: day })) ?? new DailyUsage(request.sellerId, day);
-    const existing = await tx.findOne(Payout, { orderClaim: request.orderId }, { fields: ['id', 'status'] });
+    const existing = found.find((p) => p.orderClaim === request.orderId);
     const refusal = evaluatePayout(
       {
         account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: account.limits, availableFen: account.availableFen },
@@ -81,10 +88,10 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now });
     usage.count += 1;
     usage.amountFen += payout.amountFen;
-    tx.persist([payout, usage]);
-    await recordEvent(tx, payout.id, 'INITIATED', request.initiatedBy, now);
+    // A payout made in this transaction has no timeline yet: its first event needs no check.
+    tx.persist([payout, usage, new PayoutEvent(payout.id, 'INITIATED', request.initiatedBy, now)]);
     return toPayoutView(payout);
-  }, SELLER_TX);
+  });
 }
 
 async function loadForUpdate(tx: EntityManager, payoutId: string) {
@@ -120,7 +127,7 @@ export async function releasePayout(em: EntityManager, payoutId: string, status:
     if (status === 'CANCELLED') payout.orderClaim = null;
     await recordEvent(tx, payoutId, status, actor, at);
     return toPayoutView(payout);
-  }, SELLER_TX);
+  });
 }
 
 /** Posts the hold to the buyer after the provider moved the money: status `PAID`. */
@@ -135,10 +142,10 @@ export async function postPayout(em: EntityManager, payoutId: string, at: Date):
     payout.closedAt = at;
     await recordEvent(tx, payoutId, 'PAID', null, at);
     return toPayoutView(payout);
-  }, SELLER_TX);
+  });
 }
 
 /** Timeline events that are not state changes (notified, reminded). */
 export async function recordPayoutEvent(em: EntityManager, payoutId: string, type: PayoutEventType, at: Date): Promise<void> {
-  await em.transactional(async (tx) => recordEvent(tx, payoutId, type, null, at));
+  await recordEvent(em, payoutId, type, null, at);
 }
