@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { IdempotencyRecord } from '../db/entities';
+import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 
 export interface Outcome {
@@ -36,15 +37,15 @@ export async function withIdempotency(
   const { principal, operation, key } = scope;
   if (!key) return run();
   const requestHash = sha256(JSON.stringify(scope.body ?? null));
-  await em.upsert(IdempotencyRecord, new IdempotencyRecord(principal, operation, key, requestHash, scope.now), {
-    onConflictFields: ['principal', 'operation', 'idemKey'],
-    onConflictAction: 'ignore',
-  });
-  const record = await em.fork().findOneOrFail(IdempotencyRecord, { principal, operation, idemKey: key });
-  if (record.requestHash !== requestHash) {
-    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
+  const fresh = await insertOnce(em, IdempotencyRecord, new IdempotencyRecord(principal, operation, key, requestHash, scope.now), ['principal', 'operation', 'idemKey']);
+  // The key was there already: a replay, a concurrent first attempt, or a reuse with another body.
+  if (!fresh) {
+    const record = await em.fork().findOneOrFail(IdempotencyRecord, { principal, operation, idemKey: key });
+    if (record.requestHash !== requestHash) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
+    }
+    if (record.statusCode !== null) return { status: record.statusCode, body: record.responseBody };
   }
-  if (record.statusCode !== null) return { status: record.statusCode, body: record.responseBody };
   let outcome: Outcome;
   try {
     outcome = await run();

@@ -8,6 +8,7 @@
 import type { MikroORM } from '@mikro-orm/mysql';
 import { createHmac } from 'node:crypto';
 import { Notification, type NotificationKind, type RecipientRole } from '../db/entities';
+import { insertOnce } from '../db/insert-once';
 import type { Clock } from '../domain/time';
 
 export interface Card {
@@ -42,13 +43,8 @@ export class Notifier {
   async send(cards: Card[]): Promise<void> {
     const em = this.orm.em.fork();
     const now = this.clock.now();
-    for (const card of cards) {
-      await em.upsert(
-        Notification,
-        new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, card.payload, now),
-        { onConflictFields: ['dedupeKey'], onConflictAction: 'ignore' },
-      );
-    }
+    const rows = cards.map((card) => new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, card.payload, now));
+    await insertOnce(em, Notification, rows, ['dedupeKey']);
     if (!this.webhook) return;
     const stored = await em.find(Notification, { dedupeKey: { $in: cards.map((c) => c.dedupeKey) }, deliveredAt: null });
     for (const notification of stored) {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/time';
 import type { Fen } from '../domain/money';
 import { SandboxAgreement, SandboxTransaction, Setting, type SandboxKind } from '../db/entities';
+import { insertOnce } from '../db/insert-once';
 import { ProviderUnavailableError, type PaymentProvider, type ProviderOutcome, type ProviderTransaction } from './provider';
 
 export interface SandboxFaults {
@@ -83,8 +84,9 @@ export class SandboxProvider implements PaymentProvider {
     const em = this.orm.em.fork();
     const refused = kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId);
     const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refused ? 'REFUSED' : 'SUCCEEDED', refused ? 'ACCOUNT_FROZEN' : null, this.clock.now());
-    await em.upsert(SandboxTransaction, row, { onConflictFields: ['idempotencyKey'], onConflictAction: 'ignore' });
-    const booked = await em.fork().findOneOrFail(SandboxTransaction, { idempotencyKey: key });
+    const fresh = await insertOnce(em, SandboxTransaction, row, ['idempotencyKey']);
+    // A key seen before answers with what was booked under it the first time.
+    const booked = fresh ? row : await em.fork().findOneOrFail(SandboxTransaction, { idempotencyKey: key });
     if (booked.kind !== kind || booked.amountFen !== amountFen || booked.sellerId !== sellerId) {
       return { status: 'REFUSED', code: 'IDEMPOTENCY_KEY_MISMATCH' };
     }
