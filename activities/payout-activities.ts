@@ -6,7 +6,6 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { Payout } from '../db/entities';
 import { markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
 import { DomainError } from '../domain/errors';
 import { formatYuan } from '../domain/money';
@@ -50,16 +49,16 @@ const OUTCOME_TEXT: Record<OutcomeStatus, string> = {
   CANCELLED: 'cancelled by the seller; the amount returned to the reserve',
 };
 
-function cardPayload(payout: Payout): Record<string, unknown> {
+function cardPayload(payout: PayoutView): Record<string, unknown> {
   return {
     payoutId: payout.id,
     sellerId: payout.sellerId,
     orderId: payout.orderId,
-    amount: payout.amountFen,
-    amountYuan: formatYuan(payout.amountFen),
+    amount: payout.amount,
+    amountYuan: formatYuan(payout.amount),
     reason: payout.reason,
     note: payout.note,
-    deadline: payout.expiresAt.toISOString(),
+    deadline: payout.expiresAt,
     confirmLink: `/v1/payouts/${payout.id}/confirm`,
   };
 }
@@ -67,10 +66,9 @@ function cardPayload(payout: Payout): Record<string, unknown> {
 export function createPayoutActivities({ orm, provider, notifier, clock }: ActivityDeps) {
   const em = () => orm.em.fork();
 
-  async function loadPayout(payoutId: string): Promise<Payout> {
-    return em().findOneOrFail(Payout, { id: payoutId });
-  }
-
+  // Past the reservation, activities take the payout as the workflow holds it (the view the
+  // reservation or the last write returned) instead of reading it again: ids, parties, amount and
+  // deadline never change, and the status is the workflow's own.
   return {
     async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<PayoutView> {
       return asTemporalFailure(async () => {
@@ -93,44 +91,40 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
      * Pays the buyer through the provider, exactly once: the payout id is the idempotency key, and
      * a call that timed out is resolved by asking the provider what it recorded under the key.
      */
-    async transferPayout(payoutId: string): Promise<TransferResult> {
-      const payout = await loadPayout(payoutId);
-      const key = `payout:${payoutId}`;
-      const outcome = await callByKey(provider, key, () => provider.transfer(key, payout.sellerId, payout.buyerId, payout.amountFen));
+    async transferPayout(payout: PayoutView): Promise<TransferResult> {
+      const key = `payout:${payout.id}`;
+      const outcome = await callByKey(provider, key, () => provider.transfer(key, payout.sellerId, payout.buyerId, payout.amount));
       // Unknown yet: fail this attempt so that Temporal retries it with the same key.
       if (!outcome) throw new ProviderUnavailableError(`transfer ${key}: the provider is unavailable`);
       return outcome;
     },
 
-    async postPayout(payoutId: string): Promise<PayoutView> {
-      return postPayout(em(), payoutId, clock.now());
+    async postPayout(payout: PayoutView): Promise<PayoutView> {
+      return postPayout(em(), payout, clock.now());
     },
 
-    async releasePayout(payoutId: string, status: ReleasedStatus, actor: string | null, atMs: number): Promise<PayoutView> {
-      return releasePayout(em(), payoutId, status, actor, new Date(atMs));
+    async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number): Promise<PayoutView> {
+      return releasePayout(em(), payout, status, actor, new Date(atMs));
     },
 
     /** SPEC §5.2: the chat card telling the buyer a payout awaits their confirmation. */
-    async notifyPayoutSent(payoutId: string): Promise<void> {
-      const payout = await loadPayout(payoutId);
-      await notifier.send([{ dedupeKey: `sent:${payoutId}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_SENT', payoutId, payload: cardPayload(payout) }]);
-      await recordPayoutEvent(em(), payoutId, 'NOTIFIED', clock.now());
+    async notifyPayoutSent(payout: PayoutView): Promise<void> {
+      await notifier.send([{ dedupeKey: `sent:${payout.id}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_SENT', payoutId: payout.id, payload: cardPayload(payout) }]);
+      await recordPayoutEvent(em(), payout.id, 'NOTIFIED', clock.now());
     },
 
     /** The reminder before the deadline (24 hours with the default 3-day window). */
-    async notifyReminder(payoutId: string): Promise<void> {
-      const payout = await loadPayout(payoutId);
-      await notifier.send([{ dedupeKey: `reminder:${payoutId}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_REMINDER', payoutId, payload: cardPayload(payout) }]);
-      await recordPayoutEvent(em(), payoutId, 'REMINDED', clock.now());
+    async notifyReminder(payout: PayoutView): Promise<void> {
+      await notifier.send([{ dedupeKey: `reminder:${payout.id}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_REMINDER', payoutId: payout.id, payload: cardPayload(payout) }]);
+      await recordPayoutEvent(em(), payout.id, 'REMINDED', clock.now());
     },
 
-    /** SPEC §5.6: seller and buyer are told the outcome. */
-    async notifyOutcome(payoutId: string): Promise<void> {
-      const payout = await loadPayout(payoutId);
+    /** SPEC §5.6: seller and buyer are told the outcome (`payout` as the workflow ended it). */
+    async notifyOutcome(payout: PayoutView): Promise<void> {
       const payload = { ...cardPayload(payout), status: payout.status, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
       const cards: Card[] = [
-        { dedupeKey: `outcome:${payoutId}:buyer`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_OUTCOME', payoutId, payload },
-        { dedupeKey: `outcome:${payoutId}:seller`, recipientId: payout.sellerId, recipientRole: 'seller', kind: 'PAYOUT_OUTCOME', payoutId, payload },
+        { dedupeKey: `outcome:${payout.id}:buyer`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_OUTCOME', payoutId: payout.id, payload },
+        { dedupeKey: `outcome:${payout.id}:seller`, recipientId: payout.sellerId, recipientRole: 'seller', kind: 'PAYOUT_OUTCOME', payoutId: payout.id, payload },
       ];
       await notifier.send(cards);
     },

@@ -94,11 +94,13 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
   });
 }
 
-async function loadForUpdate(tx: EntityManager, payoutId: string) {
-  const payout = await tx.findOneOrFail(Payout, { id: payoutId });
-  const account = await lockSellerAccount(tx, payout.sellerId);
-  if (!account) throw new Error(`payout ${payoutId} has no seller account ${payout.sellerId}`);
-  await tx.refresh(payout);
+/** What a write needs to find a payout: its id, and its seller, whose row is locked first. */
+export type PayoutRef = Pick<PayoutView, 'id' | 'sellerId'>;
+
+async function loadForUpdate(tx: EntityManager, ref: PayoutRef) {
+  const account = await lockSellerAccount(tx, ref.sellerId);
+  const payout = await tx.findOneOrFail(Payout, { id: ref.id });
+  if (!account || payout.sellerId !== ref.sellerId) throw new Error(`payout ${ref.id} has no seller account ${ref.sellerId}`);
   return { payout, account };
 }
 
@@ -116,9 +118,10 @@ export async function markConfirmed(em: EntityManager, payoutId: string, actor: 
 }
 
 /** Voids the hold: the amount returns to available and the payout closes with `status`. */
-export async function releasePayout(em: EntityManager, payoutId: string, status: ReleasedStatus, actor: string | null, at: Date): Promise<PayoutView> {
+export async function releasePayout(em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date): Promise<PayoutView> {
+  const payoutId = ref.id;
   return em.transactional(async (tx) => {
-    const { payout, account } = await loadForUpdate(tx, payoutId);
+    const { payout, account } = await loadForUpdate(tx, ref);
     if (isTerminal(payout.status)) return toPayoutView(payout);
     await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });
     payout.status = status;
@@ -131,9 +134,10 @@ export async function releasePayout(em: EntityManager, payoutId: string, status:
 }
 
 /** Posts the hold to the buyer after the provider moved the money: status `PAID`. */
-export async function postPayout(em: EntityManager, payoutId: string, at: Date): Promise<PayoutView> {
+export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date): Promise<PayoutView> {
+  const payoutId = ref.id;
   return em.transactional(async (tx) => {
-    const { payout, account } = await loadForUpdate(tx, payoutId);
+    const { payout, account } = await loadForUpdate(tx, ref);
     if (payout.status === 'PAID') return toPayoutView(payout);
     if (payout.status !== 'CONFIRMED') throw new Error(`payout ${payoutId} is ${payout.status}, only a CONFIRMED payout is posted`);
     await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });

@@ -20,11 +20,11 @@ import { PAYOUT_STATUS_KEY } from './search-attributes';
 /** What the ceiling's worker registers; the benchmark implements every one as a no-op. */
 export interface CeilingActivities {
   reserve(input: PayoutWorkflowInput): Promise<PayoutView>;
-  notifySent(payoutId: string): Promise<void>;
+  notifySent(view: PayoutView): Promise<void>;
   markConfirmed(view: PayoutView, atMs: number): Promise<PayoutView>;
-  transfer(payoutId: string): Promise<{ status: 'SUCCEEDED' }>;
+  transfer(view: PayoutView): Promise<{ status: 'SUCCEEDED' }>;
   post(view: PayoutView): Promise<PayoutView>;
-  notifyOutcome(payoutId: string): Promise<void>;
+  notifyOutcome(view: PayoutView): Promise<void>;
 }
 
 export const ceilingReserveUpdate = defineUpdate<PayoutView>('reserve');
@@ -69,18 +69,18 @@ export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ sta
 
   view = await reservation;
   setStatus(view.status);
-  const notifications = [cards.notifySent(input.payoutId)];
+  const notifications = [cards.notifySent(view)];
   await awaitConfirmation(Date.parse(view.expiresAt));
   if (confirmedAtMs === undefined) {
     view = { ...view, status: 'EXPIRED' };
   } else {
     view = await db.markConfirmed(view, confirmedAtMs);
     setStatus(view.status);
-    await rail.transfer(input.payoutId);
+    await rail.transfer(view);
     view = await db.post(view);
   }
   setStatus(view.status);
-  notifications.push(cards.notifyOutcome(input.payoutId));
+  notifications.push(cards.notifyOutcome(view));
   await Promise.all(notifications);
   return { status: view.status };
 

@@ -111,10 +111,10 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     throw err;
   }
   setStatus(view.status);
-  const notifications = [cards.notifyPayoutSent(input.payoutId)];
-  if (view.status === 'AWAITING_CONFIRMATION') await awaitVerdict(Date.parse(view.expiresAt), notifications);
+  const notifications = [cards.notifyPayoutSent(view)];
+  if (view.status === 'AWAITING_CONFIRMATION') await awaitVerdict(view, notifications);
   if (verdict) await settle(verdict);
-  notifications.push(cards.notifyOutcome(input.payoutId));
+  notifications.push(cards.notifyOutcome(view));
   await Promise.all(notifications);
   return { status: view.status };
 
@@ -129,13 +129,14 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }
 
   /** Waits for a decision until the deadline; the server, not a cron, closes the payout on time. */
-  async function awaitVerdict(expiresAtMs: number, pending: Promise<void>[]): Promise<void> {
+  async function awaitVerdict(reserved: PayoutView, pending: Promise<void>[]): Promise<void> {
+    const expiresAtMs = Date.parse(reserved.expiresAt);
     const lead = Math.floor(input.confirmWindowMs * REMINDER_LEAD_SHARE);
     const untilReminder = expiresAtMs - lead - Date.now();
     if (untilReminder > 0 && (await condition(() => verdict !== undefined, untilReminder))) return;
     if (verdict === undefined) {
       reminded = true;
-      pending.push(cards.notifyReminder(input.payoutId));
+      pending.push(cards.notifyReminder(reserved));
     }
     const untilDeadline = expiresAtMs - Date.now();
     if (untilDeadline > 0 && (await condition(() => verdict !== undefined, untilDeadline))) return;
@@ -147,13 +148,13 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     if (decided.kind === 'confirm') {
       view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs);
       setStatus(view.status);
-      const transfer = await rail.transferPayout(input.payoutId);
+      const transfer = await rail.transferPayout(view);
       view = transfer.status === 'SUCCEEDED'
-        ? await db.postPayout(input.payoutId)
-        : await db.releasePayout(input.payoutId, 'FAILED', null, Date.now());
+        ? await db.postPayout(view)
+        : await db.releasePayout(view, 'FAILED', null, Date.now());
     } else {
       const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED' } as const)[decided.kind];
-      view = await db.releasePayout(input.payoutId, end, 'actor' in decided ? decided.actor : null, decided.atMs);
+      view = await db.releasePayout(view!, end, 'actor' in decided ? decided.actor : null, decided.atMs);
     }
     setStatus(view.status);
   }
