@@ -1,13 +1,13 @@
 /** SPEC §5, §7: starting a payout, the decisions, and the records. */
 import { Payout } from '../../db/entities';
-import { listPayouts as queryPayouts, notificationsOf, timelineOf } from '../../db/payout-queries';
+import { listPayouts as queryPayouts, notificationsOf, payoutWithTimeline } from '../../db/payout-queries';
 import { toPayoutView } from '../../db/payouts';
 import { DomainError } from '../../domain/errors';
 import type { Decision, PayoutView } from '../../domain/payout';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { recordFilter } from './records';
-import { sellerOf, visibleOrder, visiblePayout } from './scope';
+import { canSee, sellerOf, visibleOrder, visiblePayout } from './scope';
 
 /**
  * Starts the payout's workflow, which reserves (every SPEC §4 rule and the hold, in one
@@ -45,8 +45,9 @@ export const listPayouts: Handler<'listPayouts'> = async (call) => {
 };
 
 export const getPayout: Handler<'getPayout'> = async (call) => {
-  const payout = await visiblePayout(call.em, principalOf(call), call.params.id);
-  const timeline = await timelineOf(call.em, payout.id);
+  const found = await payoutWithTimeline(call.em, call.params.id);
+  if (!found || !canSee(principalOf(call), found.payout)) throw new DomainError('NOT_FOUND', `payout ${call.params.id} not found`);
+  const { payout, timeline } = found;
   return {
     status: 200,
     body: { ...toPayoutView(payout), timeline: timeline.map((e) => ({ type: e.type, at: e.at.toISOString(), actor: e.actor })) },
