@@ -38,8 +38,8 @@ const CONCURRENCY_MAX = 512;
 const ROWS_MAX = 1_000_000;
 const TIME_LIMIT_S_MAX = 3_600;
 const TIME_LIMIT_S_DEFAULT = 1_200;
-/** A tight poll: it adds at most this much to confirm→PAID, and each client reads at most 100 times a second. */
-const POLL_INTERVAL_MS_DEFAULT = 10;
+/** A brisk client: a read every 50 ms adds at most that to confirm→PAID; each waiting client reads 20 times a second. */
+const POLL_INTERVAL_MS_DEFAULT = 50;
 const POLL_INTERVAL_MS_MAX = 1_000;
 export const DEFAULT_DATABASE = 'payouts_bench';
 

@@ -143,15 +143,21 @@ export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, r
   return recorder;
 }
 
-/** Reads the payout every `intervalMs` until it is PAID; answers how many reads it took. */
+/**
+ * Reads the payout on a fixed cadence, one read every `intervalMs` from the confirm's answer (the
+ * next read at once when one took longer), until it is PAID; answers how many reads it took. A
+ * fixed cadence gives both doors the same read rate whatever each read costs: a pause after each
+ * answer would make a door with quicker reads read more often, and pay for it.
+ */
 async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: string, intervalMs: number): Promise<number> {
-  const giveUpMs = performance.now() + PAID_WAIT_MS_MAX;
+  const startMs = performance.now();
+  const giveUpMs = startMs + PAID_WAIT_MS_MAX;
   for (let reads = 1; ; reads++) {
     const status = await door.status(index, payoutId);
     if (status === 'PAID') return reads;
     if (TERMINAL.has(status)) throw new HttpFailure(200, `ENDED_${status}`, `payout ${payoutId} ended ${status}`);
     if (performance.now() > giveUpMs) throw new HttpFailure(0, 'PAID_WAIT_EXCEEDED', `payout ${payoutId} not paid within ${PAID_WAIT_MS_MAX} ms`);
-    await sleep(intervalMs);
+    await sleep(Math.max(0, startMs + reads * intervalMs - performance.now()));
   }
 }
 
