@@ -9,6 +9,7 @@ import { ALL_ENTITIES } from './entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
 import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Migration20261202000000_sub_accounts_per_seller';
+import { Migration20261203000000_summary_covering_indexes } from './migrations/Migration20261203000000_summary_covering_indexes';
 
 export type Orm = MikroORM;
 
@@ -29,6 +30,7 @@ const MIGRATIONS = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261201000000_records_reconciliation', class: Migration20261201000000_records_reconciliation },
   { name: 'Migration20261202000000_sub_accounts_per_seller', class: Migration20261202000000_sub_accounts_per_seller },
+  { name: 'Migration20261203000000_summary_covering_indexes', class: Migration20261203000000_summary_covering_indexes },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -116,8 +116,9 @@ export interface PayoutSummaryRow extends Tally {
 const sqlUtc = (at: Date) => at.toISOString().slice(0, 23).replace('T', ' ');
 
 /**
- * Count and amount per China day and status, in the database. With a seller the rows are found
- * through the (seller_id, created_at) index; without one (auditors) through (created_at).
+ * Count and amount per China day and status, in the database. With a seller the rows are read
+ * from the (seller_id, created_at, ...) index alone; without one (auditors) from (created_at, ...):
+ * both indexes hold the grouped columns (migration 20261203).
  * The range is bounded by the caller, so at most 367 days x 7 statuses come back.
  */
 export async function summaryRows(em: EntityManager, sellerId: string | null, from: Date, to: Date): Promise<PayoutSummaryRow[]> {
