@@ -13,9 +13,15 @@ import { Notifier, type WebhookConfig } from '../notify/notifier';
 import type { PaymentProvider } from '../provider/provider';
 import { SandboxProvider } from '../provider/sandbox';
 
-/** Limits that keep one worker's memory and database pool bounded. */
+/**
+ * Limits that keep one worker's memory and database pool bounded. The workflow cache holds the
+ * payouts that are moving; a parked one (awaiting its buyer for up to 3 days) is evicted and
+ * replayed from its short history when it wakes. Measured with `npm run bench -- --scenario
+ * pending` (10,000 parked payouts): worker peak RSS 1,309 MB with 2,000 cached, 790 MB with 500,
+ * creates/s unchanged.
+ */
 export const WORKER_LIMITS = Object.freeze({
-  maxCachedWorkflows: 2_000,
+  maxCachedWorkflows: 500,
   maxConcurrentActivityTaskExecutions: 50,
   maxConcurrentWorkflowTaskExecutions: 50,
 });
