@@ -73,9 +73,12 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<PayoutView> {
       return asTemporalFailure(async () => {
         try {
-          const view = await reservePayout(em(), request, clock.now(), confirmWindowMs);
-          await alertLowBalance(request.sellerId, `hold:${view.id}`);
-          return view;
+          const { payout, lowBalance } = await reservePayout(em(), request, clock.now(), confirmWindowMs);
+          // A replayed reservation does not know whether its hold crossed the threshold: the ledger does.
+          const key = `hold:${payout.id}`;
+          const crossed = lowBalance === undefined ? await crossedLowBalance(em(), request.sellerId, key) : lowBalance;
+          if (crossed) await notifier.send([lowBalanceCard(request.sellerId, key, crossed)]);
+          return payout;
         } catch (err) {
           if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await notifyLowReserve(request.sellerId, request.payoutId);
           throw err;
@@ -129,11 +132,6 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       await notifier.send(cards);
     },
   };
-
-  async function alertLowBalance(sellerId: string, movementKey: string): Promise<void> {
-    const crossed = await crossedLowBalance(em(), sellerId, movementKey);
-    if (crossed) await notifier.send([lowBalanceCard(sellerId, movementKey, crossed)]);
-  }
 
   /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller. */
   async function notifyLowReserve(sellerId: string, payoutId: string): Promise<void> {

@@ -158,17 +158,26 @@ export async function setLowBalanceThreshold(em: EntityManager, sellerId: string
   });
 }
 
+/** A low-balance crossing: available after the movement, and the threshold it fell below. */
+export type LowBalanceCrossing = { available: Fen; threshold: Fen } | null;
+
 /**
- * The low-balance alert (SPEC §3): whether the movement under `movementKey` took available from at
- * or above the seller's threshold to below it. Only the crossing alerts, not every movement below.
+ * The low-balance alert (SPEC §3): whether a movement that took `amountFen` from available,
+ * leaving `availableAfterFen`, took it from at or above the threshold to below it. Only the
+ * crossing alerts, not every movement below.
  */
-export async function crossedLowBalance(em: EntityManager, sellerId: string, movementKey: string): Promise<{ available: Fen; threshold: Fen } | null> {
+export function lowBalanceCrossing(availableAfterFen: Fen, amountFen: Fen, threshold: Fen | null): LowBalanceCrossing {
+  if (threshold === null) return null;
+  const before = availableAfterFen + amountFen;
+  return availableAfterFen < threshold && before >= threshold ? { available: availableAfterFen, threshold } : null;
+}
+
+/** The crossing of the movement recorded under `movementKey`, read back from the ledger. */
+export async function crossedLowBalance(em: EntityManager, sellerId: string, movementKey: string): Promise<LowBalanceCrossing> {
   const [account, entry] = await Promise.all([
     em.findOne(SellerAccount, { sellerId }),
     em.findOne(LedgerEntry, { movementKey }),
   ]);
-  const threshold = account?.lowBalanceThresholdFen;
-  if (threshold === null || threshold === undefined || !entry) return null;
-  const before = entry.availableAfterFen + entry.amountFen;
-  return entry.availableAfterFen < threshold && before >= threshold ? { available: entry.availableAfterFen, threshold } : null;
+  if (!account || !entry) return null;
+  return lowBalanceCrossing(entry.availableAfterFen, entry.amountFen, account.lowBalanceThresholdFen);
 }

@@ -10,6 +10,7 @@ import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout
 import { isTerminal } from '../domain/payout';
 import { evaluatePayout } from '../domain/rules';
 import { chinaDay } from '../domain/time';
+import { lowBalanceCrossing, type LowBalanceCrossing } from './accounts';
 import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
 import { PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
 
@@ -42,12 +43,18 @@ async function recordEvent(em: EntityManager, payoutId: string, type: PayoutEven
   await em.createQueryBuilder(PayoutEvent).insert({ payoutId, type, actor, at }).onConflict(['payoutId', 'type']).merge(['payoutId']).execute();
 }
 
+export interface Reservation {
+  payout: PayoutView;
+  /** Whether the hold took available below the seller's alert threshold; undefined when replayed (read it from the ledger). */
+  lowBalance: LowBalanceCrossing | undefined;
+}
+
 /**
  * SPEC §5.1: checks every rule and holds the amount, in one transaction. Refused → throws the
  * rule's DomainError and nothing is held or counted. Replayed with the same payout id → returns
  * the payout reserved the first time.
  */
-export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<PayoutView> {
+export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<Reservation> {
   return em.transactional(async (tx) => {
     // The order is read before the seller's lock, to keep the locked part short: order updates
     // never take that lock, so reading it inside would see nothing more settled.
@@ -56,7 +63,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // This payout (a replayed activity) and the payout holding the order's claim, in one query.
     const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
     const already = found.find((p) => p.id === request.payoutId);
-    if (already) return toPayoutView(already);
+    if (already) return { payout: toPayoutView(already), lowBalance: undefined };
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const day = chinaDay(now);
@@ -90,7 +97,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
     tx.persist([payout, usage, new PayoutEvent(payout.id, 'INITIATED', request.initiatedBy, now)]);
-    return toPayoutView(payout);
+    return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen) };
   });
 }
 

@@ -5,15 +5,15 @@
  *
  * Same shape as payout.ts, step for step: started with update-with-start, the workflow reserving
  * at once and the `reserve` update observing that reservation; the six activities of a paid payout
- * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same timeouts and
- * retry policies; the same timers (reminder, deadline), search-attribute upserts and confirm update
+ * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same timeouts,
+ * retry policies and kinds (the database ones local, as in payout.ts); the same timers (reminder, deadline), search-attribute upserts and confirm update
  * whose validator refuses a second decision. When payout.ts gains or loses a step on the paid path,
  * this file must follow, or the ratio the benchmark reports stops meaning anything.
  *
  * Only the paid path is mirrored: the benchmark confirms every payout, so a deadline that passes
  * closes the ceiling without an activity (the product would release the hold there).
  */
-import { ApplicationFailure, condition, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import { PAYOUT_STATUS_KEY } from './search-attributes';
 
@@ -32,7 +32,7 @@ export const ceilingConfirmUpdate = defineUpdate<PayoutView, [{ actor: string }]
 
 // The proxies below copy payout.ts's, so that both workflows schedule identical activity tasks.
 const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
-const db = proxyActivities<CeilingActivities>({ startToCloseTimeout: '15s', retry: DB_RETRY });
+const db = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '15s', retry: DB_RETRY });
 const rail = proxyActivities<CeilingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },

@@ -16,6 +16,7 @@ import {
   defineQuery,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -37,7 +38,12 @@ export const progressQuery = defineQuery<PayoutProgress>('progress');
 /** Retries for database activities: quick, unbounded in count, bounded in spacing. */
 const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
 
-const db = proxyActivities<PayoutActivities>({
+/**
+ * The database writes run as local activities: in the worker that runs the workflow task, without
+ * a round trip through the Temporal server to schedule and hand out an activity task. Each is one
+ * short transaction, idempotent by payout id, so a retry after a crashed worker is harmless.
+ */
+const db = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '15s',
   retry: DB_RETRY,
 });
