@@ -97,12 +97,21 @@ class Summariser {
         const a = e.workflowExecutionSignaledEventAttributes;
         return { name: a?.signalName ?? null, actor: field(await this.decodeFirst(a?.input), 'actor'), detail: null };
       }
+      case 'MARKER_RECORDED':
+        return this.localActivity(e.markerRecordedEventAttributes);
       case 'ACTIVITY_TASK_SCHEDULED':
         this.activities.set(String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
         return { ...NOTHING, name: e.activityTaskScheduledEventAttributes?.activityType?.name ?? null };
       default:
         return this.activityOrEnd(type, e);
     }
+  }
+
+  /** The database writes run as local activities: each leaves a marker naming the activity. */
+  private async localActivity(a: temporal.api.history.v1.IMarkerRecordedEventAttributes | null | undefined): Promise<Described> {
+    const data = await this.decodeFirst(a?.details?.data);
+    const name = field(data, 'activity_type') ?? a?.markerName ?? null;
+    return { name, actor: null, detail: a?.failure ? clip(`failed: ${a.failure.message ?? ''}`) : null };
   }
 
   private async updateRequest(request: temporal.api.update.v1.IRequest | null | undefined): Promise<Described> {

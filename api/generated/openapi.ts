@@ -682,7 +682,7 @@ export interface components {
         };
         HistoryEvent: {
             eventId: number;
-            /** @description The Temporal event type, e.g. WORKFLOW_EXECUTION_STARTED, WORKFLOW_EXECUTION_UPDATE_ACCEPTED, ACTIVITY_TASK_SCHEDULED. */
+            /** @description The Temporal event type, e.g. WORKFLOW_EXECUTION_STARTED, WORKFLOW_EXECUTION_UPDATE_ACCEPTED, ACTIVITY_TASK_SCHEDULED, MARKER_RECORDED (a database write, run as a local activity). */
             type: string;
             at: components["schemas"]["Timestamp"];
             /** @description The workflow, update, signal or activity type the event concerns. */

@@ -44,6 +44,8 @@ describe('a payout history', () => {
     expect(find('WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'reserve')?.detail).toBe('status AWAITING_CONFIRMATION');
     expect(find('WORKFLOW_EXECUTION_UPDATE_ACCEPTED', 'confirm')).toMatchObject({ actor: a.buyerId });
     expect(find('WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'confirm')?.detail).toMatch(/^status (CONFIRMED|PAID)$/);
+    // The database writes are local activities: a marker each.
+    for (const write of ['reservePayout', 'markConfirmed', 'postPayout']) expect(find('MARKER_RECORDED', write)).toBeDefined();
     expect(find('ACTIVITY_TASK_SCHEDULED', 'transferPayout')).toBeDefined();
     expect(find('ACTIVITY_TASK_COMPLETED', 'transferPayout')).toBeDefined();
     expect(events.filter((e) => e.type === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES').map((e) => e.detail)).toContain('PayoutStatus=PAID');
