@@ -14,6 +14,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --chown=node:node . .
 USER node
 
+# Inside a container the API must listen beyond loopback; outside one it defaults to 127.0.0.1.
+ENV HOST=0.0.0.0
 EXPOSE 3000
 # The API by default; the worker service overrides the command with worker/main.ts.
 CMD ["node", "--import", "tsx", "api/main.ts"]

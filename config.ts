@@ -5,6 +5,8 @@
 import { parseDurationMs } from './domain/duration';
 
 export interface Config {
+  /** The API's listening address: loopback unless told otherwise (the container sets 0.0.0.0). */
+  host: string;
   port: number;
   databaseUrl: string;
   /** Unset: `npm start` runs a local Temporal dev server. */
@@ -26,6 +28,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT is not a port: ${env.PORT}`);
   return {
+    host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/payouts',
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,

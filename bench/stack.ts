@@ -3,8 +3,8 @@
  * - a Temporal dev server in memory (SQLite with journal_mode=WAL, synchronous=OFF), or the server
  *   at TEMPORAL_ADDRESS when set (it must know the product's search attributes);
  * - the benchmark's own database, fresh (see database.ts);
- * - the product's worker (`worker/main.ts`) and API (`bench/api-server.ts`, the product's app bound
- *   to 127.0.0.1) as child processes, so that each one's memory and CPU are measured apart from the
+ * - the product's worker (`worker/main.ts`) and API (`api/main.ts`, which listens on 127.0.0.1
+ *   unless HOST says otherwise) as child processes, so that each one's memory and CPU are measured apart from the
  *   load generator's;
  * - for the ceiling, a worker and a minimal API of the benchmark's own, also child processes, on a
  *   task queue of their own.
@@ -123,6 +123,7 @@ function serviceEnv(config: ServiceConfig, taskQueue: string, port: number): Nod
     PAYOUT_CONFIRM_WINDOW: config.confirmWindow,
     AUTH_JWT_SECRET: config.jwtSecret,
     WORKFLOW_BUNDLE_PATH: config.bundlePath,
+    HOST: '127.0.0.1',
     PORT: String(port),
     // The worker logs every refused reservation as a warning; the report counts them instead.
     LOG_LEVEL: 'ERROR',
@@ -181,7 +182,7 @@ async function startServices(options: StackOptions, config: ServiceConfig, runId
   const ceilingQueue = taskQueueOf(runId, 'ceiling');
   const profileFlags = options.profile ? profilerFlags(runId) : [];
   const plans = [
-    { name: 'api', entry: 'bench/api-server.ts', readyLine: API_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: true },
+    { name: 'api', entry: 'api/main.ts', readyLine: API_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: true },
     { name: 'worker', entry: 'worker/main.ts', readyLine: WORKER_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: options.worker },
     { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
     { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
