@@ -92,7 +92,8 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       createdAt: now,
       expiresAt: new Date(now.getTime() + confirmWindowMs),
     });
-    await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now });
+    // No payout under this id yet, so no hold either.
+    await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now, keyKnownUnused: true });
     usage.count += 1;
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
@@ -111,17 +112,16 @@ async function loadForUpdate(tx: EntityManager, ref: PayoutRef) {
   return { payout, account };
 }
 
-/** SPEC §5.4: the buyer's confirmation is recorded before the transfer starts. */
+/**
+ * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts. Three idempotent
+ * statements and no transaction: no money moves here, and a retry after a crash between them finds
+ * the payout CONFIRMED and adds the event the first attempt did not.
+ */
 export async function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
-  return em.transactional(async (tx) => {
-    const payout = await tx.findOneOrFail(Payout, { id: payoutId });
-    if (payout.status === 'AWAITING_CONFIRMATION') {
-      payout.status = 'CONFIRMED';
-      payout.confirmedAt = at;
-      await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
-    }
-    return toPayoutView(payout);
-  });
+  await em.nativeUpdate(Payout, { id: payoutId, status: 'AWAITING_CONFIRMATION' }, { status: 'CONFIRMED', confirmedAt: at });
+  const payout = await em.findOneOrFail(Payout, { id: payoutId });
+  if (payout.status === 'CONFIRMED') await recordEvent(em, payoutId, 'CONFIRMED', actor, at);
+  return toPayoutView(payout);
 }
 
 /** Voids the hold: the amount returns to available and the payout closes with `status`. */
@@ -130,7 +130,8 @@ export async function releasePayout(em: EntityManager, ref: PayoutRef, status: R
   return em.transactional(async (tx) => {
     const { payout, account } = await loadForUpdate(tx, ref);
     if (isTerminal(payout.status)) return toPayoutView(payout);
-    await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });
+    // Not terminal: neither released nor posted, since both set a terminal status with their movement.
+    await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
     payout.status = status;
     payout.closedAt = at;
     // A cancelled payout frees its order for one new payout (SPEC §5); every other end uses it up.
@@ -147,7 +148,8 @@ export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date): P
     const { payout, account } = await loadForUpdate(tx, ref);
     if (payout.status === 'PAID') return toPayoutView(payout);
     if (payout.status !== 'CONFIRMED') throw new Error(`payout ${payoutId} is ${payout.status}, only a CONFIRMED payout is posted`);
-    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at });
+    // CONFIRMED, not PAID: the posting, which sets PAID with its movement, has not happened.
+    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
     payout.status = 'PAID';
     payout.paidAt = at;
     payout.closedAt = at;
