@@ -12,11 +12,11 @@ import { bodyParser } from '@koa/bodyparser';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateFailedError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
-import { WORKFLOW_ANSWER_DEADLINE_MS } from '../api/payout-gateway';
+import { WORKFLOW_ANSWER_DEADLINE_MS, payoutStartOptions } from '../api/payout-gateway';
 import { loadConfig, type Config } from '../config';
 import type { PayoutReason } from '../domain/payout';
 import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from '../workflows/ceiling';
-import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
+import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 import { CEILING_API_READY_LINE } from './ready-lines';
 
 const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
@@ -47,20 +47,11 @@ function createRouter(client: Client, config: Config): Router {
       note: body.note ?? null,
       initiatedBy: 'ceiling-seller',
     };
-    // The same start options as api/payout-gateway.ts, so that both start identical executions.
-    const operation = new WithStartWorkflowOperation(ceilingWorkflow, {
-      workflowId: ceilingWorkflowId(request.payoutId),
-      taskQueue: config.taskQueue,
-      args: [{ ...request, confirmWindowMs: config.confirmWindowMs }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SELLER_ID_KEY, value: request.sellerId },
-        { key: ORDER_ID_KEY, value: request.orderId },
-        { key: PAYOUT_STATUS_KEY, value: 'RESERVING' },
-      ],
-      memo: { sellerId: request.sellerId, orderId: request.orderId, amountFen: request.amountFen, initiatedBy: request.initiatedBy },
-    });
+    // The product's start options (api/payout-gateway.ts), so that both start identical executions.
+    const operation = new WithStartWorkflowOperation(
+      ceilingWorkflow,
+      payoutStartOptions(request, ceilingWorkflowId(request.payoutId), config.taskQueue, config.confirmWindowMs),
+    );
     ctx.status = 201;
     ctx.body = await answer(() => client.workflow.executeUpdateWithStart(ceilingReserveUpdate, { startWorkflowOperation: operation }));
   });

@@ -5,8 +5,8 @@
  *
  * Same shape as payout.ts, step for step: started with update-with-start, the workflow reserving
  * at once and the `reserve` update observing that reservation; the six activities of a paid payout
- * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same timeouts,
- * retry policies and kinds (the database ones local, as in payout.ts); the same timers (reminder, deadline), search-attribute upserts and confirm update
+ * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same options
+ * (activity-options.ts: timeouts, retries, the database ones local); the same timers (reminder, deadline), search-attribute upserts and confirm update
  * whose validator refuses a second decision. When payout.ts gains or loses a step on the paid path,
  * this file must follow, or the ratio the benchmark reports stops meaning anything.
  *
@@ -15,6 +15,7 @@
  */
 import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { CARD_ACTIVITY, DB_ACTIVITY, RAIL_ACTIVITY } from './activity-options';
 import { PAYOUT_STATUS_KEY } from './search-attributes';
 
 /** What the ceiling's worker registers; the benchmark implements every one as a no-op. */
@@ -30,18 +31,10 @@ export interface CeilingActivities {
 export const ceilingReserveUpdate = defineUpdate<PayoutView>('reserve');
 export const ceilingConfirmUpdate = defineUpdate<PayoutView, [{ actor: string }]>('confirm');
 
-// The proxies below copy payout.ts's, so that both workflows schedule identical activity tasks.
-const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
-const db = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '15s', retry: DB_RETRY });
-const rail = proxyActivities<CeilingActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-const cards = proxyActivities<CeilingActivities>({
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '7d',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-});
+// The same options as payout.ts's proxies, so that both workflows schedule identical activities.
+const db = proxyLocalActivities<CeilingActivities>(DB_ACTIVITY);
+const rail = proxyActivities<CeilingActivities>(RAIL_ACTIVITY);
+const cards = proxyActivities<CeilingActivities>(CARD_ACTIVITY);
 
 const REMINDER_LEAD_SHARE = 1 / 3;
 

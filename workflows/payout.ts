@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/payout-activities';
 import type { Decision, PayoutProgress, PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { CARD_ACTIVITY, DB_ACTIVITY, RAIL_ACTIVITY } from './activity-options';
 import { PAYOUT_STATUS_KEY } from './search-attributes';
 
 export interface DecisionInput {
@@ -35,31 +36,9 @@ export const declineUpdate = defineUpdate<PayoutView, [DecisionInput]>('decline'
 export const cancelUpdate = defineUpdate<PayoutView, [DecisionInput]>('cancel');
 export const progressQuery = defineQuery<PayoutProgress>('progress');
 
-/** Retries for database activities: quick, unbounded in count, bounded in spacing. */
-const DB_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
-
-/**
- * The database writes run as local activities: in the worker that runs the workflow task, without
- * a round trip through the Temporal server to schedule and hand out an activity task. Each is one
- * short transaction, idempotent by payout id, so a retry after a crashed worker is harmless.
- */
-const db = proxyLocalActivities<PayoutActivities>({
-  startToCloseTimeout: '15s',
-  retry: DB_RETRY,
-});
-
-/** The provider may be slow or down for a while: keep trying with the same key until it answers. */
-const rail = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
-/** Cards are retried until delivered, for up to a week, without holding up the money. */
-const cards = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '7d',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-});
+const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
+const rail = proxyActivities<PayoutActivities>(RAIL_ACTIVITY);
+const cards = proxyActivities<PayoutActivities>(CARD_ACTIVITY);
 
 /** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
 const REMINDER_LEAD_SHARE = 1 / 3;
