@@ -1,8 +1,11 @@
 /**
  * Write-once rows (idempotency records, chat cards, the sandbox provider's transactions) go in with
  * one statement and no read back: `em.upsert` would read every row again to hydrate it, which on
- * the payout path cost a query per row. Duplicates of the unique key are ignored, as upsert's
- * `onConflictAction: 'ignore'` did (INSERT IGNORE on MySQL).
+ * the payout path cost a query per row. Duplicates of the unique key are ignored with INSERT IGNORE,
+ * as upsert's `onConflictAction: 'ignore'` did: it is the form whose affected-row count tells a new
+ * row from a duplicate (the driver counts a row ON DUPLICATE KEY UPDATE left unchanged as affected).
+ * Its cost is that it would also downgrade other errors to warnings, so the rows given here are the
+ * application's own, already validated.
  */
 import type { EntityName, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';

@@ -36,8 +36,8 @@ export function toPayoutView(payout: Payout): PayoutView {
 
 /**
  * Adds a timeline event once, in one statement: the unique (payout_id, type) key turns a replayed
- * activity's insert into a no-op (ON DUPLICATE KEY UPDATE, not INSERT IGNORE, which would also
- * swallow other errors).
+ * activity's insert into a no-op. Nothing here needs to know whether the row was new, so this uses
+ * ON DUPLICATE KEY UPDATE, which fails on any other error, rather than insertOnce's INSERT IGNORE.
  */
 async function recordEvent(em: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
   await em.createQueryBuilder(PayoutEvent).insert({ payoutId, type, actor, at }).onConflict(['payoutId', 'type']).merge(['payoutId']).execute();
