@@ -2,6 +2,7 @@
  * SPEC §8b: configuration from the environment, each with a working local default.
  * Read once at start-up by the entry points and passed down; nothing else reads `process.env`.
  */
+import { parsePayloadKeyring, type PayloadKeyring } from './codec/keyring';
 import { parseDurationMs } from './domain/duration';
 
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
   confirmWindowMs: number;
   notifyWebhookUrl: string | undefined;
   notifyWebhookSecret: string | undefined;
+  /** PAYLOAD_KEYS and PAYLOAD_KEY_ID: the keys of the payload codec (codec/keyring.ts). */
+  payloadKeys: PayloadKeyring;
 }
 
 /** Only for local development; `npm start` prints it so that a newcomer can mint tokens. */
@@ -39,5 +42,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     confirmWindowMs: parseDurationMs(env.PAYOUT_CONFIRM_WINDOW ?? '3d'),
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyWebhookSecret: env.NOTIFY_WEBHOOK_SECRET || undefined,
+    payloadKeys: parsePayloadKeyring(env.PAYLOAD_KEYS || undefined, env.PAYLOAD_KEY_ID || undefined),
   };
 }

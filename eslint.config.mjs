@@ -18,7 +18,13 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integer fen: never parse floats.' }],
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integer fen: never parse floats.' },
+        // Payloads are encrypted (SPEC §7): every client, worker and workflow bundle carries the codec.
+        { selector: "NewExpression[callee.name='Client']:not(:has(Property[key.name='dataConverter']))", message: 'Build Temporal clients with temporalClient() (codec/data-converter.ts): payloads are encrypted.' },
+        { selector: "CallExpression[callee.object.name='Worker'][callee.property.name='create']:not(:has(Property[key.name='dataConverter']))", message: 'Workers take dataConverter: payloadDataConverter(config.payloadKeys) (codec/data-converter.ts).' },
+        { selector: "CallExpression[callee.name='bundleWorkflowCode']:not(:has(Property[key.name='failureConverterPath']))", message: 'Bundle workflows with bundleWorkflows() (worker/worker.ts): failure messages are encoded.' },
+      ],
     },
   },
   {

@@ -1,8 +1,9 @@
 /**
  * A payout's audit trail (SPEC §7): its Temporal workflow history, read page by page up to a
  * bound and summarised event by event: what happened, when, and for updates and signals who sent
- * them (the `actor` argument of the decision, decoded with the client's data converter, so that a
- * payload codec added later is honoured here too).
+ * them (the `actor` argument of the decision). The history is read raw from Temporal, so its payloads
+ * and failure messages arrive encrypted: they are decrypted here with the client's data converter
+ * (codec/payload-codec.ts), whatever key of PAYLOAD_KEYS they were written with.
  */
 import { isGrpcDeadlineError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
@@ -111,7 +112,7 @@ class Summariser {
   private async localActivity(a: temporal.api.history.v1.IMarkerRecordedEventAttributes | null | undefined): Promise<Described> {
     const data = await this.decodeFirst(a?.details?.data);
     const name = field(data, 'activity_type') ?? a?.markerName ?? null;
-    return { name, actor: null, detail: a?.failure ? clip(`failed: ${a.failure.message ?? ''}`) : null };
+    return { name, actor: null, detail: a?.failure ? clip(`failed: ${await this.failureMessage(a.failure)}`) : null };
   }
 
   private async updateRequest(request: temporal.api.update.v1.IRequest | null | undefined): Promise<Described> {
@@ -122,7 +123,7 @@ class Summariser {
 
   private async updateOutcome(a: temporal.api.history.v1.IWorkflowExecutionUpdateCompletedEventAttributes | null | undefined): Promise<Described> {
     const name = this.updates.get(a?.meta?.updateId ?? '') ?? null;
-    if (a?.outcome?.failure) return { name, actor: null, detail: clip(`refused: ${a.outcome.failure.message ?? ''}`) };
+    if (a?.outcome?.failure) return { name, actor: null, detail: clip(`refused: ${await this.failureMessage(a.outcome.failure)}`) };
     const status = field(await this.decodeFirst(a?.outcome?.success), 'status');
     return { name, actor: null, detail: status ? `status ${status}` : null };
   }
@@ -135,14 +136,15 @@ class Summariser {
       const name = this.activities.get(String(closing.scheduledEventId)) ?? null;
       const attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
       const failure = e.activityTaskFailedEventAttributes?.failure ?? e.activityTaskTimedOutEventAttributes?.failure;
-      return { name, actor: null, detail: failure ? clip(`failed: ${failure.message ?? ''}`) : attempt > 1 ? `attempt ${attempt}` : null };
+      return { name, actor: null, detail: failure ? clip(`failed: ${await this.failureMessage(failure)}`) : attempt > 1 ? `attempt ${attempt}` : null };
     }
     if (type === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES') return { ...NOTHING, detail: await this.searchAttributes(e) };
     if (type === 'WORKFLOW_EXECUTION_COMPLETED') {
       const result = await this.decodeFirst(e.workflowExecutionCompletedEventAttributes?.result);
       return { ...NOTHING, detail: result === undefined ? null : clip(JSON.stringify(result)) };
     }
-    if (type === 'WORKFLOW_EXECUTION_FAILED') return { ...NOTHING, detail: clip(e.workflowExecutionFailedEventAttributes?.failure?.message ?? '') };
+    const failed = e.workflowExecutionFailedEventAttributes?.failure;
+    if (type === 'WORKFLOW_EXECUTION_FAILED') return { ...NOTHING, detail: failed ? clip(await this.failureMessage(failed)) : null };
     return NOTHING;
   }
 
@@ -151,6 +153,15 @@ class Summariser {
     const pairs: string[] = [];
     for (const [key, payload] of Object.entries(fields)) pairs.push(`${key}=${String(await this.decode(payload))}`);
     return pairs.length ? clip(pairs.join(', ')) : null;
+  }
+
+  /**
+   * Failure messages travel encrypted (the failure converter's `encodeCommonAttributes`): the event
+   * says "Encoded failure" and the message is in `encodedAttributes`, which the codec decrypts.
+   */
+  private async failureMessage(failure: temporal.api.failure.v1.IFailure): Promise<string> {
+    const attributes = failure.encodedAttributes ? await this.decode(failure.encodedAttributes) : undefined;
+    return field(attributes, 'message') ?? failure.message ?? '';
   }
 
   private decodeFirst(payloads: Payloads): Promise<unknown> {

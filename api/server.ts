@@ -1,5 +1,6 @@
 /** Builds the API from its dependencies; `api/main.ts` and the tests both use it. */
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { temporalClient } from '../codec/data-converter';
 import type Koa from 'koa';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
@@ -41,5 +42,5 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider,
 
 export async function connectTemporal(config: Config, address = config.temporalAddress ?? '127.0.0.1:7233'): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace: config.temporalNamespace });
+  return temporalClient(connection, config.temporalNamespace, config.payloadKeys);
 }

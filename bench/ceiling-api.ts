@@ -9,10 +9,11 @@
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateFailedError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
+import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
 import { WORKFLOW_ANSWER_DEADLINE_MS, payoutStartOptions } from '../api/payout-gateway';
+import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
 import type { PayoutReason } from '../domain/payout';
 import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from '../workflows/ceiling';
@@ -71,7 +72,7 @@ function createRouter(client: Client, config: Config): Router {
 async function main(): Promise<void> {
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const client = temporalClient(connection, config.temporalNamespace, config.payloadKeys);
   const app = new Koa();
   app.use(async (ctx, next) => {
     try {

@@ -4,6 +4,7 @@
  * the product's worker, so that both pay the same inter-process costs.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { payloadDataConverter } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { loadWorkflowBundle, WORKER_LIMITS } from '../worker/worker';
 import { createCeilingActivities } from './ceiling-activities';
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle: await loadWorkflowBundle(),
+    // The product's codec, so that the ceiling pays for encryption as the product does.
+    dataConverter: payloadDataConverter(config.payloadKeys),
     activities: createCeilingActivities(),
     ...WORKER_LIMITS,
   });

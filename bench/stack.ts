@@ -10,12 +10,12 @@
  *   task queue of their own.
  */
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { secretKey } from '../api/auth';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-dev-server';
+import { bundleWorkflows } from '../worker/worker';
 import { DATABASE_SERVER_URL, createFreshDatabase, dropDatabase } from './database';
 import { findListenerPid, spawnService, type Service } from './processes';
 import { API_READY_LINE, CEILING_API_READY_LINE, CEILING_WORKER_READY_LINE, WORKER_READY_LINE } from './ready-lines';
@@ -162,7 +162,7 @@ async function startTemporal(runDir: string, store: TemporalStore): Promise<{ ad
 /** Bundled once here, so that no worker spends its memory or start-up on webpack. */
 async function writeWorkflowBundle(runDir: string): Promise<string> {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows', 'index.ts'), logger: quiet });
+  const bundle = await bundleWorkflows(quiet);
   const bundlePath = path.join(runDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   return bundlePath;

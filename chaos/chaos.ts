@@ -5,7 +5,6 @@
  * out after moving money. Then every payout must end, no transfer may happen twice, no
  * acknowledged decision may be lost, and the ledger and the provider's books must agree.
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { ChaosClient, sleep } from './http';
 import { PrivateMariaDb } from './mariadb';
 import { WorkerPool, spawnService, waitForHttp } from './processes';
 import { stopProcess } from '../worker/temporal-dev-server';
+import { bundleWorkflows } from '../worker/worker';
 
 export interface ChaosOptions {
   payouts: number;
@@ -103,7 +103,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const databaseUrl = `${infra.databaseServerUrl}/payouts_chaos_${process.pid}`;
   const orm = await openMigratedOrm(databaseUrl, 4);
   const bundlePath = path.join(options.dataDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet })).code);
+  writeFileSync(bundlePath, (await bundleWorkflows(quiet)).code);
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress, TEMPORAL_TASK_QUEUE: `chaos-${randomUUID()}`,

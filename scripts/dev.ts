@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { issueToken } from '../api/auth';
 import { buildApi, connectTemporal } from '../api/server';
+import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/keyring';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { createWorker } from '../worker/worker';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const orm = await openMigratedOrm(config.databaseUrl);
   console.log(`database: ${new URL(config.databaseUrl).pathname.slice(1)} migrated`);
   const connection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm });
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, payloadKeys: config.payloadKeys });
   const running = worker.run();
   const temporal = await connectTemporal(config, temporalAddress);
   const { app, deps } = buildApi({ config, orm, temporal });
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   await seedDemo(orm, deps.provider);
   const server = app.listen(config.port, '127.0.0.1');
   await printWelcome(config.port, deps.jwtSecret, config.jwtSecretIsDevelopment ? config.jwtSecret : undefined);
+  if (config.payloadKeys.isDevelopment) {
+    console.log(`PAYLOAD_KEYS is unset: workflow payloads are encrypted with the development key ${DEVELOPMENT_PAYLOAD_KEY_ID}:${DEVELOPMENT_PAYLOAD_KEY}\n`);
+  }
 
   const shutdown = async () => {
     console.log('shutting down...');

@@ -2,8 +2,9 @@
  * The worker process. Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running
  * activities finish, and everything else is picked up again from Temporal by the next worker.
  */
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { temporalClient } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
@@ -15,8 +16,8 @@ async function main(): Promise<void> {
   const orm = await openMigratedOrm(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
   const webhook = config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined;
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, webhook });
-  await scheduleReconciliation(new Client({ connection, namespace: config.temporalNamespace }), config.taskQueue);
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, webhook, payloadKeys: config.payloadKeys });
+  await scheduleReconciliation(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue);
   console.log(`worker: polling task queue ${config.taskQueue} on ${config.temporalAddress ?? '127.0.0.1:7233'}`);
   try {
     await worker.run();

@@ -2,11 +2,13 @@
  * Wires the world for the worker: ORM, sandbox provider, notifier, clock → activities; the
  * pre-bundled workflow code; a bounded workflow cache and bounded concurrency.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type Logger, type WorkflowBundleOption } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPayoutActivities } from '../activities/payout-activities';
+import { FAILURE_CONVERTER_PATH, payloadDataConverter } from '../codec/data-converter';
+import type { PayloadKeyring } from '../codec/keyring';
 import { createReconciliationActivities } from '../activities/reconciliation-activities';
 import { systemClock, type Clock } from '../domain/time';
 import { Notifier, type WebhookConfig } from '../notify/notifier';
@@ -31,6 +33,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   orm: MikroORM;
+  /** The payload codec's keys: the worker decrypts what clients wrote and encrypts what it writes. */
+  payloadKeys: PayloadKeyring;
   provider?: PaymentProvider;
   clock?: Clock;
   webhook?: WebhookConfig;
@@ -40,7 +44,16 @@ export interface WorkerDeps {
 /** The workflow code, bundled once; `WORKFLOW_BUNDLE_PATH` points at a bundle made earlier (tests, bench). */
 export async function loadWorkflowBundle(bundlePath = process.env.WORKFLOW_BUNDLE_PATH): Promise<WorkflowBundleOption> {
   if (bundlePath) return { code: await readFile(bundlePath, 'utf8') };
-  return bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'workflows', 'index.ts'), logger: quietLogger });
+  return bundleWorkflows();
+}
+
+/**
+ * Bundles the workflow code with the failure converter that encodes failure messages: the sandbox
+ * converts a workflow's errors itself, so the converter must be inside the bundle, not only in the
+ * worker's options. Every bundle of the project (tests, chaos, bench) is made here.
+ */
+export function bundleWorkflows(logger: Logger = quietLogger): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'workflows', 'index.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger });
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never;
@@ -57,6 +70,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle ?? (await loadWorkflowBundle()),
+    dataConverter: payloadDataConverter(deps.payloadKeys),
     activities,
     ...WORKER_LIMITS,
   });

@@ -1,6 +1,7 @@
 /** Liveness, readiness (database and Temporal), metrics, and the workflow's progress query. */
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { buildApi } from '../../api/server';
+import { temporalClient } from '../../codec/data-converter';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { progressQuery } from '../../workflows/payout';
 import request from 'supertest';
@@ -23,7 +24,7 @@ test('healthz, readyz and metrics answer without a token', async () => {
 
 test('readyz answers 503, promptly, when Temporal is unreachable', async () => {
   const connection = await Connection.lazy({ address: '127.0.0.1:1' });
-  const temporal = new Client({ connection });
+  const temporal = temporalClient(connection, stack.config.temporalNamespace, stack.config.payloadKeys);
   const { app } = buildApi({ config: stack.config, orm: stack.orm, temporal });
   const started = Date.now();
   const res = await request(app.callback()).get('/readyz').expect(503);

@@ -3,12 +3,12 @@
  * port, SQLite pragmas for speed), a fresh MariaDB database with the migrations applied, and the
  * workflow code bundled once for every worker the tests start.
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
 import { startDevServer } from '../../worker/temporal-dev-server';
+import { bundleWorkflows } from '../../worker/worker';
 
 const TMP = path.join(__dirname, '..', '..', '.data', `test-${process.pid}`);
 
@@ -24,7 +24,7 @@ export default async function globalSetup(): Promise<void> {
   const [server, , bundle] = await Promise.all([
     startDevServer({ sqlitePragmas: ['journal_mode=WAL', 'synchronous=OFF'], logFile: path.join(TMP, 'temporal.log') }),
     openMigratedOrm(databaseUrl).then((orm) => orm.close()),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never }),
+    bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} }),
   ]);
   const bundlePath = path.join(TMP, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
