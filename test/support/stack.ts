@@ -3,12 +3,13 @@
  * test may kill) on its own task queue, and the real Koa app over HTTP without a port
  * (`app.callback()`), against the run's Temporal dev server and MariaDB database.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import request from 'supertest';
+import { temporalClient } from '../../codec/data-converter';
 import { loadConfig, type Config } from '../../config';
 import { openOrm, type Orm } from '../../db/orm';
 import { issueToken, secretKey } from '../../api/auth';
@@ -18,6 +19,7 @@ import { createWorker, loadWorkflowBundle } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
 import type { Clock } from '../../domain/time';
 import type { WebhookConfig } from '../../notify/notifier';
+import { payloadKeyEnv } from './payload-keys';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
 
@@ -30,6 +32,10 @@ export interface StackOptions {
   clock?: Clock;
   /** Where the in-process worker delivers chat cards (NOTIFY_WEBHOOK_URL / _SECRET). */
   webhook?: WebhookConfig;
+  /** PAYLOAD_KEYS / PAYLOAD_KEY_ID of this stack; the test keys, encrypting with `test-1`, by default. */
+  payloadKeys?: NodeJS.ProcessEnv;
+  /** Join the task queue of an earlier stack (a new release taking over its workflows); a fresh one by default. */
+  taskQueue?: string;
 }
 
 export interface Stack {
@@ -42,7 +48,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export function testEnv(taskQueue: string, confirmWindow: string): NodeJS.ProcessEnv {
+export function testEnv(taskQueue: string, confirmWindow: string, payloadKeys: NodeJS.ProcessEnv = payloadKeyEnv()): NodeJS.ProcessEnv {
   return {
     ...process.env,
     DATABASE_URL: process.env.TEST_DATABASE_URL,
@@ -51,6 +57,7 @@ export function testEnv(taskQueue: string, confirmWindow: string): NodeJS.Proces
     PAYOUT_CONFIRM_WINDOW: confirmWindow,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'ERROR',
+    ...payloadKeys,
   };
 }
 
@@ -61,10 +68,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const env = testEnv(`test-${randomUUID()}`, options.confirmWindow ?? '1h');
+  const env = testEnv(options.taskQueue ?? `test-${randomUUID()}`, options.confirmWindow ?? '1h', options.payloadKeys);
   const config = loadConfig(env);
   const orm = await openOrm(config.databaseUrl);
-  const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress! }), namespace: config.temporalNamespace });
+  const client = temporalClient(await Connection.connect({ address: config.temporalAddress! }), config.temporalNamespace, config.payloadKeys);
   const { app } = buildApi({ config, orm, temporal: client, clock: options.clock });
   const children = new Set<ChildProcess>();
   let worker: Worker | undefined;
@@ -72,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, webhook: options.webhook, workflowBundle: await loadWorkflowBundle() });
+    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, webhook: options.webhook, payloadKeys: config.payloadKeys, workflowBundle: await loadWorkflowBundle() });
     running = worker.run();
   }
   const startChildWorker = () => {
