@@ -14,6 +14,7 @@ import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';
 import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../provider/provider';
 import { SellerAccount } from '../db/entities';
+import { PAYOUT_MEMO } from '../db/ledger';
 import { crossedLowBalance } from '../db/accounts';
 import { lowBalanceCard } from '../notify/cards';
 
@@ -27,7 +28,7 @@ export interface ActivityDeps {
 /** The `type` of the failure a permanently refused transfer raises; the workflow releases on it. */
 export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
 
-export type TransferResult = { status: 'SUCCEEDED' } | { status: 'REFUSED'; code: string };
+export type TransferResult = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
 /** Business refusals cross into Temporal as non-retryable failures whose type is the SPEC code. */
 async function asTemporalFailure<T>(work: () => Promise<T>): Promise<T> {
@@ -46,7 +47,7 @@ const OUTCOME_TEXT: Record<OutcomeStatus, string> = {
   FAILED: 'refused by the payment provider; the amount returned to the reserve',
   EXPIRED: 'not confirmed in time; the amount returned to the reserve',
   DECLINED: 'declined by the buyer; the amount returned to the reserve',
-  CANCELLED: 'cancelled by the seller; the amount returned to the reserve',
+  CANCELLED: 'cancelled; the amount returned to the reserve',
 };
 
 function cardPayload(payout: PayoutView): Record<string, unknown> {
@@ -96,14 +97,14 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
      */
     async transferPayout(payout: PayoutView): Promise<TransferResult> {
       const key = `payout:${payout.id}`;
-      const outcome = await callByKey(provider, key, () => provider.transfer(key, payout.sellerId, payout.buyerId, payout.amount));
+      const outcome = await callByKey(provider, key, () => provider.transfer(key, payout.sellerId, payout.buyerId, payout.amount, PAYOUT_MEMO));
       // Unknown yet: fail this attempt so that Temporal retries it with the same key.
       if (!outcome) throw new ProviderUnavailableError(`transfer ${key}: the provider is unavailable`);
       return outcome;
     },
 
-    async postPayout(payout: PayoutView): Promise<PayoutView> {
-      return postPayout(em(), payout, clock.now());
+    async postPayout(payout: PayoutView, providerTransactionId: string | null = null): Promise<PayoutView> {
+      return postPayout(em(), payout, clock.now(), providerTransactionId);
     },
 
     async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number): Promise<PayoutView> {

@@ -16,8 +16,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
-import type { Decision, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
-import { cancelUpdate, confirmUpdate, declineUpdate, payoutWorkflow, reserveUpdate } from '../workflows/payout';
+import type { Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { cancelUpdate, confirmUpdate, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
@@ -90,6 +90,20 @@ export class PayoutGateway {
         throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
       }
       throw err;
+    }
+  }
+
+  /**
+   * Tells the payout's workflow that its order changed so that it must be cancelled. The order's
+   * commit already marked the payout, so a signal that does not arrive only delays the
+   * cancellation until the worker's sweep tells the workflow again; a finished workflow needs no telling.
+   */
+  async tellOrderChanged(payoutId: string, closeReason: OrderCloseReason): Promise<void> {
+    const handle = this.client.workflow.getHandle(payoutWorkflowId(payoutId));
+    try {
+      await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, () => handle.signal(orderChangedSignal, { closeReason }));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
 import type { Fen } from '../domain/money';
-import type { PayoutReason, PayoutStatus } from '../domain/payout';
+import type { CloseReason, OrderCloseReason, PayoutReason, PayoutStatus } from '../domain/payout';
 import type { Limits, OrderStatus, PaymentType } from '../domain/rules';
 
 const fen = () => ({ type: new BigIntType('number') });
@@ -169,6 +169,10 @@ export class Payout {
   confirmedAt: Date | null = null;
   paidAt: Date | null = null;
   closedAt: Date | null = null;
+  closeReason: CloseReason | null = null;
+  /** An order change that cancels this payout, written with the order so that no crash loses it. */
+  pendingCloseReason: OrderCloseReason | null = null;
+  providerTransactionId: string | null = null;
 
   constructor(fields: NewPayout) {
     Object.assign(this, fields);
@@ -196,6 +200,9 @@ export const PayoutSchema = new EntitySchema<Payout>({
     confirmedAt: time(true),
     paidAt: time(true),
     closedAt: time(true),
+    closeReason: { type: 'string', nullable: true },
+    pendingCloseReason: { type: 'string', nullable: true },
+    providerTransactionId: { type: 'string', nullable: true },
   },
 });
 
@@ -400,6 +407,10 @@ export type SandboxKind = 'WITHHOLD' | 'TRANSFER' | 'PAYBACK';
 
 export class SandboxTransaction {
   id?: number;
+  /** The provider's own id of the transaction, as a statement shows it. */
+  transactionId: string | null = null;
+  /** The text on the payee's bill (`小额打款` on a payout's transfer). */
+  memo: string | null = null;
   constructor(
     readonly idempotencyKey: string,
     readonly kind: SandboxKind,
@@ -425,6 +436,8 @@ export const SandboxTransactionSchema = new EntitySchema<SandboxTransaction>({
     status: { type: 'string' },
     refusalCode: { type: 'string', nullable: true },
     createdAt: time(),
+    transactionId: { type: 'string', nullable: true },
+    memo: { type: 'string', nullable: true },
   },
 });
 

@@ -1,22 +1,60 @@
 /** Orders pushed by the trade system, and the facts the eligibility rules need about them. */
-import type { EntityManager } from '@mikro-orm/mysql';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
-import { assessEligibility, type Eligibility } from '../domain/rules';
+import type { OrderCloseReason } from '../domain/payout';
+import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { DailyUsage, Order, Payout, SellerAccount, type OrderFields } from './entities';
 
 /** SPEC §6: a page of orders is answered at once; this bounds the page. */
 export const ELIGIBILITY_BATCH_MAX = 100;
 
-export async function upsertOrder(em: EntityManager, orderId: string, fields: OrderFields, now: Date): Promise<Order> {
+export interface OrderUpdate {
+  order: Order;
+  /** Payouts this update cancels (SPEC §5 "The edges"): their workflows are told after the commit. */
+  cancelled: { payoutId: string; closeReason: OrderCloseReason }[];
+}
+
+/**
+ * Upserts the trade system's order (its orders are the truth, SPEC §6) and, in the same
+ * transaction, marks the pending payout the change cancels. The mark is the durable half of the
+ * cancellation: the caller tells the workflow after the commit, and if it dies before that, the
+ * workflow finds the mark when it next writes the payout and the worker's sweep tells it again.
+ * Lock order: the order, then its payouts, like the confirmation, so the two never both win.
+ */
+export async function upsertOrder(em: EntityManager, orderId: string, fields: OrderFields, now: Date): Promise<OrderUpdate> {
   if (fields.cashPaidFen + fields.nonCashPaidFen !== fields.totalAmountFen) {
     throw new DomainError('VALIDATION_ERROR', 'cashPaid + nonCashPaid must equal totalAmount', { field: 'body.totalAmount' });
   }
-  const existing = await em.findOne(Order, { orderId });
-  if (existing) existing.update(fields, now);
-  const order = existing ?? new Order(orderId, fields, now);
-  await em.persistAndFlush(order);
-  return order;
+  try {
+    return await writeOrder(em.fork(), orderId, fields, now);
+  } catch (err) {
+    // Two first pushes of one order raced to insert it: the second is an update of the first.
+    if (!(err instanceof UniqueConstraintViolationException)) throw err;
+    return writeOrder(em.fork(), orderId, fields, now);
+  }
+}
+
+async function writeOrder(em: EntityManager, orderId: string, fields: OrderFields, now: Date): Promise<OrderUpdate> {
+  return em.transactional(async (tx) => {
+    const existing = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const payouts = existing ? await tx.find(Payout, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : [];
+    if (existing && payouts.length > 0 && (existing.sellerId !== fields.sellerId || existing.buyerId !== fields.buyerId)) {
+      throw new DomainError('ORDER_PARTIES_LOCKED', `order ${orderId} has a payout: its seller and buyer cannot change`, { payoutId: payouts[0].id });
+    }
+    if (existing) existing.update(fields, now);
+    const order = existing ?? new Order(orderId, fields, now);
+    tx.persist(order);
+    const closeReason = orderCloseReason({ status: fields.status, cashPaid: fields.cashPaidFen }, payouts.map((p) => ({ status: p.status, amountFen: p.amountFen })));
+    const cancelled: OrderUpdate['cancelled'] = [];
+    for (const payout of payouts) {
+      if (!closeReason || !ORDER_CANCELLABLE_STATUSES.includes(payout.status)) continue;
+      // The first order change that cancels the payout names the reason.
+      payout.pendingCloseReason ??= closeReason;
+      cancelled.push({ payoutId: payout.id, closeReason: payout.pendingCloseReason });
+    }
+    return { order, cancelled };
+  });
 }
 
 /**

@@ -10,6 +10,7 @@ import { Migration20261125000000_initial } from './migrations/Migration202611250
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
 import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Migration20261202000000_sub_accounts_per_seller';
 import { Migration20261203000000_summary_covering_indexes } from './migrations/Migration20261203000000_summary_covering_indexes';
+import { Migration20261204100000_payout_edges } from './migrations/Migration20261204100000_payout_edges';
 
 export type Orm = MikroORM;
 
@@ -31,6 +32,7 @@ const MIGRATIONS = [
   { name: 'Migration20261201000000_records_reconciliation', class: Migration20261201000000_records_reconciliation },
   { name: 'Migration20261202000000_sub_accounts_per_seller', class: Migration20261202000000_sub_accounts_per_seller },
   { name: 'Migration20261203000000_summary_covering_indexes', class: Migration20261203000000_summary_covering_indexes },
+  { name: 'Migration20261204100000_payout_edges', class: Migration20261204100000_payout_edges },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -4,11 +4,11 @@
  * the seller's account row, so one seller's payouts are serialised and sellers never wait on
  * each other.
  */
-import type { EntityManager } from '@mikro-orm/mysql';
+import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
-import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
-import { isTerminal } from '../domain/payout';
-import { evaluatePayout } from '../domain/rules';
+import type { CloseReason, PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
+import { SYSTEM_ACTOR, isTerminal } from '../domain/payout';
+import { evaluatePayout, freesOrder, orderCloseReason } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from './accounts';
 import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
@@ -31,6 +31,8 @@ export function toPayoutView(payout: Payout): PayoutView {
     confirmedAt: iso(payout.confirmedAt),
     paidAt: iso(payout.paidAt),
     closedAt: iso(payout.closedAt),
+    closeReason: payout.closeReason,
+    providerTransactionId: payout.providerTransactionId,
   };
 }
 
@@ -56,9 +58,10 @@ export interface Reservation {
  */
 export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<Reservation> {
   return em.transactional(async (tx) => {
-    // The order is read before the seller's lock, to keep the locked part short: order updates
-    // never take that lock, so reading it inside would see nothing more settled.
-    const order = await tx.findOne(Order, { orderId: request.orderId });
+    // The order is read under a shared lock, before the seller's: an order update (which locks the
+    // order, then its payouts) either commits first, and this sees it, or waits until this payout
+    // exists, and then cancels it if it must. Either way no payout is left pending on a closed order.
+    const order = await tx.findOne(Order, { orderId: request.orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
     const account = await lockSellerAccount(tx, request.sellerId);
     // This payout (a replayed activity) and the payout holding the order's claim, in one query.
     const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
@@ -107,42 +110,75 @@ export type PayoutRef = Pick<PayoutView, 'id' | 'sellerId'>;
 
 async function loadForUpdate(tx: EntityManager, ref: PayoutRef) {
   const account = await lockSellerAccount(tx, ref.sellerId);
-  const payout = await tx.findOneOrFail(Payout, { id: ref.id });
+  // Locked, so that an order update marking this payout waits for the write or sees it.
+  const payout = await tx.findOneOrFail(Payout, { id: ref.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!account || payout.sellerId !== ref.sellerId) throw new Error(`payout ${ref.id} has no seller account ${ref.sellerId}`);
   return { payout, account };
 }
 
 /**
- * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts. Three idempotent
- * statements and no transaction: no money moves here, and a retry after a crash between them finds
- * the payout CONFIRMED and adds the event the first attempt did not.
+ * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts, unless the order
+ * changed first (SPEC §5 "The edges": the order change wins over a confirmation not yet recorded).
+ * The order is re-read inside this transaction, under the same lock order as an order update
+ * (order, then payout), so the two never both win. Refused, the payout stays
+ * `AWAITING_CONFIRMATION` with its pending close reason set, and the workflow cancels it.
  */
 export async function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
-  await em.nativeUpdate(Payout, { id: payoutId, status: 'AWAITING_CONFIRMATION' }, { status: 'CONFIRMED', confirmedAt: at });
-  const payout = await em.findOneOrFail(Payout, { id: payoutId });
-  if (payout.status === 'CONFIRMED') await recordEvent(em, payoutId, 'CONFIRMED', actor, at);
-  return toPayoutView(payout);
+  const { orderId } = await em.findOneOrFail(Payout, { id: payoutId }, { fields: ['orderId'] });
+  return em.transactional(async (tx) => {
+    const order = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
+    const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (payout.status !== 'AWAITING_CONFIRMATION') {
+      if (payout.status === 'CONFIRMED') await recordEvent(tx, payoutId, 'CONFIRMED', actor, payout.confirmedAt ?? at);
+      return toPayoutView(payout);
+    }
+    const orderChange = payout.pendingCloseReason ?? (order ? orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [payout]) : null);
+    if (orderChange) {
+      payout.pendingCloseReason = orderChange;
+      return toPayoutView(payout);
+    }
+    payout.status = 'CONFIRMED';
+    payout.confirmedAt = at;
+    await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+    return toPayoutView(payout);
+  });
 }
 
-/** Voids the hold: the amount returns to available and the payout closes with `status`. */
+/** Why a payout released with `status` closed, when no order change decided it. */
+const CLOSE_REASON_OF: Record<ReleasedStatus, CloseReason> = {
+  EXPIRED: 'CONFIRM_WINDOW_EXPIRED',
+  DECLINED: 'BUYER_DECLINED',
+  CANCELLED: 'SELLER_CANCELLED',
+  FAILED: 'TRANSFER_REFUSED',
+};
+
+/**
+ * Voids the hold: the amount returns to available and the payout closes with `status`. An order
+ * change recorded while the payout awaited its buyer decides instead (`CANCELLED` by the system,
+ * with the order's close reason), whatever the workflow was about to do: a deadline, a decline or a
+ * seller's cancel that came after the order change does not hide it.
+ */
 export async function releasePayout(em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date): Promise<PayoutView> {
   const payoutId = ref.id;
   return em.transactional(async (tx) => {
     const { payout, account } = await loadForUpdate(tx, ref);
     if (isTerminal(payout.status)) return toPayoutView(payout);
+    const orderChange = payout.status === 'AWAITING_CONFIRMATION' ? payout.pendingCloseReason : null;
+    const end = orderChange ? 'CANCELLED' : status;
     // Not terminal: neither released nor posted, since both set a terminal status with their movement.
     await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
-    payout.status = status;
+    payout.status = end;
     payout.closedAt = at;
-    // A cancelled payout frees its order for one new payout (SPEC §5); every other end uses it up.
-    if (status === 'CANCELLED') payout.orderClaim = null;
-    await recordEvent(tx, payoutId, status, actor, at);
+    payout.closeReason = orderChange ?? CLOSE_REASON_OF[status];
+    // SPEC §4.3: an end in which no money reached the buyer through no choice of theirs frees the order.
+    if (freesOrder(end)) payout.orderClaim = null;
+    await recordEvent(tx, payoutId, end, orderChange ? SYSTEM_ACTOR : actor, at);
     return toPayoutView(payout);
   });
 }
 
 /** Posts the hold to the buyer after the provider moved the money: status `PAID`. */
-export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date): Promise<PayoutView> {
+export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date, providerTransactionId: string | null): Promise<PayoutView> {
   const payoutId = ref.id;
   return em.transactional(async (tx) => {
     const { payout, account } = await loadForUpdate(tx, ref);
@@ -153,6 +189,7 @@ export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date): P
     payout.status = 'PAID';
     payout.paidAt = at;
     payout.closedAt = at;
+    payout.providerTransactionId = providerTransactionId;
     await recordEvent(tx, payoutId, 'PAID', null, at);
     return toPayoutView(payout);
   });
@@ -161,4 +198,16 @@ export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date): P
 /** Timeline events that are not state changes (notified, reminded). */
 export async function recordPayoutEvent(em: EntityManager, payoutId: string, type: PayoutEventType, at: Date): Promise<void> {
   await recordEvent(em, payoutId, type, null, at);
+}
+
+/** Bound on the payouts one sweep re-tells about their order change. */
+export const ORDER_CHANGE_SWEEP_MAX = 200;
+
+/**
+ * Payouts an order change cancels whose workflow may not have heard of it yet (the process that
+ * committed the order died before it told the workflow): the sweep tells them again.
+ */
+export async function payoutsWithPendingOrderChange(em: EntityManager, limit = ORDER_CHANGE_SWEEP_MAX): Promise<{ id: string; pendingCloseReason: string }[]> {
+  const rows = await em.find(Payout, { pendingCloseReason: { $ne: null }, status: { $in: ['AWAITING_CONFIRMATION'] } }, { fields: ['id', 'pendingCloseReason'], limit });
+  return rows.map((p) => ({ id: p.id, pendingCloseReason: p.pendingCloseReason! }));
 }

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   ORDER_ALREADY_PAID_OUT: 409,
   PAYOUT_NOT_AWAITING_CONFIRMATION: 409,
+  /** An order update that would give an order with a payout another seller or buyer (SPEC §6). */
+  ORDER_PARTIES_LOCKED: 409,
   FEATURE_DISABLED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   ORDER_NOT_ELIGIBLE: 422,

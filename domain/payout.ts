@@ -21,6 +21,25 @@ export function isTerminal(status: PayoutStatus): boolean {
 /** The states reached by releasing the hold, as opposed to posting it (`PAID`). */
 export type ReleasedStatus = 'FAILED' | 'EXPIRED' | 'DECLINED' | 'CANCELLED';
 
+/** SPEC §5 "The edges": why a payout closed without paying; null while open and on `PAID`. */
+export const CLOSE_REASONS = [
+  'CONFIRM_WINDOW_EXPIRED',
+  'BUYER_DECLINED',
+  'SELLER_CANCELLED',
+  'ORDER_CLOSED',
+  'ORDER_REFUNDED',
+  'TRANSFER_REFUSED',
+  'APPROVAL_REJECTED',
+  'APPROVAL_EXPIRED',
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** The close reasons an order update from the trade system gives a payout it cancels. */
+export type OrderCloseReason = Extract<CloseReason, 'ORDER_CLOSED' | 'ORDER_REFUNDED'>;
+
+/** The account recorded as the actor of what the service decides itself (an order change). */
+export const SYSTEM_ACTOR = 'system';
+
 export const PAYOUT_REASONS = ['PRICE_DIFFERENCE', 'SHIPPING_FEE', 'COMPENSATION', 'OTHER'] as const;
 export type PayoutReason = (typeof PAYOUT_REASONS)[number];
 
@@ -67,6 +86,9 @@ export interface PayoutView {
   confirmedAt: string | null;
   paidAt: string | null;
   closedAt: string | null;
+  closeReason: CloseReason | null;
+  /** The provider's id of the transfer, once `PAID`. */
+  providerTransactionId: string | null;
 }
 
 /** What a workflow query answers about its progress. */

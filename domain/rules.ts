@@ -199,3 +199,47 @@ export function assessEligibility(facts: PayoutFacts): Eligibility {
   const eligible = reasons.length === 0;
   return { orderId: facts.order.orderId, eligible, maxAmount: eligible ? maxAmount : 0, reasons };
 }
+
+/**
+ * SPEC §4.3, §5: the outcomes in which no money reached the buyer through no choice of the buyer
+ * free the order for a new payout. `REJECTED` belongs to approval (maker-checker); it is listed so
+ * that the rule stays whole when that state arrives.
+ */
+export const ORDER_FREEING_STATUSES: readonly string[] = Object.freeze(['CANCELLED', 'FAILED', 'REJECTED']);
+
+export function freesOrder(status: string): boolean {
+  return ORDER_FREEING_STATUSES.includes(status);
+}
+
+/** SPEC §6: the states in which a payout holds or has paid money, which a refund must not pay again. */
+export const MONEY_HOLDING_STATUSES: readonly string[] = Object.freeze(['PENDING_APPROVAL', 'AWAITING_CONFIRMATION', 'CONFIRMED', 'PAID']);
+
+/** SPEC §5: the states in which an order change still cancels the payout (nothing committed to the buyer). */
+export const ORDER_CANCELLABLE_STATUSES: readonly string[] = Object.freeze(['PENDING_APPROVAL', 'AWAITING_CONFIRMATION']);
+
+export interface OrderPayoutFacts {
+  status: string;
+  amountFen: Fen;
+}
+
+/** The amount of the order's payouts that hold or have paid money. */
+export function heldOrPaidFen(payouts: readonly OrderPayoutFacts[]): Fen {
+  return payouts.filter((p) => MONEY_HOLDING_STATUSES.includes(p.status)).reduce((sum, p) => sum + p.amountFen, 0);
+}
+
+/** SPEC §6: the cash a refund may still return without paying the payouts' money a second time. */
+export function refundableCashFen(cashPaid: Fen, payouts: readonly OrderPayoutFacts[]): Fen {
+  return Math.max(0, cashPaid - heldOrPaidFen(payouts));
+}
+
+/**
+ * SPEC §5 "Order closed or refunded while pending": why an order in this state cancels its
+ * pending payouts, or null when it leaves them alone. A refund within `refundableCash` (cash paid
+ * still covering every payout that holds or paid money) changes nothing.
+ */
+export function orderCloseReason(order: Pick<OrderFacts, 'status' | 'cashPaid'>, payouts: readonly OrderPayoutFacts[]): 'ORDER_CLOSED' | 'ORDER_REFUNDED' | null {
+  if (!payouts.some((p) => ORDER_CANCELLABLE_STATUSES.includes(p.status))) return null;
+  if (order.status === 'CLOSED') return 'ORDER_CLOSED';
+  if (order.cashPaid < heldOrPaidFen(payouts)) return 'ORDER_REFUNDED';
+  return null;
+}

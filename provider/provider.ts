@@ -4,7 +4,8 @@
  */
 import type { Fen } from '../domain/money';
 
-export type ProviderOutcome = { status: 'SUCCEEDED' } | { status: 'REFUSED'; code: string };
+/** A succeeded call carries the provider's own id of the transaction when the provider gives one. */
+export type ProviderOutcome = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
 export interface ProviderTransaction {
   idempotencyKey: string;
@@ -15,6 +16,8 @@ export interface ProviderTransaction {
   status: 'SUCCEEDED' | 'REFUSED';
   refusalCode: string | null;
   createdAt: Date;
+  transactionId: string | null;
+  memo: string | null;
 }
 
 export interface PaymentProvider {
@@ -22,8 +25,8 @@ export interface PaymentProvider {
   signAgreement(sellerId: string, authCode: string): Promise<{ status: 'SIGNED'; agreementId: string } | { status: 'REFUSED'; code: string }>;
   /** Takes money from the seller's payment account under the agreement (recharge). */
   withhold(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
-  /** Pays a buyer on the seller's behalf (a confirmed payout). */
-  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen): Promise<ProviderOutcome>;
+  /** Pays a buyer on the seller's behalf (a confirmed payout); `memo` is what the buyer's bill shows. */
+  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen, memo: string): Promise<ProviderOutcome>;
   /** Pays money back to the seller's payment account (withdrawal). */
   payBack(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
   /** What the provider recorded under a key, if anything: how a timed-out call is resolved. */
@@ -50,6 +53,8 @@ export async function callByKey(provider: PaymentProvider, key: string, call: ()
     if (!(err instanceof ProviderUnavailableError)) throw err;
     const recorded = await provider.findTransaction(key).catch(() => null);
     if (!recorded) return null;
-    return recorded.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: recorded.refusalCode ?? 'REFUSED' };
+    return recorded.status === 'SUCCEEDED'
+      ? { status: 'SUCCEEDED', ...(recorded.transactionId ? { transactionId: recorded.transactionId } : {}) }
+      : { status: 'REFUSED', code: recorded.refusalCode ?? 'REFUSED' };
   }
 }

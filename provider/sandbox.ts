@@ -64,8 +64,8 @@ export class SandboxProvider implements PaymentProvider {
     return this.book(key, 'WITHHOLD', sellerId, null, amountFen);
   }
 
-  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen) {
-    return this.book(key, 'TRANSFER', sellerId, buyerId, amountFen);
+  transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen, memo: string) {
+    return this.book(key, 'TRANSFER', sellerId, buyerId, amountFen, memo);
   }
 
   payBack(key: string, sellerId: string, amountFen: Fen) {
@@ -79,11 +79,13 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   /** Records the transaction once under its key; a repeated key returns the first outcome. */
-  private async book(key: string, kind: SandboxKind, sellerId: string, counterpartyId: string | null, amountFen: Fen): Promise<ProviderOutcome> {
+  private async book(key: string, kind: SandboxKind, sellerId: string, counterpartyId: string | null, amountFen: Fen, memo: string | null = null): Promise<ProviderOutcome> {
     const faults = await this.inject();
     const em = this.orm.em.fork();
     const refused = kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId);
     const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refused ? 'REFUSED' : 'SUCCEEDED', refused ? 'ACCOUNT_FROZEN' : null, this.clock.now());
+    row.transactionId = `sbx_${randomUUID()}`;
+    row.memo = memo;
     const fresh = await insertOnce(em, SandboxTransaction, row, ['idempotencyKey']);
     // A key seen before answers with what was booked under it the first time.
     const booked = fresh ? row : await em.fork().findOneOrFail(SandboxTransaction, { idempotencyKey: key });
@@ -93,7 +95,8 @@ export class SandboxProvider implements PaymentProvider {
     if (kind === 'TRANSFER' && this.random() < faults.timeoutAfterMoveRate) {
       throw new ProviderUnavailableError(`sandbox: ${kind} ${key} timed out after the money moved`);
     }
-    return booked.status === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'REFUSED', code: booked.refusalCode ?? 'REFUSED' };
+    if (booked.status !== 'SUCCEEDED') return { status: 'REFUSED', code: booked.refusalCode ?? 'REFUSED' };
+    return { status: 'SUCCEEDED', ...(booked.transactionId ? { transactionId: booked.transactionId } : {}) };
   }
 
   /** Applies latency and random failures; returns the faults in force. */

@@ -8,19 +8,18 @@ import { temporalClient } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
-import { createWorker } from './worker';
+import { createWorker, runWorker, workerSettings } from './worker';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'INFO') as LogLevel) });
   const config = loadConfig();
   const orm = await openMigratedOrm(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
-  const webhook = config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined;
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, webhook, payloadKeys: config.payloadKeys });
+  const worker = await createWorker({ connection, orm, ...workerSettings(config) });
   await scheduleReconciliation(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue);
   console.log(`worker: polling task queue ${config.taskQueue} on ${config.temporalAddress ?? '127.0.0.1:7233'}`);
   try {
-    await worker.run();
+    await runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
   } finally {
     await connection.close();
     await orm.close();

@@ -7,13 +7,15 @@ import type { MikroORM } from '@mikro-orm/mysql';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPayoutActivities } from '../activities/payout-activities';
-import { FAILURE_CONVERTER_PATH, payloadDataConverter } from '../codec/data-converter';
+import { FAILURE_CONVERTER_PATH, payloadDataConverter, temporalClient } from '../codec/data-converter';
 import type { PayloadKeyring } from '../codec/keyring';
 import { createReconciliationActivities } from '../activities/reconciliation-activities';
 import { systemClock, type Clock } from '../domain/time';
 import { Notifier, type WebhookConfig } from '../notify/notifier';
 import type { PaymentProvider } from '../provider/provider';
 import { SandboxProvider } from '../provider/sandbox';
+import type { Config } from '../config';
+import { startOrderChangeSweep } from './order-change-sweep';
 
 /**
  * Limits that keep one worker's memory and database pool bounded. The workflow cache holds the
@@ -39,6 +41,32 @@ export interface WorkerDeps {
   clock?: Clock;
   webhook?: WebhookConfig;
   workflowBundle?: WorkflowBundleOption;
+}
+
+/**
+ * What the configuration says about the worker (SPEC §8b), read in this one place for `npm start`,
+ * `worker/main.ts` and the tests alike, so that a variable means the same in every way of running.
+ */
+export function workerSettings(config: Config): Pick<WorkerDeps, 'namespace' | 'taskQueue' | 'webhook' | 'payloadKeys'> {
+  return {
+    namespace: config.temporalNamespace,
+    payloadKeys: config.payloadKeys,
+    taskQueue: config.taskQueue,
+    webhook: config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined,
+  };
+}
+
+/**
+ * Runs the worker and, beside it, the sweep that re-tells payout workflows of order changes a dead
+ * API process did not tell; resolves when the worker stops (after `worker.shutdown()`).
+ */
+export async function runWorker(worker: Worker, deps: Pick<WorkerDeps, 'connection' | 'namespace' | 'orm' | 'payloadKeys'>): Promise<void> {
+  const sweep = startOrderChangeSweep(deps.orm, temporalClient(deps.connection, deps.namespace, deps.payloadKeys));
+  try {
+    await worker.run();
+  } finally {
+    await sweep.stop();
+  }
 }
 
 /** The workflow code, bundled once; `WORKFLOW_BUNDLE_PATH` points at a bundle made earlier (tests, bench). */

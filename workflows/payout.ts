@@ -14,6 +14,7 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   proxyActivities,
   proxyLocalActivities,
@@ -21,7 +22,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/payout-activities';
-import type { Decision, PayoutProgress, PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { SYSTEM_ACTOR, type Decision, type OrderCloseReason, type PayoutProgress, type PayoutStatus, type PayoutView, type PayoutWorkflowInput } from '../domain/payout';
 import { CARD_ACTIVITY, DB_ACTIVITY, RAIL_ACTIVITY } from './activity-options';
 import { PAYOUT_STATUS_KEY } from './search-attributes';
 
@@ -36,6 +37,17 @@ export const declineUpdate = defineUpdate<PayoutView, [DecisionInput]>('decline'
 export const cancelUpdate = defineUpdate<PayoutView, [DecisionInput]>('cancel');
 export const progressQuery = defineQuery<PayoutProgress>('progress');
 
+export interface OrderChangedInput {
+  closeReason: OrderCloseReason;
+}
+
+/**
+ * The trade system changed the payout's order so that the payout must not be paid (SPEC §5 "The
+ * edges"). Sent after the order's commit, which also marked the payout in the database; the mark,
+ * not this signal, is the truth, so a lost or repeated signal changes nothing.
+ */
+export const orderChangedSignal = defineSignal<[OrderChangedInput]>('orderChanged');
+
 const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
 const rail = proxyActivities<PayoutActivities>(RAIL_ACTIVITY);
 const cards = proxyActivities<PayoutActivities>(CARD_ACTIVITY);
@@ -43,7 +55,7 @@ const cards = proxyActivities<PayoutActivities>(CARD_ACTIVITY);
 /** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
 const REMINDER_LEAD_SHARE = 1 / 3;
 
-type Verdict = { kind: Decision; actor: string; atMs: number } | { kind: 'expire'; atMs: number };
+type Verdict = { kind: Decision; actor: string; atMs: number } | { kind: 'expire' | 'orderChanged'; atMs: number };
 
 /** A refused reservation ends the workflow with the refusal, so that a late caller can still learn it. */
 export type PayoutWorkflowResult =
@@ -72,8 +84,13 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     status: status(),
     expiresAt: view?.expiresAt ?? null,
     reminded,
-    decision: verdict && verdict.kind !== 'expire' ? verdict.kind : null,
+    decision: verdict && 'actor' in verdict ? verdict.kind : null,
   }));
+  // A decision the workflow already recorded keeps its place: a confirmation not yet recorded in
+  // the database still loses to the order change there (markConfirmed re-checks the order).
+  setHandler(orderChangedSignal, () => {
+    verdict ??= { kind: 'orderChanged', atMs: Date.now() };
+  });
 
   const decide = (kind: Decision) => async ({ actor }: DecisionInput): Promise<PayoutView> => {
     verdict = { kind, actor, atMs: Date.now() };
@@ -132,16 +149,20 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   async function settle(decided: Verdict): Promise<void> {
     if (decided.kind === 'confirm') {
       view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs);
-      setStatus(view.status);
-      const transfer = await rail.transferPayout(view);
-      view = transfer.status === 'SUCCEEDED'
-        ? await db.postPayout(view)
-        : await db.releasePayout(view, 'FAILED', null, Date.now());
-    } else {
-      const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED' } as const)[decided.kind];
-      view = await db.releasePayout(view!, end, 'actor' in decided ? decided.actor : null, decided.atMs);
+      // Still awaiting: the order changed before the confirmation was recorded, and cancels it.
+      if (view.status === 'AWAITING_CONFIRMATION') view = await db.releasePayout(view, 'CANCELLED', SYSTEM_ACTOR, Date.now());
     }
-    setStatus(view.status);
+    if (view!.status === 'CONFIRMED') {
+      setStatus(view!.status);
+      const transfer = await rail.transferPayout(view!);
+      view = transfer.status === 'SUCCEEDED'
+        ? await db.postPayout(view!, transfer.transactionId ?? null)
+        : await db.releasePayout(view!, 'FAILED', null, Date.now());
+    } else if (decided.kind !== 'confirm') {
+      const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED', orderChanged: 'CANCELLED' } as const)[decided.kind];
+      view = await db.releasePayout(view!, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs);
+    }
+    setStatus(view!.status);
   }
 }
 

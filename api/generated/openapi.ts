@@ -212,6 +212,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /**
+         * @description The trade system's orders are the truth: every update is stored. An update that closes the
+         *     order, or lowers `cashPaid` below the amounts of its payouts that hold or paid money (a
+         *     refund beyond `refundableCash`), cancels its payout still awaiting confirmation (`CANCELLED`,
+         *     `closeReason` `ORDER_CLOSED` / `ORDER_REFUNDED`, actor `system`). The one refusal: 409
+         *     `ORDER_PARTIES_LOCKED` for an update giving an order with any payout another seller or buyer.
+         */
         put: operations["putOrder"];
         post?: never;
         delete?: never;
@@ -600,7 +607,7 @@ export interface components {
             payout: components["schemas"]["Payout"] | null;
             cashPaid: components["schemas"]["Fen"];
             paidOut: components["schemas"]["Fen"];
-            /** @description cashPaid minus the amount paid out. */
+            /** @description max(0, cashPaid minus the amounts of the payouts that hold or paid money: PENDING_APPROVAL, AWAITING_CONFIRMATION, CONFIRMED, PAID). */
             refundableCash: components["schemas"]["Fen"];
         };
         /** @enum {string} */
@@ -632,6 +639,10 @@ export interface components {
             paidAt: string | null;
             /** Format: date-time */
             closedAt: string | null;
+            /** @description Why the payout closed without paying; null while open and on PAID. */
+            closeReason: ("CONFIRM_WINDOW_EXPIRED" | "BUYER_DECLINED" | "SELLER_CANCELLED" | "ORDER_CLOSED" | "ORDER_REFUNDED" | "TRANSFER_REFUSED" | "APPROVAL_REJECTED" | "APPROVAL_EXPIRED") | null;
+            /** @description The payment provider's id of the transfer */
+            providerTransactionId: string | null;
         };
         TimelineEvent: {
             /** @enum {string} */

@@ -3,6 +3,7 @@ import { Payout, type Order } from '../../db/entities';
 import { eligibilityOf, upsertOrder } from '../../db/orders';
 import { toPayoutView } from '../../db/payouts';
 import { DomainError } from '../../domain/errors';
+import { refundableCashFen } from '../../domain/rules';
 import { principalOf, type Handler, type Schemas } from '../types';
 import { sellerOf, visibleOrder } from './scope';
 
@@ -20,9 +21,14 @@ function toOrder(order: Order): Schemas['Order'] {
   };
 }
 
+/**
+ * The trade system's order, accepted as it says (SPEC §6). A change that cancels a pending payout
+ * marks it in the same transaction; its workflow is told after the commit. A tell that fails is
+ * logged and left to the worker's sweep: the order is stored, so the answer is still 200.
+ */
 export const putOrder: Handler<'putOrder'> = async (call) => {
   const b = call.body;
-  const order = await upsertOrder(call.em, call.params.orderId, {
+  const { order, cancelled } = await upsertOrder(call.em, call.params.orderId, {
     sellerId: b.sellerId,
     buyerId: b.buyerId,
     status: b.status,
@@ -31,6 +37,9 @@ export const putOrder: Handler<'putOrder'> = async (call) => {
     cashPaidFen: b.cashPaid,
     nonCashPaidFen: b.nonCashPaid,
   }, call.deps.clock.now());
+  await Promise.all(cancelled.map(({ payoutId, closeReason }) => call.deps.gateway.tellOrderChanged(payoutId, closeReason).catch((err) => {
+    console.warn(JSON.stringify({ level: 'warn', message: 'order change not told to the payout workflow; the sweep will', payoutId, error: String(err) }));
+  })));
   return { status: 200, body: toOrder(order) };
 };
 
@@ -48,7 +57,8 @@ export const batchPayoutEligibility: Handler<'batchPayoutEligibility'> = async (
 
 /**
  * The refund pages (SPEC §6): the order's payout — the one that uses up its slot, else the latest
- * cancelled one — and the cash still refundable once the paid-out amount is taken off.
+ * cancelled one — and the cash still refundable once every payout that holds or paid money is
+ * taken off, so that a refund and a payout never pay the same money twice.
  */
 export const getOrderPayout: Handler<'getOrderPayout'> = async (call) => {
   const order = await visibleOrder(call.em, principalOf(call), call.params.orderId);
@@ -62,7 +72,7 @@ export const getOrderPayout: Handler<'getOrderPayout'> = async (call) => {
       payout: current ? toPayoutView(current) : null,
       cashPaid: order.cashPaidFen,
       paidOut,
-      refundableCash: Math.max(0, order.cashPaidFen - paidOut),
+      refundableCash: refundableCashFen(order.cashPaidFen, payouts.map((p) => ({ status: p.status, amountFen: p.amountFen }))),
     },
   };
 };

@@ -15,7 +15,7 @@ import { openOrm, type Orm } from '../../db/orm';
 import { issueToken, secretKey } from '../../api/auth';
 import { buildApi } from '../../api/server';
 import type { Role } from '../../api/spec';
-import { createWorker, loadWorkflowBundle } from '../../worker/worker';
+import { createWorker, loadWorkflowBundle, runWorker, workerSettings } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
 import type { Clock } from '../../domain/time';
 import type { WebhookConfig } from '../../notify/notifier';
@@ -79,8 +79,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    worker = await createWorker({ connection: nativeConnection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, clock: options.clock, webhook: options.webhook, payloadKeys: config.payloadKeys, workflowBundle: await loadWorkflowBundle() });
-    running = worker.run();
+    const settings = workerSettings(config);
+    worker = await createWorker({ connection: nativeConnection, orm, ...settings, clock: options.clock, webhook: options.webhook ?? settings.webhook, workflowBundle: await loadWorkflowBundle() });
+    running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
   }
   const startChildWorker = () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });

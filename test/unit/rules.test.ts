@@ -9,6 +9,9 @@ import {
   PAYMENT_TYPES,
   SYSTEM_CAPS,
   assessEligibility,
+  freesOrder,
+  orderCloseReason,
+  refundableCashFen,
   cashShareFen,
   checkLimits,
   effectiveLimits,
@@ -478,5 +481,39 @@ describe('evaluatePayout refuses amounts that are not whole fen of at least 1 (S
     const refusal = evaluatePayout(facts(), amount);
     expect(refusal).toBeInstanceOf(DomainError);
     expect(refusal).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'body.amount' } });
+  });
+});
+
+describe('order changes and refundable cash (SPEC §5 "The edges", §6)', () => {
+  const held = (status: string, amountFen = 4_000) => ({ status, amountFen });
+
+  test.each([
+    ['no payouts', 9_000, [], 9_000],
+    ['a pending payout', 9_000, [held('AWAITING_CONFIRMATION')], 5_000],
+    ['one awaiting approval', 9_000, [held('PENDING_APPROVAL')], 5_000],
+    ['a confirmed one', 9_000, [held('CONFIRMED')], 5_000],
+    ['a paid one and a cancelled one', 9_000, [held('PAID'), held('CANCELLED', 3_000)], 5_000],
+    ['released ones only', 9_000, [held('CANCELLED'), held('FAILED'), held('REJECTED'), held('EXPIRED'), held('DECLINED')], 9_000],
+    ['more held than paid (never negative)', 3_000, [held('PAID')], 0],
+  ])('refundableCash with %s', (_name, cashPaid, payouts, expected) => {
+    expect(refundableCashFen(cashPaid, payouts)).toBe(expected);
+  });
+
+  test.each([
+    ['closed, payout pending', 'CLOSED', 9_000, [held('AWAITING_CONFIRMATION')], 'ORDER_CLOSED'],
+    ['closed, payout awaiting approval', 'CLOSED', 9_000, [held('PENDING_APPROVAL')], 'ORDER_CLOSED'],
+    ['refunded below the held amount', 'PAID', 3_999, [held('AWAITING_CONFIRMATION')], 'ORDER_REFUNDED'],
+    ['refunded exactly to the held amount', 'SHIPPED', 4_000, [held('AWAITING_CONFIRMATION')], null],
+    ['closed, payout confirmed', 'CLOSED', 0, [held('CONFIRMED')], null],
+    ['closed, payout paid', 'CLOSED', 0, [held('PAID')], null],
+    ['closed, payout cancelled', 'CLOSED', 0, [held('CANCELLED')], null],
+    ['completed, payout pending', 'COMPLETED', 9_000, [held('AWAITING_CONFIRMATION')], null],
+  ] as const)('orderCloseReason: %s', (_name, status, cashPaid, payouts, expected) => {
+    expect(orderCloseReason({ status, cashPaid }, payouts)).toBe(expected);
+  });
+
+  test('CANCELLED, FAILED and REJECTED free the order; the other ends use it up', () => {
+    expect(['CANCELLED', 'FAILED', 'REJECTED'].every(freesOrder)).toBe(true);
+    expect(['AWAITING_CONFIRMATION', 'CONFIRMED', 'PAID', 'EXPIRED', 'DECLINED'].some(freesOrder)).toBe(false);
   });
 });
