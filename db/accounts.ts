@@ -2,13 +2,14 @@
  * The seller's reserve account: enabling, limits, recharge, statement. Money movements go through
  * the ledger (`move`) under the seller's row lock, keyed so that a retry moves nothing twice.
  */
-import type { EntityManager } from '@mikro-orm/mysql';
+import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 import type { Fen } from '../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
 import { chinaDay } from '../domain/time';
-import { DailyUsage, LedgerEntry, SellerAccount, SubAccount } from './entities';
+import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from './entities';
 import { lockSellerAccount, move } from './ledger';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, type Keyset, type Page, type PageRequest } from './pagination';
 
 export interface AccountView {
   sellerId: string;
@@ -101,17 +102,50 @@ export async function creditRecharge(em: EntityManager, sellerId: string, rechar
   return em.fork().findOneOrFail(LedgerEntry, { movementKey: key });
 }
 
-export const STATEMENT_PAGE_MAX = 100;
+/** The statement's filters (SPEC §8): `[from, to)` on the movement's time, and its kind. */
+export interface StatementFilter {
+  sellerId: string;
+  from?: Date;
+  to?: Date;
+  kind?: MovementKind;
+}
 
-export async function statementPage(em: EntityManager, sellerId: string, beforeId: number | null, limit: number): Promise<{ items: LedgerEntry[]; next: number | null }> {
-  const bounded = Math.min(limit, STATEMENT_PAGE_MAX);
-  const items = await em.find(
-    LedgerEntry,
-    { sellerId, ...(beforeId !== null ? { id: { $lt: beforeId } } : {}) },
-    { orderBy: { id: 'desc' }, limit: bounded + 1 },
-  );
-  const next = items.length > bounded ? items[bounded - 1].id! : null;
-  return { items: items.slice(0, bounded), next };
+/**
+ * The statement is the ledger in the order it was written (newest first, by id), so that each
+ * movement's balances follow from the one before; the (seller_id, id) index holds the key.
+ */
+const STATEMENT_KEYSET: Keyset<LedgerEntry> = { columns: [{ name: 'id', kind: 'integer' }], direction: 'desc' };
+
+function statementWhere(filter: StatementFilter): FilterQuery<LedgerEntry> {
+  const where: FilterQuery<LedgerEntry> = { sellerId: filter.sellerId };
+  if (filter.kind) where.kind = filter.kind;
+  const createdAt: Record<string, Date> = {};
+  if (filter.from) createdAt.$gte = filter.from;
+  if (filter.to) createdAt.$lt = filter.to;
+  if (Object.keys(createdAt).length) where.createdAt = createdAt;
+  return where;
+}
+
+export function statementPage(em: EntityManager, filter: StatementFilter, page: PageRequest): Promise<Page<LedgerEntry>> {
+  return findPage(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, page);
+}
+
+/** Whether more movements match than one export may hold. */
+export function statementExceedsRows(em: EntityManager, filter: StatementFilter, rowsMax = EXPORT_ROWS_MAX): Promise<boolean> {
+  return exceedsRows(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, rowsMax);
+}
+
+/** Every movement that matches, newest first, one keyset page per query (the CSV export). */
+export function statementRows(em: EntityManager, filter: StatementFilter, bounds: { pageSize?: number; rowsMax?: number } = {}): AsyncGenerator<LedgerEntry> {
+  return everyRow(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, bounds);
+}
+
+/** Sub-accounts are listed by id; the (seller_id, sub_account_id) primary key holds the key. */
+const SUB_ACCOUNT_KEYSET: Keyset<SubAccount> = { columns: [{ name: 'subAccountId', kind: 'string' }], direction: 'asc' };
+
+/** The seller's sub-accounts: every one the seller has ever set permissions on, granted or not. */
+export function subAccountsPage(em: EntityManager, sellerId: string, page: PageRequest): Promise<Page<SubAccount>> {
+  return findPage(em, SubAccount, { sellerId }, SUB_ACCOUNT_KEYSET, page);
 }
 
 /**

@@ -314,6 +314,8 @@ export type RecipientRole = 'buyer' | 'seller' | 'auditor';
 export class Notification {
   id?: number;
   deliveredAt: Date | null = null;
+  /** When the recipient (or, for a seller, one of its sub-accounts) marked the card read. */
+  readAt: Date | null = null;
   constructor(
     readonly dedupeKey: string,
     readonly recipientId: string,
@@ -338,6 +340,7 @@ export const NotificationSchema = new EntitySchema<Notification>({
     payload: { type: 'json' },
     createdAt: time(),
     deliveredAt: time(true),
+    readAt: time(true),
   },
 });
 

@@ -11,6 +11,7 @@ import { Migration20261201000000_records_reconciliation } from './migrations/Mig
 import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Migration20261202000000_sub_accounts_per_seller';
 import { Migration20261203000000_summary_covering_indexes } from './migrations/Migration20261203000000_summary_covering_indexes';
 import { Migration20261204100000_payout_edges } from './migrations/Migration20261204100000_payout_edges';
+import { Migration20261204120000_notification_read_at } from './migrations/Migration20261204120000_notification_read_at';
 
 export type Orm = MikroORM;
 
@@ -33,6 +34,7 @@ const MIGRATIONS = [
   { name: 'Migration20261202000000_sub_accounts_per_seller', class: Migration20261202000000_sub_accounts_per_seller },
   { name: 'Migration20261203000000_summary_covering_indexes', class: Migration20261203000000_summary_covering_indexes },
   { name: 'Migration20261204100000_payout_edges', class: Migration20261204100000_payout_edges },
+  { name: 'Migration20261204120000_notification_read_at', class: Migration20261204120000_notification_read_at },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -1,38 +1,23 @@
 /** Read side of payouts: records with filters and cursor pagination, timelines, notifications. */
 import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import { Notification, Payout, PayoutEvent } from './entities';
+import { Notification, Payout, PayoutEvent, type RecipientRole } from './entities';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, type Keyset, type Page, type PageRequest } from './pagination';
 
-/** Every list answers at most this many rows per page. */
-export const PAGE_SIZE_MAX = 100;
+export { EXPORT_ROWS_MAX } from './pagination';
 
 export interface PayoutFilter {
   sellerId?: string;
   buyerId?: string;
   status?: string;
+  reason?: string;
   orderId?: string;
   initiatedBy?: string;
   createdFrom?: Date;
   createdTo?: Date;
 }
 
-interface Cursor {
-  createdAt: Date;
-  id: string;
-}
-
-/** Opaque to clients: the position after the last row of a page (newest first). */
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
-}
-
-export function decodeCursor(text: string | undefined): Cursor | null {
-  if (!text) return null;
-  const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at);
-  if (!id || Number.isNaN(createdAt.getTime())) throw new DomainError('VALIDATION_ERROR', 'the cursor is not valid', { field: 'query.cursor' });
-  return { createdAt, id };
-}
+/** Payouts are listed newest first; the (seller_id, created_at, id) and (created_at, id) indexes hold the key. */
+export const PAYOUT_KEYSET: Keyset<Payout> = { columns: [{ name: 'createdAt', kind: 'date' }, { name: 'id', kind: 'string' }], direction: 'desc' };
 
 /** The filter as a MikroORM condition; the list and the export share it, so they always agree. */
 function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
@@ -40,6 +25,7 @@ function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
   if (filter.sellerId) where.sellerId = filter.sellerId;
   if (filter.buyerId) where.buyerId = filter.buyerId;
   if (filter.status) where.status = filter.status as Payout['status'];
+  if (filter.reason) where.reason = filter.reason as Payout['reason'];
   if (filter.orderId) where.orderId = filter.orderId;
   if (filter.initiatedBy) where.initiatedBy = filter.initiatedBy;
   const createdAt: Record<string, Date> = {};
@@ -49,54 +35,18 @@ function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
   return where;
 }
 
-/** Keyset pagination on (createdAt, id), newest first: the rows strictly after the cursor. */
-function afterCursor(where: FilterQuery<Payout>, cursor: Cursor | null): FilterQuery<Payout> {
-  if (!cursor) return where;
-  return { $and: [where, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] };
+export function listPayouts(em: EntityManager, filter: PayoutFilter, page: PageRequest): Promise<Page<Payout>> {
+  return findPage(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, page);
 }
 
-export async function listPayouts(em: EntityManager, filter: PayoutFilter, cursorText: string | undefined, limit: number) {
-  const bounded = Math.min(limit, PAGE_SIZE_MAX);
-  const page = afterCursor(payoutWhere(filter), decodeCursor(cursorText));
-  const rows = await em.find(Payout, page, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: bounded + 1 });
-  const items = rows.slice(0, bounded);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > bounded && last ? encodeCursor(last) : null };
+/** Whether more payouts match than one export may hold. */
+export function exceedsRows(em: EntityManager, filter: PayoutFilter, rowsMax = EXPORT_ROWS_MAX): Promise<boolean> {
+  return exceedsRowsOf(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, rowsMax);
 }
 
-/** An export reads this many rows per query, so its memory stays flat whatever its length. */
-export const EXPORT_PAGE_SIZE = 500;
-/** The most rows one export may hold; a larger one is refused before the first row is sent. */
-export const EXPORT_ROWS_MAX = 100_000;
-
-/** Whether more than `rowsMax` payouts match; counts at most `rowsMax + 1` rows to find out. */
-export async function exceedsRows(em: EntityManager, filter: PayoutFilter, rowsMax = EXPORT_ROWS_MAX): Promise<boolean> {
-  const probe = await em.find(Payout, payoutWhere(filter), {
-    fields: ['id'], orderBy: { createdAt: 'desc', id: 'desc' }, offset: rowsMax, limit: 1, disableIdentityMap: true,
-  });
-  return probe.length > 0;
-}
-
-/**
- * Every payout that matches, newest first, one keyset page per query. Rows are read without the
- * identity map, so that a long export does not keep every row it has sent; `rowsMax` bounds the
- * loop even if rows keep arriving.
- */
-export async function* payoutRows(
-  em: EntityManager,
-  filter: PayoutFilter,
-  { pageSize = EXPORT_PAGE_SIZE, rowsMax = EXPORT_ROWS_MAX }: { pageSize?: number; rowsMax?: number } = {},
-): AsyncGenerator<Payout> {
-  const where = payoutWhere(filter);
-  let cursor: Cursor | null = null;
-  for (let sent = 0; sent < rowsMax; ) {
-    const limit = Math.min(pageSize, rowsMax - sent);
-    const rows: Payout[] = await em.find(Payout, afterCursor(where, cursor), { orderBy: { createdAt: 'desc', id: 'desc' }, limit, disableIdentityMap: true });
-    for (const row of rows) yield row;
-    sent += rows.length;
-    if (rows.length < limit) return;
-    cursor = rows[rows.length - 1];
-  }
+/** Every payout that matches, newest first, one keyset page per query (the CSV export). */
+export function payoutRows(em: EntityManager, filter: PayoutFilter, bounds: { pageSize?: number; rowsMax?: number } = {}): AsyncGenerator<Payout> {
+  return everyRow(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, bounds);
 }
 
 /** A summary covers at most this many days, so that its GROUP BY stays small. */
@@ -162,16 +112,32 @@ export async function payoutWithTimeline(em: EntityManager, payoutId: string): P
   return { payout: em.map(Payout, columns), timeline };
 }
 
-export async function notificationsOf(em: EntityManager, recipientId: string, cursorText: string | undefined, limit: number) {
-  const bounded = Math.min(limit, PAGE_SIZE_MAX);
-  const before = cursorText ? Number(Buffer.from(cursorText, 'base64url').toString('utf8')) : null;
-  if (before !== null && !Number.isSafeInteger(before)) throw new DomainError('VALIDATION_ERROR', 'the cursor is not valid', { field: 'query.cursor' });
-  const rows = await em.find(
-    Notification,
-    { recipientId, ...(before !== null ? { id: { $lt: before } } : {}) },
-    { orderBy: { id: 'desc' }, limit: bounded + 1 },
-  );
-  const items = rows.slice(0, bounded);
-  const next = rows.length > bounded ? Buffer.from(String(items[items.length - 1].id)).toString('base64url') : null;
-  return { items, nextCursor: next };
+/** Whose cards: the role and the account, so that a buyer and a seller with the same id never meet. */
+export interface Recipient {
+  role: RecipientRole;
+  id: string;
+}
+
+/** Cards are listed newest first, on the (recipient_id, id) index. */
+const NOTIFICATION_KEYSET: Keyset<Notification> = { columns: [{ name: 'id', kind: 'integer' }], direction: 'desc' };
+
+/**
+ * The recipient's cards, newest first; `unread` true keeps those not yet read, false those read.
+ * Every read of cards goes through here or `markNotificationRead`, so that the recipient filter
+ * lives in one place.
+ */
+export function notificationsOf(em: EntityManager, recipient: Recipient, filter: { unread?: boolean }, page: PageRequest): Promise<Page<Notification>> {
+  const where: FilterQuery<Notification> = { recipientId: recipient.id, recipientRole: recipient.role };
+  if (filter.unread !== undefined) where.readAt = filter.unread ? null : { $ne: null };
+  return findPage(em, Notification, where, NOTIFICATION_KEYSET, page);
+}
+
+/**
+ * Marks the recipient's card read, once: a repeated call keeps the first time. Null when the card
+ * is not the recipient's (or does not exist), so that another's card is 404 like a missing one.
+ */
+export async function markNotificationRead(em: EntityManager, recipient: Recipient, id: number, now: Date): Promise<Notification | null> {
+  const mine = { id, recipientId: recipient.id, recipientRole: recipient.role };
+  await em.nativeUpdate(Notification, { ...mine, readAt: null }, { readAt: now });
+  return em.findOne(Notification, mine, { refresh: true });
 }

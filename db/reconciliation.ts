@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import { findDisagreements, type Finding } from './invariants';
 import { ReconciliationReport, SellerAccount } from './entities';
-import { PAGE_SIZE_MAX, decodeCursor, encodeCursor } from './payout-queries';
+import { findPage, type Keyset, type Page, type PageRequest } from './pagination';
 
 /** Sellers checked per round of queries. */
 export const RECONCILIATION_SELLER_BATCH = 200;
@@ -63,15 +63,9 @@ export async function storeReport(em: EntityManager, report: ReconciliationRepor
   return em.fork().findOneOrFail(ReconciliationReport, { id: report.id });
 }
 
-export async function reportsPage(em: EntityManager, cursorText: string | undefined, limit: number) {
-  const bounded = Math.min(limit, PAGE_SIZE_MAX);
-  const cursor = decodeCursor(cursorText);
-  const rows = await em.find(
-    ReconciliationReport,
-    cursor ? { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] } : {},
-    { orderBy: { createdAt: 'desc', id: 'desc' }, limit: bounded + 1 },
-  );
-  const items = rows.slice(0, bounded);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > bounded && last ? encodeCursor(last) : null };
+/** Reports are listed newest first. */
+const REPORT_KEYSET: Keyset<ReconciliationReport> = { columns: [{ name: 'createdAt', kind: 'date' }, { name: 'id', kind: 'string' }], direction: 'desc' };
+
+export function reportsPage(em: EntityManager, page: PageRequest): Promise<Page<ReconciliationReport>> {
+  return findPage(em, ReconciliationReport, {}, REPORT_KEYSET, page);
 }

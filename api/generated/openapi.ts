@@ -188,6 +188,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-account/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The statement as CSV, newest first, with the filters of `GET /v1/payout-account/statement`,
+         *     written like `GET /v1/payouts/export.csv`: UTF-8 with a byte-order mark, a header row, CRLF
+         *     line ends, RFC 4180 quoting, formula-looking text prefixed with `'`, amounts in yuan with two
+         *     decimals, times ISO-8601 UTC and `chinaDay` the China day of the movement. At most 100,000
+         *     rows: a larger export is refused with 422 `EXPORT_TOO_LARGE` before any row is sent.
+         */
+        get: operations["exportStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every sub-account the seller has set permissions on, granted or revoked, by id. */
+        get: operations["listSubAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sub-accounts/{id}/permissions": {
         parameters: {
             query?: never;
@@ -211,7 +251,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** @description The order as the trade system last pushed it. Another seller's order is 404. */
+        get: operations["getOrder"];
         /**
          * @description The trade system's orders are the truth: every update is stored. An update that closes the
          *     order, or lowers `cashPaid` below the amounts of its payouts that hold or paid money (a
@@ -326,7 +367,7 @@ export interface paths {
         /**
          * @description The payout records as CSV, newest first, with the filters of `GET /v1/payouts`: UTF-8 with a
          *     byte-order mark (so spreadsheet programs read the Chinese text), a header row, CRLF line ends
-         *     and RFC 4180 quoting. Amounts are yuan with two decimals here, and only here (`amountYuan`);
+         *     and RFC 4180 quoting. Amounts are yuan with two decimals in the CSV exports, and only there (`amountYuan`);
          *     times are ISO-8601 UTC, and `chinaDay` is the day the payout counts towards. A text cell that
          *     starts with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so that a
          *     spreadsheet never runs it as a formula. At most 100,000 rows: a larger export is refused with
@@ -460,6 +501,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/buyer/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Marks the card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404. */
+        post: operations["markBuyerNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/seller/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The seller's cards, newest first: low balance, payout outcomes, top-ups — the cards the
+         *     webhook receives, kept here too. A sub-account sees, and marks read, its seller's cards.
+         */
+        get: operations["listSellerNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/seller/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Marks the seller's card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404. */
+        post: operations["markSellerNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reconciliations": {
         parameters: {
             query?: never;
@@ -497,6 +592,12 @@ export interface components {
         PositiveFen: number;
         /** Format: date-time */
         Timestamp: string;
+        /** @description The shape of every list; each list says what its items are. */
+        Page: {
+            items: unknown[];
+            /** @description The `cursor` of the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         Error: {
             error: {
                 /** @example INSUFFICIENT_RESERVE */
@@ -551,10 +652,11 @@ export interface components {
         AmountRequest: {
             amount: components["schemas"]["PositiveFen"];
         };
+        /** @enum {string} */
+        MovementKind: "RECHARGE" | "HOLD" | "RELEASE" | "PAYOUT" | "WITHDRAWAL" | "WITHDRAWAL_VOID";
         Movement: {
             id: string;
-            /** @enum {string} */
-            kind: "RECHARGE" | "HOLD" | "RELEASE" | "PAYOUT" | "WITHDRAWAL" | "WITHDRAWAL_VOID";
+            kind: components["schemas"]["MovementKind"];
             amount: components["schemas"]["Fen"];
             memo: string;
             payoutId?: string | null;
@@ -562,9 +664,8 @@ export interface components {
             heldAfter: components["schemas"]["Fen"];
             createdAt: components["schemas"]["Timestamp"];
         };
-        StatementPage: {
-            items: components["schemas"]["Movement"][];
-            nextCursor: string | null;
+        StatementPage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["Movement"][];
         };
         SubAccountPermissions: {
             /** @description Grant (true) or revoke (false) the payout permission. */
@@ -576,6 +677,9 @@ export interface components {
             permissions: {
                 payout: boolean;
             };
+        };
+        SubAccountPage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["SubAccount"][];
         };
         /** @enum {string} */
         OrderStatus: "UNPAID" | "PAID" | "SHIPPED" | "COMPLETED" | "CLOSED";
@@ -653,9 +757,8 @@ export interface components {
         PayoutDetail: components["schemas"]["Payout"] & {
             timeline: components["schemas"]["TimelineEvent"][];
         };
-        PayoutPage: {
-            items: components["schemas"]["Payout"][];
-            nextCursor: string | null;
+        PayoutPage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["Payout"][];
         };
         Notification: {
             id: number;
@@ -666,10 +769,14 @@ export interface components {
                 [key: string]: unknown;
             };
             createdAt: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description When the card was marked read; null while unread.
+             */
+            readAt: string | null;
         };
-        NotificationPage: {
-            items: components["schemas"]["Notification"][];
-            nextCursor: string | null;
+        NotificationPage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["Notification"][];
         };
         Tally: {
             count: number;
@@ -735,9 +842,8 @@ export interface components {
             /** @description The first 200 findings; findingsCount says how many there were. */
             findings: components["schemas"]["ReconciliationFinding"][];
         };
-        ReconciliationPage: {
-            items: components["schemas"]["ReconciliationReport"][];
-            nextCursor: string | null;
+        ReconciliationPage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["ReconciliationReport"][];
         };
     };
     responses: {
@@ -755,8 +861,18 @@ export interface components {
         IdempotencyKey: string;
         OrderId: components["schemas"]["Id"];
         PayoutId: string;
+        NotificationId: number;
+        /** @description The `nextCursor` of the page before. */
         Cursor: string;
+        /** @description Rows per page. */
         Limit: number;
+        /** @description true: only cards not yet read; false: only cards read. */
+        Unread: boolean;
+        /** @description Inclusive: movements at or after this instant. */
+        StatementFrom: string;
+        /** @description Exclusive: movements before this instant; after `from`. */
+        StatementTo: string;
+        StatementKind: components["schemas"]["MovementKind"];
     };
     requestBodies: never;
     headers: never;
@@ -1011,7 +1127,14 @@ export interface operations {
             query?: {
                 /** @description Required for auditors; ignored for sellers. */
                 sellerId?: components["schemas"]["Id"];
+                /** @description Inclusive: movements at or after this instant. */
+                from?: components["parameters"]["StatementFrom"];
+                /** @description Exclusive: movements before this instant; after `from`. */
+                to?: components["parameters"]["StatementTo"];
+                kind?: components["parameters"]["StatementKind"];
+                /** @description The `nextCursor` of the page before. */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
                 limit?: components["parameters"]["Limit"];
             };
             header?: never;
@@ -1027,6 +1150,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatementPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    exportStatement: {
+        parameters: {
+            query?: {
+                /** @description Required for auditors; ignored for sellers. */
+                sellerId?: components["schemas"]["Id"];
+                /** @description Inclusive: movements at or after this instant. */
+                from?: components["parameters"]["StatementFrom"];
+                /** @description Exclusive: movements before this instant; after `from`. */
+                to?: components["parameters"]["StatementTo"];
+                kind?: components["parameters"]["StatementKind"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV, streamed (columns: id, kind, amountYuan, memo, payoutId, availableAfterYuan, heldAfterYuan, chinaDay, createdAt). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSubAccounts: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the page before. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seller's sub-accounts and their permissions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubAccountPage"];
                 };
             };
             default: components["responses"]["Error"];
@@ -1054,6 +1232,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             default: components["responses"]["Error"];
@@ -1165,13 +1366,17 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["PayoutStatus"];
+                reason?: components["schemas"]["PayoutReason"];
                 orderId?: components["schemas"]["Id"];
+                buyerId?: components["schemas"]["Id"];
                 initiatedBy?: components["schemas"]["Id"];
                 /** @description Auditors only; sellers see their own. */
                 sellerId?: components["schemas"]["Id"];
                 createdFrom?: string;
                 createdTo?: string;
+                /** @description The `nextCursor` of the page before. */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
                 limit?: components["parameters"]["Limit"];
             };
             header?: never;
@@ -1251,7 +1456,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["PayoutStatus"];
+                reason?: components["schemas"]["PayoutReason"];
                 orderId?: components["schemas"]["Id"];
+                buyerId?: components["schemas"]["Id"];
                 initiatedBy?: components["schemas"]["Id"];
                 /** @description Auditors only; sellers see their own. */
                 sellerId?: components["schemas"]["Id"];
@@ -1395,7 +1602,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["PayoutStatus"];
+                /** @description The `nextCursor` of the page before. */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
                 limit?: components["parameters"]["Limit"];
             };
             header?: never;
@@ -1419,7 +1628,11 @@ export interface operations {
     listBuyerNotifications: {
         parameters: {
             query?: {
+                /** @description true: only cards not yet read; false: only cards read. */
+                unread?: components["parameters"]["Unread"];
+                /** @description The `nextCursor` of the page before. */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
                 limit?: components["parameters"]["Limit"];
             };
             header?: never;
@@ -1440,10 +1653,86 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    markBuyerNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSellerNotifications: {
+        parameters: {
+            query?: {
+                /** @description true: only cards not yet read; false: only cards read. */
+                unread?: components["parameters"]["Unread"];
+                /** @description The `nextCursor` of the page before. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seller's cards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    markSellerNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listReconciliations: {
         parameters: {
             query?: {
+                /** @description The `nextCursor` of the page before. */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
                 limit?: components["parameters"]["Limit"];
             };
             header?: never;

@@ -1,14 +1,20 @@
 /** SPEC §3: the seller's payout account (enable, limits, disable, recharge, statement, sub-accounts). */
 import {
   accountView, creditRecharge, crossedLowBalance, debitWithdrawal, disableAccount, enableAccount, requireAgreement, setLimits,
-  setLowBalanceThreshold, setSubAccountPermission, statementPage, voidWithdrawal,
+  setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
+  type StatementFilter,
 } from '../../db/accounts';
-import type { LedgerEntry } from '../../db/entities';
+import type { LedgerEntry, SubAccount } from '../../db/entities';
+import { EXPORT_ROWS_MAX, mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';
+import { formatYuan } from '../../domain/money';
+import { chinaDay } from '../../domain/time';
 import { callByKey } from '../../provider/provider';
 import { lowBalanceCard } from '../../notify/cards';
+import type { Principal } from '../auth';
+import { csvStream, type CsvCell } from '../csv';
 import { idFromKey, withIdempotency } from '../idempotency';
-import { principalOf, type Call, type Handler, type Schemas } from '../types';
+import { principalOf, type Call, type Handler, type QueryParams, type Schemas } from '../types';
 import { sellerOf } from './scope';
 
 export function toMovement(entry: LedgerEntry): Schemas['Movement'] {
@@ -120,21 +126,51 @@ async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string,
   });
 }
 
-export const getStatement: Handler<'getStatement'> = async (call) => {
-  const principal = principalOf(call);
-  const sellerId = principal.role === 'auditor' ? call.query.sellerId : sellerOf(principal);
+/** The seller whose statement is read: a seller's own; the one an auditor names. */
+function statementFilter(principal: Principal, q: QueryParams<'getStatement'> | QueryParams<'exportStatement'>): StatementFilter {
+  const sellerId = principal.role === 'auditor' ? q.sellerId : sellerOf(principal);
   if (!sellerId) throw new DomainError('VALIDATION_ERROR', 'auditors name the seller with sellerId', { field: 'query.sellerId' });
-  const before = call.query.cursor ? Number(Buffer.from(call.query.cursor, 'base64url').toString('utf8')) : null;
-  if (before !== null && !Number.isSafeInteger(before)) throw new DomainError('VALIDATION_ERROR', 'the cursor is not valid', { field: 'query.cursor' });
-  const page = await statementPage(call.em, sellerId, before, call.query.limit ?? 20);
-  return {
-    status: 200,
-    body: { items: page.items.map(toMovement), nextCursor: page.next === null ? null : Buffer.from(String(page.next)).toString('base64url') },
-  };
+  const from = q.from ? new Date(q.from) : undefined;
+  const to = q.to ? new Date(q.to) : undefined;
+  if (from && to && from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_ERROR', 'from must come before to', { field: 'query.from' });
+  return { sellerId, from, to, kind: q.kind };
+}
+
+export const getStatement: Handler<'getStatement'> = async (call) => {
+  const page = await statementPage(call.em, statementFilter(principalOf(call), call.query), call.query);
+  return { status: 200, body: mapPage(page, toMovement) };
+};
+
+export const STATEMENT_EXPORT_HEADER = ['id', 'kind', 'amountYuan', 'memo', 'payoutId', 'availableAfterYuan', 'heldAfterYuan', 'chinaDay', 'createdAt'] as const;
+
+function toStatementCells(entry: LedgerEntry): CsvCell[] {
+  return [
+    entry.movementKey, entry.kind, formatYuan(entry.amountFen), entry.memo, entry.payoutId,
+    formatYuan(entry.availableAfterFen), formatYuan(entry.heldAfterFen), chinaDay(entry.createdAt), entry.createdAt.toISOString(),
+  ];
+}
+
+/** The statement as CSV, written and bounded like the payout export (api/csv.ts, EXPORT_ROWS_MAX). */
+export const exportStatement: Handler<'exportStatement'> = async (call) => {
+  const filter = statementFilter(principalOf(call), call.query);
+  if (await statementExceedsRows(call.em, filter)) {
+    throw new DomainError('EXPORT_TOO_LARGE', `more than ${EXPORT_ROWS_MAX} movements match; narrow the date range`, { rowsMax: EXPORT_ROWS_MAX });
+  }
+  const body = csvStream(STATEMENT_EXPORT_HEADER, statementRows(call.em, filter), toStatementCells);
+  return { status: 200, body, contentType: 'text/csv; charset=utf-8' };
+};
+
+function toSubAccount(sub: SubAccount): Schemas['SubAccount'] {
+  return { id: sub.subAccountId, sellerId: sub.sellerId, permissions: { payout: sub.canPayout } };
+}
+
+export const listSubAccounts: Handler<'listSubAccounts'> = async (call) => {
+  const page = await subAccountsPage(call.em, sellerOf(principalOf(call)), call.query);
+  return { status: 200, body: mapPage(page, toSubAccount) };
 };
 
 export const putSubAccountPermissions: Handler<'putSubAccountPermissions'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
   const sub = await setSubAccountPermission(call.em, sellerId, call.params.id, call.body.payout, call.deps.clock.now());
-  return { status: 200, body: { id: sub.subAccountId, sellerId: sub.sellerId, permissions: { payout: sub.canPayout } } };
+  return { status: 200, body: toSubAccount(sub) };
 };

@@ -1,5 +1,6 @@
 /** SPEC §7, finance auditing: a payout's workflow history, and the reconciliation reports. */
 import type { ReconciliationReport } from '../../db/entities';
+import { mapPage } from '../../db/pagination';
 import { reportsPage } from '../../db/reconciliation';
 import { payoutWorkflowId } from '../payout-gateway';
 import { payoutHistory } from '../payout-history';
@@ -29,6 +30,6 @@ function toReport(report: ReconciliationReport): Schemas['ReconciliationReport']
 }
 
 export const listReconciliations: Handler<'listReconciliations'> = async (call) => {
-  const page = await reportsPage(call.em, call.query.cursor, call.query.limit ?? 20);
-  return { status: 200, body: { items: page.items.map(toReport), nextCursor: page.nextCursor } };
+  const page = await reportsPage(call.em, call.query);
+  return { status: 200, body: mapPage(page, toReport) };
 };

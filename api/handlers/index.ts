@@ -3,6 +3,7 @@ import type { Handlers } from '../types';
 import * as account from './account';
 import * as auditing from './auditing';
 import * as health from './health';
+import * as notifications from './notifications';
 import * as orders from './orders';
 import * as payouts from './payouts';
 import * as records from './records';
@@ -19,7 +20,10 @@ export const handlers: Handlers = {
   createWithdrawal: account.createWithdrawal,
   putLowBalanceAlert: account.putLowBalanceAlert,
   getStatement: account.getStatement,
+  exportStatement: account.exportStatement,
+  listSubAccounts: account.listSubAccounts,
   putSubAccountPermissions: account.putSubAccountPermissions,
+  getOrder: orders.getOrder,
   putOrder: orders.putOrder,
   getPayoutEligibility: orders.getPayoutEligibility,
   batchPayoutEligibility: orders.batchPayoutEligibility,
@@ -31,7 +35,10 @@ export const handlers: Handlers = {
   declinePayout: payouts.declinePayout,
   cancelPayout: payouts.cancelPayout,
   listBuyerPayouts: payouts.listBuyerPayouts,
-  listBuyerNotifications: payouts.listBuyerNotifications,
+  listBuyerNotifications: notifications.listBuyerNotifications,
+  markBuyerNotificationRead: notifications.markBuyerNotificationRead,
+  listSellerNotifications: notifications.listSellerNotifications,
+  markSellerNotificationRead: notifications.markSellerNotificationRead,
   getPayoutSummary: records.getPayoutSummary,
   exportPayouts: records.exportPayouts,
   getPayoutHistory: auditing.getPayoutHistory,

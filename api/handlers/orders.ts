@@ -43,6 +43,12 @@ export const putOrder: Handler<'putOrder'> = async (call) => {
   return { status: 200, body: toOrder(order) };
 };
 
+/** The order as the trade system pushed it; another seller's order is 404 (visibleOrder). */
+export const getOrder: Handler<'getOrder'> = async (call) => {
+  const order = await visibleOrder(call.em, principalOf(call), call.params.orderId);
+  return { status: 200, body: toOrder(order) };
+};
+
 export const getPayoutEligibility: Handler<'getPayoutEligibility'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
   const [answer] = await eligibilityOf(call.em, sellerId, [call.params.orderId], call.deps.clock.now());

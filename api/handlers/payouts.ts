@@ -1,6 +1,7 @@
 /** SPEC §5, §7: starting a payout, the decisions, and the records. */
 import { Payout } from '../../db/entities';
-import { listPayouts as queryPayouts, notificationsOf, payoutWithTimeline } from '../../db/payout-queries';
+import { mapPage } from '../../db/pagination';
+import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payout-queries';
 import { toPayoutView } from '../../db/payouts';
 import { DomainError } from '../../domain/errors';
 import type { Decision, PayoutView } from '../../domain/payout';
@@ -39,9 +40,8 @@ async function reservedAnyway(call: Call<'createPayout'>, payoutId: string, err:
 }
 
 export const listPayouts: Handler<'listPayouts'> = async (call) => {
-  const q = call.query;
-  const page = await queryPayouts(call.em, recordFilter(principalOf(call), q), q.cursor, q.limit ?? 20);
-  return { status: 200, body: { items: page.items.map(toPayoutView), nextCursor: page.nextCursor } };
+  const page = await queryPayouts(call.em, recordFilter(principalOf(call), call.query), call.query);
+  return { status: 200, body: mapPage(page, toPayoutView) };
 };
 
 export const getPayout: Handler<'getPayout'> = async (call) => {
@@ -70,18 +70,6 @@ export const cancelPayout: Handler<'cancelPayout'> = (call) => decide(call, 'can
 
 export const listBuyerPayouts: Handler<'listBuyerPayouts'> = async (call) => {
   const principal = principalOf(call);
-  const page = await queryPayouts(call.em, { buyerId: principal.id, status: call.query.status }, call.query.cursor, call.query.limit ?? 20);
-  return { status: 200, body: { items: page.items.map(toPayoutView), nextCursor: page.nextCursor } };
-};
-
-export const listBuyerNotifications: Handler<'listBuyerNotifications'> = async (call) => {
-  const principal = principalOf(call);
-  const page = await notificationsOf(call.em, principal.id, call.query.cursor, call.query.limit ?? 20);
-  return {
-    status: 200,
-    body: {
-      items: page.items.map((n) => ({ id: n.id!, kind: n.kind, payoutId: n.payoutId, payload: n.payload, createdAt: n.createdAt.toISOString() })),
-      nextCursor: page.nextCursor,
-    },
-  };
+  const page = await queryPayouts(call.em, { buyerId: principal.id, status: call.query.status }, call.query);
+  return { status: 200, body: mapPage(page, toPayoutView) };
 };

@@ -21,6 +21,8 @@ export function recordFilter(principal: Principal, q: RecordQuery): PayoutFilter
   return {
     sellerId: principal.role === 'auditor' ? q.sellerId : sellerOf(principal),
     status: q.status,
+    reason: q.reason,
+    buyerId: q.buyerId,
     orderId: q.orderId,
     initiatedBy: q.initiatedBy,
     createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
