@@ -3,8 +3,8 @@
  * text, content types, path and query values, sent to every operation of openapi.yaml as a role
  * that may call it. Whatever arrives, the answer is never a 5xx, every error is
  * `{error: {code, message}}` with the status of its code and no stack trace or SQL in it, and
- * nothing moves: the seller's balances, usage, payouts, ledger entries, order and sub-account are
- * the same before and after.
+ * nothing moves: the seller's balances, usage, payouts, ledger entries, order, sub-account and
+ * cards' read marks are the same before and after.
  *
  * Valid-by-chance bodies would legitimately change state, so: mutated bodies are invalid by
  * construction (each breaks one rule of the schema, and a self-check below confirms it without
@@ -20,10 +20,10 @@ import request from 'supertest';
 import { parse } from 'yaml';
 import { buildApi } from '../../api/server';
 import { loadOperations, OPENAPI_PATH, type Operation, type Role } from '../../api/spec';
-import { IdempotencyRecord, LedgerEntry, Order, Payout, SubAccount } from '../../db/entities';
+import { IdempotencyRecord, LedgerEntry, Notification, Order, Payout, SubAccount } from '../../db/entities';
 import { ERROR_STATUS, isErrorCode } from '../../domain/errors';
 import { bearer, openMarket, type Market } from '../support/scenario';
-import { startStack, uniqueId, type Stack } from '../support/stack';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 /** Runs per property; the total is asserted at the end (see `CASES_MIN`). */
 const RUNS = { arbitraryBodies: 1_000, mutatedBodies: 1_500, rawText: 300, pathsAndQueries: 500 } as const;
@@ -76,6 +76,8 @@ let market: Market;
 let orderId: string;
 let payoutId: string;
 let subId: string;
+/** The buyer's card of the payout above: a real id for the notification paths. */
+let notificationId: number;
 let tokens: Partial<Record<Role, string>>;
 let before: unknown;
 const tally = { cases: 0, skippedValidByChance: 0, statuses: {} as Record<number, number> };
@@ -221,7 +223,7 @@ function acceptsBody(operation: Operation, body: unknown): boolean {
 
 function pathOf(operation: Operation, values: Record<string, string> = {}): string {
   return operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const real = name === 'orderId' ? orderId : operation.path.startsWith('/v1/payouts') ? payoutId : subId;
+    const real = name === 'orderId' ? orderId : operation.path.startsWith('/v1/payouts') ? payoutId : operation.path.includes('/notifications/') ? String(notificationId) : subId;
     return encodeURIComponent(values[name] ?? real);
   });
 }
@@ -282,6 +284,7 @@ async function snapshot() {
     order: { ...order, updatedAt: order.updatedAt.toISOString() },
     payout: { status: payout.status, amountFen: payout.amountFen },
     subCanPayout: sub.canPayout,
+    cardsRead: await em.count(Notification, { recipientId: { $in: [market.sellerId, market.buyerId] }, readAt: { $ne: null } }),
   };
 }
 
@@ -290,6 +293,7 @@ beforeAll(async () => {
   market = await openMarket(stack, { reserveFen: 10_000 });
   orderId = await market.order();
   payoutId = (await market.createPayout({ orderId: await market.order(), amount: 1_000 }).expect(201)).body.id;
+  notificationId = (await eventually(() => stack.orm.em.fork().findOne(Notification, { recipientId: market.buyerId, payoutId }))).id!;
   subId = uniqueId('sub');
   await stack.http.put(`/v1/sub-accounts/${subId}/permissions`).set(bearer(market.seller)).send({ payout: true }).expect(200);
   tokens = {
