@@ -1,12 +1,14 @@
 /**
- * Starts `temporal server start-dev` from the CLI binary that scripts/install-temporal.mjs
+ * Starts `temporal server start-dev` from the CLI binary that scripts/install-temporal.ts
  * installs, with the product's search attributes registered, and waits until it answers.
  * Used by `npm start`, the tests, the chaos run and the benchmark.
  */
 import { Connection } from '@temporalio/client';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import path from 'node:path';
+import { ensureTemporalCli } from '../scripts/install-temporal';
+import { devServerExited } from '../startup/errors';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 
 export interface DevServerOptions {
@@ -30,10 +32,11 @@ export interface DevServer {
 /** How long a fresh dev server may take to answer its first call. */
 const STARTUP_TIMEOUT_MS = 60_000;
 
+/** How much of the last line of the server's log a start-up failure quotes. */
+const LOG_TAIL_CHARS_MAX = 400;
+
 export function temporalBinary(): string {
-  const script = path.join(__dirname, '..', 'scripts', 'install-temporal.mjs');
-  const out = execFileSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return out.trim().split('\n').pop()!;
+  return ensureTemporalCli();
 }
 
 export async function freePort(): Promise<number> {
@@ -55,7 +58,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);
-  const { openSync } = await import('node:fs');
+  // Where this run's part of an appended log begins, so a failure quotes this run only.
+  const logStart = options.logFile && existsSync(options.logFile) ? statSync(options.logFile).size : 0;
   const log = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', log, log] });
   // The dev server never outlives the process that started it, however that process ends.
@@ -63,7 +67,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   const address = `127.0.0.1:${port}`;
-  await waitUntilServing(address, child);
+  await waitUntilServing(address, child).catch((err) => {
+    throw child.exitCode === null ? err : devServerExited(child.exitCode, { host: '127.0.0.1', port, uiPort: options.uiPort }, options.logFile, logTail(options.logFile, logStart));
+  });
   return {
     address,
     process: child,
@@ -74,7 +80,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -88,6 +94,12 @@ async function waitUntilServing(address: string, child: ChildProcess): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+function logTail(logFile: string | undefined, from: number): string | undefined {
+  if (!logFile || !existsSync(logFile)) return undefined;
+  const lines = readFileSync(logFile).subarray(from).toString('utf8').trim().split('\n');
+  return lines[lines.length - 1] ? lines[lines.length - 1].slice(0, LOG_TAIL_CHARS_MAX) : undefined;
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
