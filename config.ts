@@ -4,6 +4,7 @@
  */
 import { parsePayloadKeyring, type PayloadKeyring } from './codec/keyring';
 import { parseDurationMs } from './domain/duration';
+import { StartupError } from './startup/errors';
 
 export interface Config {
   /** The API's listening address: loopback unless told otherwise (the container sets 0.0.0.0). */
@@ -12,6 +13,9 @@ export interface Config {
   databaseUrl: string;
   /** Unset: `npm start` runs a local Temporal dev server. */
   temporalAddress: string | undefined;
+  /** The ports of `npm start`'s dev server; the UI's follows the server's, as the CLI's does. */
+  temporalDevPort: number;
+  temporalUiPort: number;
   temporalNamespace: string;
   taskQueue: string;
   jwtSecret: string;
@@ -24,17 +28,27 @@ export interface Config {
   payloadKeys: PayloadKeyring;
 }
 
+/** Where the separate worker and API processes look for Temporal when TEMPORAL_ADDRESS is unset. */
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
 /** Only for local development; `npm start` prints it so that a newcomer can mint tokens. */
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 
+function parsePort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const port = Number(env[name] || fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new StartupError(`${name}="${env[name]}" is not a port number: set it to one from 1 to 65535 (0: any free port).`);
+  return port;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT is not a port: ${env.PORT}`);
+  const temporalDevPort = parsePort(env, 'TEMPORAL_DEV_PORT', 7233);
   return {
     host: env.HOST || '127.0.0.1',
-    port,
+    port: parsePort(env, 'PORT', 3000),
     databaseUrl: env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/payouts',
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalDevPort,
+    temporalUiPort: parsePort(env, 'TEMPORAL_UI_PORT', temporalDevPort + 1000),
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'payouts',
     jwtSecret: env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,

@@ -5,6 +5,7 @@
 import { MikroORM } from '@mikro-orm/mysql';
 import { Migrator } from '@mikro-orm/migrations';
 import mysql from 'mysql2/promise';
+import { databaseFailure } from '../startup/errors';
 import { ALL_ENTITIES } from './entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
@@ -43,16 +44,23 @@ function databaseName(databaseUrl: string): string {
   return name;
 }
 
-/** SPEC §8b: the database named by DATABASE_URL is created if missing. */
+/**
+ * SPEC §8b: the database named by DATABASE_URL is created if missing. This is the first contact
+ * with the database at start-up, so its known failures become sentences that say what to do.
+ */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = databaseName(databaseUrl);
   url.pathname = '/';
-  const connection = await mysql.createConnection(url.toString());
   try {
-    await connection.query(`create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
-  } finally {
-    await connection.end();
+    const connection = await mysql.createConnection(url.toString());
+    try {
+      await connection.query(`create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+    } finally {
+      await connection.end();
+    }
+  } catch (err) {
+    throw databaseFailure(err, databaseUrl) ?? err;
   }
 }
 

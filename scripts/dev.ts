@@ -2,37 +2,44 @@
  * `npm start`: the whole service in one process for development. Starts a Temporal dev server
  * (persisted under .data/, web UI on TEMPORAL_UI_PORT) unless TEMPORAL_ADDRESS points at a
  * cluster, creates and migrates the database, runs the worker and the API, seeds demo data and
- * prints tokens and the curl lines of the happy path.
+ * prints tokens and the curl lines of the happy path. What is quick to check (ports, a given
+ * Temporal, the database) is checked before the dev server starts, so a failure comes at once.
  */
+import '../startup/node-version';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { issueToken } from '../api/auth';
 import { buildApi, connectTemporal } from '../api/server';
 import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/keyring';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { createWorker, runWorker, workerSettings } from '../worker/worker';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
 import { startDevServer, type DevServer } from '../worker/temporal-dev-server';
+import { exitOnStartupError } from '../startup/errors';
+import { assertPortFree, listenHttp } from '../startup/ports';
+import { checkTemporal } from '../startup/temporal-check';
 import { DEMO, seedDemo } from './seed-demo';
 
 const DATA_DIR = path.join(__dirname, '..', '.data');
+/** `npm start` is for one developer's machine: everything listens on loopback only. */
+const LOOPBACK = '127.0.0.1';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   mkdirSync(DATA_DIR, { recursive: true });
+  await checkQuickly(config);
+  const orm = await openMigratedOrm(config.databaseUrl);
+  console.log(`database: ${new URL(config.databaseUrl).pathname.slice(1)} migrated`);
   let devServer: DevServer | undefined;
   let temporalAddress = config.temporalAddress;
   if (!temporalAddress) {
-    const port = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
-    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-    console.log(`temporal: starting the dev server on 127.0.0.1:${port} (UI http://127.0.0.1:${uiPort}), data in .data/temporal.db`);
+    const { temporalDevPort: port, temporalUiPort: uiPort } = config;
+    console.log(`temporal: starting the dev server on ${LOOPBACK}:${port} (UI http://${LOOPBACK}:${uiPort}), data in .data/temporal.db`);
     devServer = await startDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log') });
     temporalAddress = devServer.address;
   }
-  const orm = await openMigratedOrm(config.databaseUrl);
-  console.log(`database: ${new URL(config.databaseUrl).pathname.slice(1)} migrated`);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker({ connection, orm, ...workerSettings(config) });
   const running = runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
@@ -40,7 +47,7 @@ async function main(): Promise<void> {
   const { app, deps } = buildApi({ config, orm, temporal });
   console.log(`temporal: daily reconciliation schedule ${await ensureReconciliationSchedule(temporal, config.taskQueue)}`);
   await seedDemo(orm, deps.provider);
-  const server = app.listen(config.port, '127.0.0.1');
+  const server = await listenHttp(app.callback(), config.port, LOOPBACK);
   await printWelcome(config.port, deps.jwtSecret, config.jwtSecretIsDevelopment ? config.jwtSecret : undefined);
   if (config.payloadKeys.isDevelopment) {
     console.log(`PAYLOAD_KEYS is unset: workflow payloads are encrypted with the development key ${DEVELOPMENT_PAYLOAD_KEY_ID}:${DEVELOPMENT_PAYLOAD_KEY}\n`);
@@ -59,6 +66,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** What is quick to check goes before the dev server's start, which takes seconds. */
+async function checkQuickly(config: Config): Promise<void> {
+  await assertPortFree(config.port, LOOPBACK, 'PORT');
+  if (config.temporalAddress) {
+    await checkTemporal(config.temporalAddress, config.temporalNamespace, true);
+  } else {
+    await assertPortFree(config.temporalDevPort, LOOPBACK, 'TEMPORAL_DEV_PORT');
+    await assertPortFree(config.temporalUiPort, LOOPBACK, 'TEMPORAL_UI_PORT');
+  }
 }
 
 async function printWelcome(port: number, secret: Uint8Array, devSecret: string | undefined): Promise<void> {
@@ -92,7 +110,4 @@ Ineligible orders to try: ORD-DEMO-COMPLETED, ORD-DEMO-CREDIT-TERM. Ctrl-C stops
 `);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

@@ -2,22 +2,27 @@
  * The worker process. Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running
  * activities finish, and everything else is picked up again from Temporal by the next worker.
  */
+import '../startup/node-version';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { temporalClient } from '../codec/data-converter';
-import { loadConfig } from '../config';
+import { DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
+import { exitOnStartupError } from '../startup/errors';
+import { checkTemporal } from '../startup/temporal-check';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { createWorker, runWorker, workerSettings } from './worker';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'INFO') as LogLevel) });
   const config = loadConfig();
+  const temporalAddress = config.temporalAddress ?? DEFAULT_TEMPORAL_ADDRESS;
+  await checkTemporal(temporalAddress, config.temporalNamespace, config.temporalAddress !== undefined);
   const orm = await openMigratedOrm(config.databaseUrl);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
+  const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker({ connection, orm, ...workerSettings(config) });
   await scheduleReconciliation(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue);
-  console.log(`worker: polling task queue ${config.taskQueue} on ${config.temporalAddress ?? '127.0.0.1:7233'}`);
+  console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   try {
     await runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
   } finally {
@@ -35,7 +40,4 @@ async function scheduleReconciliation(client: Client, taskQueue: string): Promis
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);
