@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness (database and Temporal) */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -59,6 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read the payout account */
         get: operations["getPayoutAccount"];
         put?: never;
         post?: never;
@@ -77,6 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Enable payouts (sign the agreement, set limits) */
         post: operations["enablePayoutAccount"];
         delete?: never;
         options?: never;
@@ -92,6 +97,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Change the limits */
         put: operations["putPayoutLimits"];
         post?: never;
         delete?: never;
@@ -109,7 +115,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Stops new payouts at once; pending payouts run to their end. */
+        /**
+         * Disable payouts
+         * @description Stops new payouts at once; pending payouts run to their end.
+         */
         post: operations["disablePayoutAccount"];
         delete?: never;
         options?: never;
@@ -126,6 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Recharge the reserve */
         post: operations["createRecharge"];
         delete?: never;
         options?: never;
@@ -143,6 +153,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
+         * Withdraw available balance
          * @description Pays available balance (never held money) back to the seller's payment account. The amount
          *     leaves available first, so a payout racing the withdrawal cannot spend the same fen; if the
          *     provider refuses for good, a WITHDRAWAL_VOID movement returns it. A provider that does not
@@ -163,7 +174,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** @description The seller is notified when available falls below the threshold; null turns the alert off. */
+        /**
+         * Set the low-balance alert
+         * @description The seller is notified when available falls below the threshold; null turns the alert off.
+         */
         put: operations["putLowBalanceAlert"];
         post?: never;
         delete?: never;
@@ -179,6 +193,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Reserve statement (ledger movements) */
         get: operations["getStatement"];
         put?: never;
         post?: never;
@@ -196,6 +211,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * Reserve statement as CSV
          * @description The statement as CSV, newest first, with the filters of `GET /v1/payout-account/statement`,
          *     written like `GET /v1/payouts/export.csv`: UTF-8 with a byte-order mark, a header row, CRLF
          *     line ends, RFC 4180 quoting, formula-looking text prefixed with `'`, amounts in yuan with two
@@ -218,7 +234,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Every sub-account the seller has set permissions on, granted or revoked, by id. */
+        /**
+         * Sub-accounts and their permissions
+         * @description Every sub-account the seller has set permissions on, granted or revoked, by id.
+         */
         get: operations["listSubAccounts"];
         put?: never;
         post?: never;
@@ -236,6 +255,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Grant or revoke a sub-account's payout permission */
         put: operations["putSubAccountPermissions"];
         post?: never;
         delete?: never;
@@ -251,9 +271,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The order as the trade system last pushed it. Another seller's order is 404. */
+        /**
+         * An order as the trade system pushed it
+         * @description The order as the trade system last pushed it. Another seller's order is 404.
+         */
         get: operations["getOrder"];
         /**
+         * Upsert an order (trade system)
          * @description The trade system's orders are the truth: every update is stored. An update that closes the
          *     order, or lowers `cashPaid` below the amounts of its payouts that hold or paid money (a
          *     refund beyond `refundableCash`), cancels its payout still awaiting confirmation (`CANCELLED`,
@@ -275,6 +299,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Payout eligibility of one order */
         get: operations["getPayoutEligibility"];
         put?: never;
         post?: never;
@@ -293,6 +318,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Payout eligibility of up to 100 orders */
         post: operations["batchPayoutEligibility"];
         delete?: never;
         options?: never;
@@ -307,6 +333,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The payout on an order (refund pages) */
         get: operations["getOrderPayout"];
         put?: never;
         post?: never;
@@ -323,8 +350,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Payout records */
         get: operations["listPayouts"];
         put?: never;
+        /** Start a payout */
         post: operations["createPayout"];
         delete?: never;
         options?: never;
@@ -340,6 +369,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * Payout summary by status and day
          * @description Count and amount of payouts by status and by China calendar day (Asia/Shanghai), computed in
          *     the database, for payouts created in `[createdFrom, createdTo)`. Both bounds are optional:
          *     `createdTo` defaults to the start of tomorrow (China time) and `createdFrom` to 30 days before
@@ -365,6 +395,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * Payout records as CSV
          * @description The payout records as CSV, newest first, with the filters of `GET /v1/payouts`: UTF-8 with a
          *     byte-order mark (so spreadsheet programs read the Chinese text), a header row, CRLF line ends
          *     and RFC 4180 quoting. Amounts are yuan with two decimals in the CSV exports, and only there (`amountYuan`);
@@ -389,6 +420,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A payout and its timeline */
         get: operations["getPayout"];
         put?: never;
         post?: never;
@@ -407,6 +439,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Confirm a payout (buyer) */
         post: operations["confirmPayout"];
         delete?: never;
         options?: never;
@@ -423,6 +456,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Decline a payout (buyer) */
         post: operations["declinePayout"];
         delete?: never;
         options?: never;
@@ -439,6 +473,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Cancel a payout (seller) */
         post: operations["cancelPayout"];
         delete?: never;
         options?: never;
@@ -454,6 +489,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * A payout's workflow history (audit trail)
          * @description The payout's audit trail: its Temporal workflow history, summarised event by event (the
          *     same history the Temporal UI shows). Updates and signals name who sent them (`actor`, the
          *     account of the decision), activities name their type. At most 500 events; `truncated` says
@@ -476,6 +512,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The buyer's payouts */
         get: operations["listBuyerPayouts"];
         put?: never;
         post?: never;
@@ -492,6 +529,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The buyer's chat cards */
         get: operations["listBuyerNotifications"];
         put?: never;
         post?: never;
@@ -510,7 +548,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Marks the card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404. */
+        /**
+         * Mark a buyer's card read
+         * @description Marks the card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404.
+         */
         post: operations["markBuyerNotificationRead"];
         delete?: never;
         options?: never;
@@ -526,6 +567,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * The seller's cards
          * @description The seller's cards, newest first: low balance, payout outcomes, top-ups — the cards the
          *     webhook receives, kept here too. A sub-account sees, and marks read, its seller's cards.
          */
@@ -547,7 +589,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Marks the seller's card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404. */
+        /**
+         * Mark a seller's card read
+         * @description Marks the seller's card read. Idempotent; a repeat keeps the first `readAt`. Another's card is 404.
+         */
         post: operations["markSellerNotificationRead"];
         delete?: never;
         options?: never;
@@ -563,6 +608,7 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * Reconciliation reports
          * @description The reports of the ledger reconciliation, newest first. The daily run (a Temporal Schedule,
          *     02:00 China time) checks every seller: stored balances equal the entries and none is
          *     negative; recharged = available + held + paid out + withdrawn; held equals the payouts
@@ -588,7 +634,7 @@ export interface components {
         Id: string;
         /** @description Integer fen (1/100 CNY). */
         Fen: number;
-        /** @description Integer fen */
+        /** @description Integer fen, at least 1. */
         PositiveFen: number;
         /** Format: date-time */
         Timestamp: string;
@@ -695,8 +741,20 @@ export interface components {
             cashPaid: components["schemas"]["Fen"];
             nonCashPaid: components["schemas"]["Fen"];
         };
-        Order: components["schemas"]["OrderInput"] & {
-            orderId: string;
+        /**
+         * @description The order as stored: the fields of OrderInput plus its id and the time of the last update.
+         *     Written out rather than composed with allOf, because OrderInput forbids additional
+         *     properties and an allOf of it could never accept orderId and updatedAt.
+         */
+        Order: {
+            orderId: components["schemas"]["Id"];
+            sellerId: components["schemas"]["Id"];
+            buyerId: components["schemas"]["Id"];
+            status: components["schemas"]["OrderStatus"];
+            paymentType: components["schemas"]["PaymentType"];
+            totalAmount: components["schemas"]["Fen"];
+            cashPaid: components["schemas"]["Fen"];
+            nonCashPaid: components["schemas"]["Fen"];
             updatedAt: components["schemas"]["Timestamp"];
         };
         Eligibility: {
@@ -745,7 +803,7 @@ export interface components {
             closedAt: string | null;
             /** @description Why the payout closed without paying; null while open and on PAID. */
             closeReason: ("CONFIRM_WINDOW_EXPIRED" | "BUYER_DECLINED" | "SELLER_CANCELLED" | "ORDER_CLOSED" | "ORDER_REFUNDED" | "TRANSFER_REFUSED" | "APPROVAL_REJECTED" | "APPROVAL_EXPIRED") | null;
-            /** @description The payment provider's id of the transfer */
+            /** @description The payment provider's id of the transfer, once PAID. */
             providerTransactionId: string | null;
         };
         TimelineEvent: {
@@ -853,6 +911,14 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "AMOUNT_EXCEEDS_CASH_SHARE",
+                 *         "message": "at most 4500 fen: half of the cash paid"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -898,6 +964,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            default: components["responses"]["Error"];
         };
     };
     getReadiness: {
@@ -927,6 +994,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            default: components["responses"]["Error"];
         };
     };
     getMetrics: {
@@ -947,6 +1015,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            default: components["responses"]["Error"];
         };
     };
     getPayoutAccount: {
@@ -979,6 +1048,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "agreement": {
+                 *         "authCode": "ALIPAY-AUTH-2026"
+                 *       },
+                 *       "limits": {
+                 *         "dailyCount": 100,
+                 *         "dailyAmount": 200000,
+                 *         "perPayoutAmount": 50000
+                 *       },
+                 *       "lowBalanceThreshold": 10000
+                 *     }
+                 */
                 "application/json": components["schemas"]["EnableRequest"];
             };
         };
@@ -1004,6 +1086,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "dailyCount": 100,
+                 *       "dailyAmount": 200000,
+                 *       "perPayoutAmount": 50000
+                 *     }
+                 */
                 "application/json": components["schemas"]["Limits"];
             };
         };
@@ -1052,6 +1141,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": 100000
+                 *     }
+                 */
                 "application/json": components["schemas"]["AmountRequest"];
             };
         };
@@ -1079,6 +1173,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": 100000
+                 *     }
+                 */
                 "application/json": components["schemas"]["AmountRequest"];
             };
         };
@@ -1104,6 +1203,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "threshold": 20000
+                 *     }
+                 */
                 "application/json": {
                     threshold: components["schemas"]["Fen"] | null;
                 };
@@ -1143,7 +1247,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ledger movements */
+            /** @description Ledger movements, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1221,6 +1325,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "payout": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubAccountPermissions"];
             };
         };
@@ -1271,6 +1380,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sellerId": "seller-1",
+                 *       "buyerId": "buyer-1",
+                 *       "status": "PAID",
+                 *       "paymentType": "STANDARD",
+                 *       "totalAmount": 10000,
+                 *       "cashPaid": 9000,
+                 *       "nonCashPaid": 1000
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrderInput"];
             };
         };
@@ -1298,12 +1418,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Whether the entry is shown */
+            /** @description Whether the entry is shown, and the largest amount. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-1001",
+                     *       "eligible": true,
+                     *       "maxAmount": 4500,
+                     *       "reasons": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["Eligibility"];
                 };
             };
@@ -1319,6 +1447,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderIds": [
+                 *         "ORD-1001",
+                 *         "ORD-1002"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     orderIds: components["schemas"]["Id"][];
                 };
@@ -1385,7 +1521,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts */
+            /** @description Payouts, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1408,6 +1544,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ORD-1001",
+                 *       "amount": 1500,
+                 *       "reason": "PRICE_DIFFERENCE",
+                 *       "note": "降价补差"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PayoutInput"];
             };
         };
@@ -1418,6 +1562,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b9f3c52-4d1e-4a57-9a43-2f6f7c1d8e10",
+                     *       "orderId": "ORD-1001",
+                     *       "sellerId": "seller-1",
+                     *       "buyerId": "buyer-1",
+                     *       "amount": 1500,
+                     *       "reason": "PRICE_DIFFERENCE",
+                     *       "note": "降价补差",
+                     *       "status": "AWAITING_CONFIRMATION",
+                     *       "initiatedBy": "seller-1",
+                     *       "createdAt": "2026-11-30T02:00:00.000Z",
+                     *       "expiresAt": "2026-12-03T02:00:00.000Z",
+                     *       "confirmedAt": null,
+                     *       "paidAt": null,
+                     *       "closedAt": null,
+                     *       "closeReason": null,
+                     *       "providerTransactionId": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Payout"];
                 };
             };
@@ -1517,7 +1681,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Confirmed; the transfer follows (status CONFIRMED */
+            /** @description Confirmed; the transfer follows (status CONFIRMED, then PAID or FAILED). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1586,7 +1750,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The summarised history */
+            /** @description The summarised history, oldest event first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,7 +1777,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The buyer's payouts */
+            /** @description The buyer's payouts, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1641,7 +1805,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The buyer's chat cards */
+            /** @description The buyer's chat cards, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1664,7 +1828,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The card */
+            /** @description The card, read. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1692,7 +1856,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The seller's cards */
+            /** @description The seller's cards, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,7 +1879,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The card */
+            /** @description The card, read. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1741,7 +1905,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reports */
+            /** @description Reports, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
