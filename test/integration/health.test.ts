@@ -4,8 +4,8 @@ import { buildApi } from '../../api/server';
 import { temporalClient } from '../../codec/data-converter';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { progressQuery } from '../../workflows/payout';
-import request from 'supertest';
 import { openMarket } from '../support/scenario';
+import { conformingRequest } from '../support/contract';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -27,7 +27,7 @@ test('readyz answers 503, promptly, when Temporal is unreachable', async () => {
   const temporal = temporalClient(connection, stack.config.temporalNamespace, stack.config.payloadKeys);
   const { app } = buildApi({ config: stack.config, orm: stack.orm, temporal });
   const started = Date.now();
-  const res = await request(app.callback()).get('/readyz').expect(503);
+  const res = await conformingRequest(app.callback()).get('/readyz').expect(503);
   expect(res.body.status).toBe('unavailable');
   expect(res.body.checks.database).toBe('ok');
   expect(res.body.checks.temporal).toMatch(/^unavailable/);

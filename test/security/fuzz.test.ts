@@ -22,6 +22,7 @@ import { buildApi } from '../../api/server';
 import { loadOperations, OPENAPI_PATH, type Operation, type Role } from '../../api/spec';
 import { IdempotencyRecord, LedgerEntry, Notification, Order, Payout, SubAccount } from '../../db/entities';
 import { ERROR_STATUS, isErrorCode } from '../../domain/errors';
+import { conformingRequest } from '../support/contract';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
@@ -308,7 +309,7 @@ beforeAll(async () => {
   const { app } = buildApi({ config: stack.config, orm: stack.orm, temporal: stack.client, rateLimit: { burst: 1e9, refillPerSecond: 1e9 } });
   server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fuzz = request(server);
+  fuzz = conformingRequest(server);
   before = await snapshot();
 });
 afterAll(async () => {

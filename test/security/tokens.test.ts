@@ -10,6 +10,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import request from 'supertest';
 import { buildApi } from '../../api/server';
 import { RateLimiter, WRITE_BURST_MAX } from '../../api/rate-limit';
+import { conformingRequest } from '../support/contract';
 import { bearer } from '../support/scenario';
 import { startStack, TEST_JWT_SECRET, uniqueId, type Stack } from '../support/stack';
 
@@ -176,7 +177,7 @@ describe('429 RATE_LIMITED on writes, through HTTP', () => {
   let limited: ReturnType<typeof request>;
   beforeAll(() => {
     const { app } = buildApi({ config: stack.config, orm: stack.orm, temporal: stack.client, rateLimit: { burst: 3, refillPerSecond: 0.5 } });
-    limited = request(app.callback());
+    limited = conformingRequest(app.callback());
   });
   const eligibility = (token: string) => limited.post('/v1/orders/payout-eligibility').set(bearer(token)).send({ orderIds: ['order-x'] });
 

@@ -8,7 +8,6 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import request from 'supertest';
 import { temporalClient } from '../../codec/data-converter';
 import { loadConfig, type Config } from '../../config';
 import { openOrm, type Orm } from '../../db/orm';
@@ -17,6 +16,7 @@ import { buildApi } from '../../api/server';
 import type { Role } from '../../api/spec';
 import { createWorker, loadWorkflowBundle, runWorker, workerSettings } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
+import { conformingRequest } from './contract';
 import type { Clock } from '../../domain/time';
 import type { WebhookConfig } from '../../notify/notifier';
 import { payloadKeyEnv } from './payload-keys';
@@ -42,7 +42,8 @@ export interface Stack {
   config: Config;
   orm: Orm;
   client: Client;
-  http: ReturnType<typeof request>;
+  /** HTTP to the app without a port; every response is checked against openapi.yaml. */
+  http: ReturnType<typeof conformingRequest>;
   token(sub: string, role: Role, sellerId?: string): Promise<string>;
   startChildWorker(): ChildProcess;
   stop(): Promise<void>;
@@ -94,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     orm,
     client,
-    http: request(app.callback()),
+    http: conformingRequest(app.callback()),
     token: (sub, role, sellerId) => issueToken(secretKey(TEST_JWT_SECRET), { sub, role, ...(sellerId ? { seller_id: sellerId } : {}) }),
     startChildWorker,
     async stop() {
