@@ -26,7 +26,7 @@ export type PortVariable = 'PORT' | 'TEMPORAL_DEV_PORT' | 'TEMPORAL_UI_PORT';
 export function nodeUnsupported(version: string, range: string): StartupError {
   return new StartupError(
     `Node.js ${version} is outside this project's engines (node ${range}). ` +
-      'Install Node.js 20 (20.3 or later) or 22 or later, e.g. `nvm install 22`, and start again.',
+      'Install Node.js 20 (20.19 or later) or 22 (22.12 or later), e.g. `nvm install 22`, and start again.',
   );
 }
 

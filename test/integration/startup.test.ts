@@ -193,7 +193,7 @@ describe('toolchains', () => {
     writeFileSync(preload, "Object.defineProperty(process.versions, 'node', { value: '18.19.0' });\n");
     const dir = standIn('node', `NODE_OPTIONS="--require ${preload}" exec '${process.execPath}' "$@"`);
     const result = await run(DEV, { PATH: `${dir}${path.delimiter}${process.env.PATH}`, DATABASE_URL: 'mysql://root@127.0.0.1:1/never-reached' });
-    expectSentence(result, 'Node.js 18.19.0 is outside this project\'s engines (node >=20.3 <21 || >=22)', 'Install Node.js 20');
+    expectSentence(result, 'Node.js 18.19.0 is outside this project\'s engines (node ^20.19.0 || >=22.12.0)', 'Install Node.js 20 (20.19 or later)');
   });
 
   test.each([INSTALL, DEV])('no Go on PATH: install Go, or bring a CLI, or use a running server (%s)', async (entry) => {
