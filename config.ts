@@ -26,6 +26,8 @@ export interface Config {
   notifyWebhookSecret: string | undefined;
   /** PAYLOAD_KEYS and PAYLOAD_KEY_ID: the keys of the payload codec (codec/keyring.ts). */
   payloadKeys: PayloadKeyring;
+  /** AUTH_MAX_TOKEN_TTL: the longest lifetime (`exp` − `iat`) a token may declare, in seconds. */
+  authTokenTtlMaxS: number;
 }
 
 /** Where the separate worker and API processes look for Temporal when TEMPORAL_ADDRESS is unset. */
@@ -57,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyWebhookSecret: env.NOTIFY_WEBHOOK_SECRET || undefined,
     payloadKeys: parsePayloadKeyring(env.PAYLOAD_KEYS || undefined, env.PAYLOAD_KEY_ID || undefined),
+    authTokenTtlMaxS: Math.floor(parseDurationMs(env.AUTH_MAX_TOKEN_TTL ?? '24h') / 1000),
   };
 }

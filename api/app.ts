@@ -12,7 +12,8 @@ import { bodyParser } from '@koa/bodyparser';
 import { randomUUID } from 'node:crypto';
 import { SubAccount } from '../db/entities';
 import { DomainError } from '../domain/errors';
-import { authenticate, type Principal } from './auth';
+import { illFormedPath, isWellFormed } from '../domain/unicode';
+import { authenticate, principalKey, type Principal } from './auth';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
@@ -26,6 +27,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 interface State {
   requestId: string;
   operationId?: string;
+  /** `principalKey` of the caller once authenticated: role, seller and account. */
+  principal?: string;
 }
 
 export interface AppOptions {
@@ -44,6 +47,7 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   app.use(errorMiddleware(metrics));
   app.use(jsonBodiesOnly);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8' }));
+  app.use(wellFormedUnicodeOnly);
   const router = new Router<State>();
   // Static segments first, so `/v1/orders/payout-eligibility` is never taken for an order id.
   const ordered = [...operations].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
@@ -82,6 +86,46 @@ const jsonBodiesOnly: Koa.Middleware = async (ctx, next) => {
   await next();
 };
 
+/**
+ * Refuses ill-formed Unicode in every string the request carries before anything else happens: a
+ * lone surrogate in the JSON body (valid JSON, but no character, which the database cannot store),
+ * or percent-escapes in the path or query that decode to no UTF-8 text. The headers the API reads
+ * (Authorization, Idempotency-Key, x-request-id) are checked against ASCII patterns where read.
+ */
+const wellFormedUnicodeOnly: Koa.Middleware = async (ctx, next) => {
+  const field = illFormedUrlField(ctx.path, ctx.querystring) ?? bodyField((ctx.request as { body?: unknown }).body);
+  if (field) throw new DomainError('VALIDATION_ERROR', `${field} is not well-formed Unicode`, { field });
+  await next();
+};
+
+function bodyField(body: unknown): string | null {
+  const path = illFormedPath(body);
+  if (path === null) return null;
+  return path ? `body.${path}` : 'body';
+}
+
+/** `path`, or `query.<name>`, when a percent-escape there does not decode to well-formed text. */
+function illFormedUrlField(path: string, querystring: string): string | null {
+  if (!decodesStrictly(path)) return 'path';
+  for (const pair of querystring.split('&').slice(0, QUERY_PAIRS_MAX)) {
+    const [name, value = ''] = pair.split('=', 2).map((part) => part.replace(/\+/g, ' '));
+    if (!decodesStrictly(name) || !decodesStrictly(value)) return `query.${decodesStrictly(name) ? decodeURIComponent(name) : '?'}`;
+  }
+  return null;
+}
+
+/** Koa's query parser reads at most 1,000 pairs; no more are looked at here either. */
+const QUERY_PAIRS_MAX = 1_000;
+
+/** decodeURIComponent throws on escapes of invalid UTF-8, including encoded surrogates. */
+function decodesStrictly(text: string): boolean {
+  try {
+    return isWellFormed(decodeURIComponent(text));
+  } catch {
+    return false;
+  }
+}
+
 function toKoaPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }
@@ -101,9 +145,9 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       // A dependency that is down is an operating condition (a warning, no stack); anything else
       // that ends in a 5xx is a defect and logs its stack with the request id.
       if (domain.code === 'SERVICE_UNAVAILABLE') {
-        console.warn(JSON.stringify({ level: 'warn', requestId: ctx.state.requestId, operation: ctx.state.operationId, error: String((err as Error)?.message ?? err) }));
+        console.warn(JSON.stringify({ level: 'warn', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.message ?? err) }));
       } else if (domain.status >= 500) {
-        console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, error: String((err as Error)?.stack ?? err) }));
+        console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.stack ?? err) }));
       }
     } finally {
       const operation = ctx.state.operationId ?? 'unmatched';
@@ -129,9 +173,10 @@ function isConnectionError(err: unknown): boolean {
   return ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET', 'ER_CON_COUNT_ERROR'].includes(code);
 }
 
-async function authorise(ctx: Koa.Context, operation: Operation, deps: ApiDeps): Promise<Principal | null> {
+async function authorise(ctx: Koa.ParameterizedContext<State>, operation: Operation, deps: ApiDeps): Promise<Principal | null> {
   if (operation.roles.includes('anyone')) return null;
-  const principal = await authenticate(ctx.get('authorization') || undefined, deps.jwtSecret);
+  const principal = await authenticate(ctx.get('authorization') || undefined, deps.jwtSecret, { tokenTtlMaxS: deps.config.authTokenTtlMaxS });
+  ctx.state.principal = principalKey(principal);
   if (!operation.roles.includes(principal.role)) throw new DomainError('FORBIDDEN', `role ${principal.role} may not call ${operation.operationId}`);
   if (principal.role === 'sub_account') {
     // Read on every request, so that a revocation takes effect immediately.

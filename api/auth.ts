@@ -1,47 +1,91 @@
 /**
- * Bearer JWT authentication (SPEC §8): HS256 only, `exp` required, clock skew bounded. Anything
- * else (missing, malformed, expired, wrongly signed, another algorithm, `alg: none`) is 401.
+ * Bearer JWT authentication (SPEC §8): HS256 only; `exp` and `iat` required; a lifetime of at most
+ * AUTH_MAX_TOKEN_TTL; clock skew bounded. Every claim is type-checked, not only read: `sub` and
+ * `seller_id` are strings of the id pattern (a number or an array would be turned into matching
+ * text by a regular expression, and into a DOUBLE comparison by MySQL), `role` one of the known
+ * roles. Anything else (missing, malformed, expired, wrongly signed, another algorithm, `alg: none`,
+ * a claim of the wrong type) is 401.
  */
-import { jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { DomainError } from '../domain/errors';
+import { isId, type Id } from '../domain/id';
 import { ROLES, type Role } from './spec';
 
 export interface Principal {
   /** The account id (`sub`). */
-  id: string;
+  id: Id;
   role: Role;
   /** The seller the principal acts for: its own id for a seller, `seller_id` for a sub-account. */
-  sellerId: string | null;
+  sellerId: Id | null;
+}
+
+/**
+ * The principal as one key: role, seller and account. Account ids are only unique within a role
+ * and, for sub-accounts, within their seller, so idempotency scopes, rate-limit buckets and log
+ * lines use all three.
+ */
+export function principalKey(principal: { role: Role; sellerId: string | null; id: string }): string {
+  return `${principal.role}:${principal.sellerId ?? ''}:${principal.id}`;
 }
 
 /** Tolerated difference between our clock and the issuer's. */
-const CLOCK_SKEW_S = 30;
+export const CLOCK_SKEW_S = 30;
 const TOKEN_LENGTH_MAX = 4_096;
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** AUTH_MAX_TOKEN_TTL when unset: a day. */
+export const TOKEN_TTL_MAX_S_DEFAULT = 86_400;
 
-export async function authenticate(header: string | undefined, secret: Uint8Array): Promise<Principal> {
+export interface AuthOptions {
+  /** The longest lifetime (`exp` − `iat`) a token may declare. */
+  tokenTtlMaxS?: number;
+  /** Seconds since the epoch; tests give another. */
+  nowS?: () => number;
+}
+
+export async function authenticate(header: string | undefined, secret: Uint8Array, options: AuthOptions = {}): Promise<Principal> {
   const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
   if (!match || match[1].length > TOKEN_LENGTH_MAX) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
-  let payload;
+  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(match[1], secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'], clockTolerance: CLOCK_SKEW_S }));
+    ({ payload } = await jwtVerify(match[1], secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub'], clockTolerance: CLOCK_SKEW_S }));
   } catch {
     throw new DomainError('UNAUTHENTICATED', 'the token is invalid or expired');
   }
-  const role = payload.role as Role;
-  const sub = payload.sub!;
-  if (!ROLES.includes(role) || !ID_PATTERN.test(sub)) throw new DomainError('UNAUTHENTICATED', 'the token has no valid role or subject');
+  checkLifetime(payload, options);
+  return principalFrom(payload);
+}
+
+/** A token declares when it was issued, not in the future, and lives at most the configured bound. */
+function checkLifetime(payload: JWTPayload, { tokenTtlMaxS = TOKEN_TTL_MAX_S_DEFAULT, nowS = () => Math.floor(Date.now() / 1000) }: AuthOptions): void {
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new DomainError('UNAUTHENTICATED', 'the token needs numeric iat and exp');
+  }
+  if (iat > nowS() + CLOCK_SKEW_S) throw new DomainError('UNAUTHENTICATED', 'the token was issued in the future');
+  if (exp - iat > tokenTtlMaxS) throw new DomainError('UNAUTHENTICATED', `the token lives longer than ${tokenTtlMaxS} s`);
+}
+
+function principalFrom(payload: JWTPayload): Principal {
+  const { sub, role } = payload as { sub: unknown; role: unknown };
+  if (!isRole(role) || !isId(sub)) throw new DomainError('UNAUTHENTICATED', 'the token has no valid role or subject');
+  const sellerId: unknown = payload.seller_id;
+  if (sellerId !== undefined && !isId(sellerId)) throw new DomainError('UNAUTHENTICATED', 'the token has a seller_id that is not an id');
   if (role === 'seller') return { id: sub, role, sellerId: sub };
   if (role === 'sub_account') {
-    const sellerId = payload.seller_id;
-    if (typeof sellerId !== 'string' || !ID_PATTERN.test(sellerId)) throw new DomainError('UNAUTHENTICATED', 'a sub-account token needs seller_id');
+    if (sellerId === undefined) throw new DomainError('UNAUTHENTICATED', 'a sub-account token needs seller_id');
     return { id: sub, role, sellerId };
   }
   return { id: sub, role, sellerId: null };
 }
 
-/** Mints a token: for development (`npm start` prints some) and tests. */
-export async function issueToken(secret: Uint8Array, claims: { sub: string; role: Role; seller_id?: string }, ttl = '12h'): Promise<string> {
+function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** The lifetime of the tokens the project mints (development, tests, chaos, benchmark). */
+export const ISSUED_TOKEN_TTL = '12h';
+
+/** Mints a token: for development (`npm start` prints some) and tests. Always with `iat` and `exp`. */
+export async function issueToken(secret: Uint8Array, claims: { sub: string; role: Role; seller_id?: string }, ttl = ISSUED_TOKEN_TTL): Promise<string> {
   return new SignJWT({ role: claims.role, ...(claims.seller_id ? { seller_id: claims.seller_id } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)

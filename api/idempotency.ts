@@ -1,6 +1,8 @@
 /**
  * `Idempotency-Key` (SPEC §8): the same key and body replays the first response; the same key with
- * another body is 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the principal and operation.
+ * another body is 409 `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the operation and the whole
+ * principal — role, seller and account (`principalKey`) — since sub-accounts of two sellers may
+ * share an id.
  *
  * Concurrent first attempts with one key may both run, so the key also derives the id of what the
  * operation creates (`idFromKey`): both attempts then address the same payout workflow or the same
@@ -11,6 +13,8 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import { IdempotencyRecord } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
+import { wellFormed } from '../domain/unicode';
+import { principalKey, type Principal } from './auth';
 
 export interface Outcome {
   status: number;
@@ -21,20 +25,21 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A UUID derived from the key (a fresh one without a key). */
-export function idFromKey(scope: string, key: string | undefined): string {
+/** A UUID derived from the operation, the principal and the key (a fresh one without a key). */
+export function idFromKey(operation: string, principal: Principal, key: string | undefined): string {
   if (!key) return randomUUID();
-  const hex = sha256(`${scope}\u0000${key}`);
+  const hex = sha256(`${operation}:${principalKey(principal)}\u0000${key}`);
   // Version 8 (custom) UUID layout, so the id is a valid UUID and never collides with v4 ones.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export async function withIdempotency(
   em: EntityManager,
-  scope: { principal: string; operation: string; key: string | undefined; body: unknown; now: Date },
+  scope: { principal: Principal; operation: string; key: string | undefined; body: unknown; now: Date },
   run: () => Promise<Outcome>,
 ): Promise<Outcome> {
-  const { principal, operation, key } = scope;
+  const { operation, key } = scope;
+  const principal = principalKey(scope.principal);
   if (!key) return run();
   const requestHash = sha256(JSON.stringify(scope.body ?? null));
   const fresh = await insertOnce(em, IdempotencyRecord, new IdempotencyRecord(principal, operation, key, requestHash, scope.now), ['principal', 'operation', 'idemKey']);
@@ -54,11 +59,23 @@ export async function withIdempotency(
     if (!(err instanceof DomainError) || err.status >= 500) throw err;
     outcome = { status: err.status, body: errorBody(err) };
   }
-  await em.fork().nativeUpdate(IdempotencyRecord, { principal, operation, idemKey: key, statusCode: null }, {
-    statusCode: outcome.status,
-    responseBody: outcome.body,
-  });
+  await storeOutcome(em, { principal, operation, idemKey: key }, outcome);
   return outcome;
+}
+
+/**
+ * Stores the answer for replays. The work is done by now (a payout's workflow may be holding the
+ * money), so a failure to store must not turn it into a 500: the answer goes out, the failure is
+ * logged, and a retry with the key runs again — which is harmless, because every id the operation
+ * creates derives from the key (`idFromKey`), and answers the same. The body is made well-formed
+ * first, so that the database's JSON check cannot refuse what the request was allowed to send.
+ */
+async function storeOutcome(em: EntityManager, id: { principal: string; operation: string; idemKey: string }, outcome: Outcome): Promise<void> {
+  try {
+    await em.fork().nativeUpdate(IdempotencyRecord, { ...id, statusCode: null }, { statusCode: outcome.status, responseBody: wellFormed(outcome.body) });
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', message: 'idempotent answer not stored; a retry runs the operation again', ...id, error: String(err) }));
+  }
 }
 
 export function errorBody(err: DomainError): { error: Record<string, unknown> } {

@@ -12,6 +12,7 @@
  * after a pause anyway; only principals holding valid tokens reach the limiter, so an attacker
  * cannot mint principals to flush the map.
  */
+import { principalKey } from './auth';
 import type { Role } from './spec';
 
 /** The default burst: existing clients fire ~30 concurrent writes from one seller; they must never be limited. */
@@ -71,10 +72,11 @@ export class RateLimiter {
   }
 
   /** Takes one token from the principal's bucket, or says how long to wait for one. */
-  take(principal: { id: string; role: Role }): Admission {
+  take(principal: { id: string; role: Role; sellerId?: string | null }): Admission {
     const { burst, refillPerSecond } = this.options.byRole[principal.role] ?? this.options;
-    // The role is part of the key: ids of different roles come from different systems and may collide.
-    const key = `${principal.role}:${principal.id}`;
+    // Role and seller are part of the key: ids of different roles come from different systems, and
+    // two sellers may name their sub-accounts alike.
+    const key = principalKey({ sellerId: null, ...principal });
     const nowMs = this.options.now();
     const previous = this.buckets.get(key);
     const elapsedS = previous ? Math.max(0, nowMs - previous.updatedMs) / 1_000 : 0;

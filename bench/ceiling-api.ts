@@ -12,6 +12,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
+import { asId } from '../domain/id';
 import { WORKFLOW_ANSWER_DEADLINE_MS, payoutStartOptions } from '../api/payout-gateway';
 import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
@@ -32,6 +33,9 @@ interface CreateBody {
   note?: string;
 }
 
+/** The one principal the ceiling's creates are derived for. */
+const CEILING_PRINCIPAL = { id: asId('ceiling-seller'), role: 'seller' as const, sellerId: asId('ceiling-seller') };
+
 function createRouter(client: Client, config: Config): Router {
   const router = new Router();
   const answer = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, call);
@@ -40,7 +44,7 @@ function createRouter(client: Client, config: Config): Router {
     const body = ctx.request.body as CreateBody;
     const request = {
       // Derived from the order, as the product derives it from the Idempotency-Key: a retry joins the same workflow.
-      payoutId: idFromKey('ceiling', body.orderId),
+      payoutId: idFromKey('ceiling', CEILING_PRINCIPAL, body.orderId),
       sellerId: 'ceiling-seller',
       orderId: body.orderId,
       amountFen: body.amount,

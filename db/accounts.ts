@@ -4,6 +4,7 @@
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
+import type { Id } from '../domain/id';
 import type { Fen } from '../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
 import { chinaDay } from '../domain/time';
@@ -22,7 +23,7 @@ export interface AccountView {
   lowBalanceThreshold: Fen | null;
 }
 
-export async function accountView(em: EntityManager, sellerId: string, now: Date): Promise<AccountView> {
+export async function accountView(em: EntityManager, sellerId: Id, now: Date): Promise<AccountView> {
   const day = chinaDay(now);
   const [account, usage] = await Promise.all([
     em.findOne(SellerAccount, { sellerId }, { refresh: true }),
@@ -43,7 +44,7 @@ export async function accountView(em: EntityManager, sellerId: string, now: Date
 /** Enables the tool with a signed agreement and the seller's limits (each at or below its cap). */
 export async function enableAccount(
   em: EntityManager,
-  sellerId: string,
+  sellerId: Id,
   input: { agreementId: string; limits: Limits; lowBalanceThreshold?: Fen },
   now: Date,
 ): Promise<void> {
@@ -63,7 +64,7 @@ export async function enableAccount(
   });
 }
 
-export async function setLimits(em: EntityManager, sellerId: string, limits: Limits, now: Date): Promise<void> {
+export async function setLimits(em: EntityManager, sellerId: Id, limits: Limits, now: Date): Promise<void> {
   const refused = checkLimits(limits);
   if (refused) throw refused;
   await em.transactional(async (tx) => {
@@ -75,7 +76,7 @@ export async function setLimits(em: EntityManager, sellerId: string, limits: Lim
 }
 
 /** Stops new payouts at once; pending ones run to their end (their workflows do not look at this flag). */
-export async function disableAccount(em: EntityManager, sellerId: string, now: Date): Promise<void> {
+export async function disableAccount(em: EntityManager, sellerId: Id, now: Date): Promise<void> {
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) return;
@@ -85,14 +86,14 @@ export async function disableAccount(em: EntityManager, sellerId: string, now: D
 }
 
 /** The seller's account, which must hold a signed agreement (recharge, withdrawal). */
-export async function requireAgreement(em: EntityManager, sellerId: string): Promise<SellerAccount> {
+export async function requireAgreement(em: EntityManager, sellerId: Id): Promise<SellerAccount> {
   const account = await em.findOne(SellerAccount, { sellerId });
   if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
   return account;
 }
 
 /** Credits a recharge the provider has withheld; keyed by the recharge id. */
-export async function creditRecharge(em: EntityManager, sellerId: string, rechargeId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
+export async function creditRecharge(em: EntityManager, sellerId: Id, rechargeId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
   const key = `recharge:${rechargeId}`;
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
@@ -104,7 +105,7 @@ export async function creditRecharge(em: EntityManager, sellerId: string, rechar
 
 /** The statement's filters (SPEC §8): `[from, to)` on the movement's time, and its kind. */
 export interface StatementFilter {
-  sellerId: string;
+  sellerId: Id;
   from?: Date;
   to?: Date;
   kind?: MovementKind;
@@ -144,7 +145,7 @@ export function statementRows(em: EntityManager, filter: StatementFilter, bounds
 const SUB_ACCOUNT_KEYSET: Keyset<SubAccount> = { columns: [{ name: 'subAccountId', kind: 'string' }], direction: 'asc' };
 
 /** The seller's sub-accounts: every one the seller has ever set permissions on, granted or not. */
-export function subAccountsPage(em: EntityManager, sellerId: string, page: PageRequest): Promise<Page<SubAccount>> {
+export function subAccountsPage(em: EntityManager, sellerId: Id, page: PageRequest): Promise<Page<SubAccount>> {
   return findPage(em, SubAccount, { sellerId }, SUB_ACCOUNT_KEYSET, page);
 }
 
@@ -152,7 +153,7 @@ export function subAccountsPage(em: EntityManager, sellerId: string, page: PageR
  * Grants or revokes the payout permission. Rows are keyed by seller and sub-account, so a seller
  * only ever reads and writes its own (another seller cannot claim a sub-account's id first).
  */
-export async function setSubAccountPermission(em: EntityManager, sellerId: string, subAccountId: string, payout: boolean, now: Date): Promise<SubAccount> {
+export async function setSubAccountPermission(em: EntityManager, sellerId: Id, subAccountId: Id, payout: boolean, now: Date): Promise<SubAccount> {
   const sub = (await em.findOne(SubAccount, { sellerId, subAccountId })) ?? new SubAccount(subAccountId, sellerId, now);
   sub.canPayout = payout;
   sub.updatedAt = now;
@@ -164,7 +165,7 @@ export async function setSubAccountPermission(em: EntityManager, sellerId: strin
  * Takes a withdrawal out of available (never held money), keyed by the withdrawal id. Done before
  * the provider pays the money back, so a payout racing it cannot spend the same fen.
  */
-export async function debitWithdrawal(em: EntityManager, sellerId: string, withdrawalId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
+export async function debitWithdrawal(em: EntityManager, sellerId: Id, withdrawalId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
   const key = `withdrawal:${withdrawalId}`;
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
@@ -175,7 +176,7 @@ export async function debitWithdrawal(em: EntityManager, sellerId: string, withd
 }
 
 /** Returns a withdrawal the provider refused for good to available. */
-export async function voidWithdrawal(em: EntityManager, sellerId: string, withdrawalId: string, amountFen: Fen, now: Date): Promise<void> {
+export async function voidWithdrawal(em: EntityManager, sellerId: Id, withdrawalId: string, amountFen: Fen, now: Date): Promise<void> {
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) throw new Error(`seller ${sellerId} has no account`);
@@ -183,7 +184,7 @@ export async function voidWithdrawal(em: EntityManager, sellerId: string, withdr
   });
 }
 
-export async function setLowBalanceThreshold(em: EntityManager, sellerId: string, thresholdFen: Fen | null, now: Date): Promise<void> {
+export async function setLowBalanceThreshold(em: EntityManager, sellerId: Id, thresholdFen: Fen | null, now: Date): Promise<void> {
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting an alert');

@@ -4,11 +4,14 @@
  * are BIGINT fen mapped to JS numbers (checked as safe integers where they enter).
  */
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import { IdType } from './id-type';
 import type { Fen } from '../domain/money';
 import type { CloseReason, OrderCloseReason, PayoutReason, PayoutStatus } from '../domain/payout';
 import type { Limits, OrderStatus, PaymentType } from '../domain/rules';
 
 const fen = () => ({ type: new BigIntType('number') });
+/** Id columns refuse non-strings in rows and in conditions (db/id-type.ts). */
+const id = (nullable = false) => ({ type: IdType, nullable });
 const time = (nullable = false) => ({ type: 'datetime', length: 3, nullable });
 
 export class SellerAccount {
@@ -51,7 +54,7 @@ export const SellerAccountSchema = new EntitySchema<SellerAccount>({
   class: SellerAccount,
   tableName: 'seller_accounts',
   properties: {
-    sellerId: { type: 'string', primary: true, length: 64 },
+    sellerId: { ...id(), primary: true, length: 64 },
     enabled: { type: 'boolean' },
     agreementId: { type: 'string', nullable: true },
     agreementSignedAt: time(true),
@@ -80,8 +83,8 @@ export const SubAccountSchema = new EntitySchema<SubAccount>({
   class: SubAccount,
   tableName: 'sub_accounts',
   properties: {
-    sellerId: { type: 'string', primary: true },
-    subAccountId: { type: 'string', primary: true },
+    sellerId: { ...id(), primary: true },
+    subAccountId: { ...id(), primary: true },
     canPayout: { type: 'boolean' },
     updatedAt: time(),
   },
@@ -125,9 +128,9 @@ export const OrderSchema = new EntitySchema<Order>({
   class: Order,
   tableName: 'orders',
   properties: {
-    orderId: { type: 'string', primary: true },
-    sellerId: { type: 'string' },
-    buyerId: { type: 'string' },
+    orderId: { ...id(), primary: true },
+    sellerId: id(),
+    buyerId: id(),
     status: { type: 'string' },
     paymentType: { type: 'string' },
     totalAmountFen: fen(),
@@ -184,16 +187,16 @@ export const PayoutSchema = new EntitySchema<Payout>({
   class: Payout,
   tableName: 'payouts',
   properties: {
-    id: { type: 'string', primary: true, length: 36 },
-    sellerId: { type: 'string' },
-    buyerId: { type: 'string' },
-    orderId: { type: 'string' },
-    orderClaim: { type: 'string', nullable: true },
+    id: { ...id(), primary: true, length: 36 },
+    sellerId: id(),
+    buyerId: id(),
+    orderId: id(),
+    orderClaim: id(true),
     amountFen: fen(),
     reason: { type: 'string' },
     note: { type: 'string', nullable: true },
     status: { type: 'string' },
-    initiatedBy: { type: 'string' },
+    initiatedBy: id(),
     chinaDay: { type: 'string', columnType: 'date' },
     createdAt: time(),
     expiresAt: time(),
@@ -226,7 +229,7 @@ export const PayoutEventSchema = new EntitySchema<PayoutEvent>({
   tableName: 'payout_events',
   properties: {
     id: { type: 'bigint', primary: true, autoincrement: true },
-    payoutId: { type: 'string' },
+    payoutId: id(),
     type: { type: 'string' },
     actor: { type: 'string', nullable: true },
     at: time(),
@@ -274,14 +277,14 @@ export const LedgerEntrySchema = new EntitySchema<LedgerEntry>({
   properties: {
     id: { type: new BigIntType('number'), primary: true, autoincrement: true },
     movementKey: { type: 'string' },
-    sellerId: { type: 'string' },
+    sellerId: id(),
     kind: { type: 'string' },
     debitAccount: { type: 'string' },
     creditAccount: { type: 'string' },
     amountFen: fen(),
     availableAfterFen: fen(),
     heldAfterFen: fen(),
-    payoutId: { type: 'string', nullable: true },
+    payoutId: id(true),
     memo: { type: 'string' },
     createdAt: time(),
   },
@@ -300,7 +303,7 @@ export const DailyUsageSchema = new EntitySchema<DailyUsage>({
   class: DailyUsage,
   tableName: 'daily_usage',
   properties: {
-    sellerId: { type: 'string', primary: true },
+    sellerId: { ...id(), primary: true },
     chinaDay: { type: 'string', columnType: 'date', primary: true },
     count: { type: 'integer' },
     amountFen: fen(),
@@ -333,10 +336,10 @@ export const NotificationSchema = new EntitySchema<Notification>({
   properties: {
     id: { type: new BigIntType('number'), primary: true, autoincrement: true },
     dedupeKey: { type: 'string' },
-    recipientId: { type: 'string' },
+    recipientId: id(),
     recipientRole: { type: 'string' },
     kind: { type: 'string' },
-    payoutId: { type: 'string', nullable: true },
+    payoutId: id(true),
     payload: { type: 'json' },
     createdAt: time(),
     deliveredAt: time(true),
@@ -401,7 +404,7 @@ export const SandboxAgreementSchema = new EntitySchema<SandboxAgreement>({
   tableName: 'sandbox_agreements',
   properties: {
     agreementId: { type: 'string', primary: true },
-    sellerId: { type: 'string' },
+    sellerId: id(),
     signedAt: time(),
   },
 });
@@ -433,8 +436,8 @@ export const SandboxTransactionSchema = new EntitySchema<SandboxTransaction>({
     id: { type: new BigIntType('number'), primary: true, autoincrement: true },
     idempotencyKey: { type: 'string' },
     kind: { type: 'string' },
-    sellerId: { type: 'string' },
-    counterpartyId: { type: 'string', nullable: true },
+    sellerId: id(),
+    counterpartyId: id(true),
     amountFen: fen(),
     status: { type: 'string' },
     refusalCode: { type: 'string', nullable: true },

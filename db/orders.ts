@@ -2,6 +2,7 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 import type { OrderCloseReason } from '../domain/payout';
+import type { Id } from '../domain/id';
 import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { DailyUsage, Order, Payout, SellerAccount, type OrderFields } from './entities';
@@ -61,7 +62,7 @@ async function writeOrder(em: EntityManager, orderId: string, fields: OrderField
  * Eligibility of up to ELIGIBILITY_BATCH_MAX orders of one seller, in a fixed number of queries
  * (account, today's usage, the orders, their claiming payouts), whatever the page size.
  */
-export async function eligibilityOf(em: EntityManager, sellerId: string, orderIds: string[], now: Date): Promise<Eligibility[]> {
+export async function eligibilityOf(em: EntityManager, sellerId: Id, orderIds: string[], now: Date): Promise<Eligibility[]> {
   if (orderIds.length > ELIGIBILITY_BATCH_MAX) throw new DomainError('VALIDATION_ERROR', `at most ${ELIGIBILITY_BATCH_MAX} orders`, { field: 'body.orderIds' });
   const [account, usage, orders, claims] = await Promise.all([
     em.findOne(SellerAccount, { sellerId }),

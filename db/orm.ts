@@ -13,6 +13,7 @@ import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Mi
 import { Migration20261203000000_summary_covering_indexes } from './migrations/Migration20261203000000_summary_covering_indexes';
 import { Migration20261204100000_payout_edges } from './migrations/Migration20261204100000_payout_edges';
 import { Migration20261204120000_notification_read_at } from './migrations/Migration20261204120000_notification_read_at';
+import { Migration20261210000000_exact_ids_and_principals } from './migrations/Migration20261210000000_exact_ids_and_principals';
 
 export type Orm = MikroORM;
 
@@ -36,6 +37,7 @@ const MIGRATIONS = [
   { name: 'Migration20261203000000_summary_covering_indexes', class: Migration20261203000000_summary_covering_indexes },
   { name: 'Migration20261204100000_payout_edges', class: Migration20261204100000_payout_edges },
   { name: 'Migration20261204120000_notification_read_at', class: Migration20261204120000_notification_read_at },
+  { name: 'Migration20261210000000_exact_ids_and_principals', class: Migration20261210000000_exact_ids_and_principals },
 ];
 
 function databaseName(databaseUrl: string): string {

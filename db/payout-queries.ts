@@ -1,17 +1,19 @@
 /** Read side of payouts: records with filters and cursor pagination, timelines, notifications. */
 import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
+import { isId, type Id } from '../domain/id';
 import { Notification, Payout, PayoutEvent, type RecipientRole } from './entities';
 import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, type Keyset, type Page, type PageRequest } from './pagination';
 
 export { EXPORT_ROWS_MAX } from './pagination';
 
+/** Ids are `Id`s: checked strings, never a number that MySQL would compare as DOUBLE. */
 export interface PayoutFilter {
-  sellerId?: string;
-  buyerId?: string;
+  sellerId?: Id;
+  buyerId?: Id;
   status?: string;
   reason?: string;
-  orderId?: string;
-  initiatedBy?: string;
+  orderId?: Id;
+  initiatedBy?: Id;
   createdFrom?: Date;
   createdTo?: Date;
 }
@@ -71,7 +73,9 @@ const sqlUtc = (at: Date) => at.toISOString().slice(0, 23).replace('T', ' ');
  * both indexes hold the grouped columns (migration 20261203).
  * The range is bounded by the caller, so at most 367 days x 7 statuses come back.
  */
-export async function summaryRows(em: EntityManager, sellerId: string | null, from: Date, to: Date): Promise<PayoutSummaryRow[]> {
+export async function summaryRows(em: EntityManager, sellerId: Id | null, from: Date, to: Date): Promise<PayoutSummaryRow[]> {
+  // Raw SQL binds what it is given: the id is checked here as the ORM's IdType checks it elsewhere.
+  if (sellerId !== null && !isId(sellerId)) throw new TypeError('summaryRows needs a seller id string');
   const rows: Record<string, unknown>[] = await em.getConnection().execute(
     `select date_format(china_day, '%Y-%m-%d') as day, status, count(*) as n, coalesce(sum(amount_fen), 0) as amount
      from payouts
@@ -96,6 +100,7 @@ function toSafeInteger(value: unknown): number {
  * as a find would.
  */
 export async function payoutWithTimeline(em: EntityManager, payoutId: string): Promise<{ payout: Payout; timeline: PayoutEvent[] } | null> {
+  if (typeof payoutId !== 'string') throw new TypeError('payoutWithTimeline needs a payout id string');
   const rows: Record<string, unknown>[] = await em.execute(
     `select p.*, e.id as event_id, e.type as event_type, e.actor as event_actor, e.at as event_at
      from payouts p left join payout_events e on e.payout_id = p.id
@@ -115,10 +120,10 @@ export async function payoutWithTimeline(em: EntityManager, payoutId: string): P
 /** Whose cards: the role and the account, so that a buyer and a seller with the same id never meet. */
 export interface Recipient {
   role: RecipientRole;
-  id: string;
+  id: Id;
 }
 
-/** Cards are listed newest first, on the (recipient_id, id) index. */
+/** Cards are listed newest first, on the (recipient_role, recipient_id, id) index. */
 const NOTIFICATION_KEYSET: Keyset<Notification> = { columns: [{ name: 'id', kind: 'integer' }], direction: 'desc' };
 
 /**

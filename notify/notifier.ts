@@ -10,6 +10,7 @@ import { createHmac } from 'node:crypto';
 import { Notification, type NotificationKind, type RecipientRole } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
 import type { Clock } from '../domain/time';
+import { wellFormed } from '../domain/unicode';
 
 export interface Card {
   dedupeKey: string;
@@ -43,7 +44,9 @@ export class Notifier {
   async send(cards: Card[]): Promise<void> {
     const em = this.orm.em.fork();
     const now = this.clock.now();
-    const rows = cards.map((card) => new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, card.payload, now));
+    // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
+    // can never fail on them and leave its activity retrying for days.
+    const rows = cards.map((card) => new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, wellFormed(card.payload), now));
     await insertOnce(em, Notification, rows, ['dedupeKey']);
     if (!this.webhook) return;
     const stored = await em.find(Notification, { dedupeKey: { $in: cards.map((c) => c.dedupeKey) }, deliveredAt: null });

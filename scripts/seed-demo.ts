@@ -7,11 +7,12 @@ import type { Orm } from '../db/orm';
 import { creditRecharge, enableAccount, setSubAccountPermission } from '../db/accounts';
 import { upsertOrder } from '../db/orders';
 import type { OrderFields } from '../db/entities';
+import { asId } from '../domain/id';
 import type { PaymentProvider } from '../provider/provider';
 
 export const DEMO = Object.freeze({
-  sellerId: 'seller-demo',
-  subAccountId: 'seller-demo-ops',
+  sellerId: asId('seller-demo'),
+  subAccountId: asId('seller-demo-ops'),
   buyerId: 'buyer-demo',
   reserveFen: 100_000, // ¥1,000.00
   limits: { dailyCount: 100, dailyAmount: 200_000, perPayoutAmount: 50_000 },

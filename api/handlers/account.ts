@@ -7,6 +7,7 @@ import {
 import type { LedgerEntry, SubAccount } from '../../db/entities';
 import { EXPORT_ROWS_MAX, mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';
+import { asId, optionalId } from '../../domain/id';
 import { formatYuan } from '../../domain/money';
 import { chinaDay } from '../../domain/time';
 import { callByKey } from '../../provider/provider';
@@ -14,6 +15,7 @@ import { lowBalanceCard } from '../../notify/cards';
 import type { Principal } from '../auth';
 import { csvStream, type CsvCell } from '../csv';
 import { idFromKey, withIdempotency } from '../idempotency';
+import { instantParam } from '../query-dates';
 import { principalOf, type Call, type Handler, type QueryParams, type Schemas } from '../types';
 import { sellerOf } from './scope';
 
@@ -68,7 +70,7 @@ export const createRecharge: Handler<'createRecharge'> = async (call) => {
   const sellerId = sellerOf(principal);
   const outcome = await withIdempotency(call.em, idempotencyScope(call, 'recharge'), async () => {
     await requireAgreement(call.em, sellerId);
-    const rechargeId = idFromKey(`recharge:${principal.id}`, call.idempotencyKey);
+    const rechargeId = idFromKey('recharge', principal, call.idempotencyKey);
     const key = `recharge:${rechargeId}`;
     const result = await callByKey(call.deps.provider, key, () => call.deps.provider.withhold(key, sellerId, call.body.amount));
     if (!result) throw providerUnavailable();
@@ -88,7 +90,7 @@ export const createWithdrawal: Handler<'createWithdrawal'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
   const outcome = await withIdempotency(call.em, idempotencyScope(call, 'withdrawal'), async () => {
-    const withdrawalId = idFromKey(`withdrawal:${principal.id}`, call.idempotencyKey);
+    const withdrawalId = idFromKey('withdrawal', principal, call.idempotencyKey);
     const entry = await debitWithdrawal(call.em.fork(), sellerId, withdrawalId, call.body.amount, call.deps.clock.now());
     const key = entry.movementKey;
     const result = await callByKey(call.deps.provider, key, () => call.deps.provider.payBack(key, sellerId, call.body.amount));
@@ -110,7 +112,7 @@ export const putLowBalanceAlert: Handler<'putLowBalanceAlert'> = async (call) =>
 };
 
 function idempotencyScope(call: Call<'createRecharge' | 'createWithdrawal'>, operation: string) {
-  return { principal: principalOf(call).id, operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now() };
+  return { principal: principalOf(call), operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now() };
 }
 
 function providerUnavailable(): DomainError {
@@ -128,10 +130,10 @@ async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string,
 
 /** The seller whose statement is read: a seller's own; the one an auditor names. */
 function statementFilter(principal: Principal, q: QueryParams<'getStatement'> | QueryParams<'exportStatement'>): StatementFilter {
-  const sellerId = principal.role === 'auditor' ? q.sellerId : sellerOf(principal);
+  const sellerId = principal.role === 'auditor' ? optionalId(q.sellerId) : sellerOf(principal);
   if (!sellerId) throw new DomainError('VALIDATION_ERROR', 'auditors name the seller with sellerId', { field: 'query.sellerId' });
-  const from = q.from ? new Date(q.from) : undefined;
-  const to = q.to ? new Date(q.to) : undefined;
+  const from = instantParam(q.from, 'from');
+  const to = instantParam(q.to, 'to');
   if (from && to && from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_ERROR', 'from must come before to', { field: 'query.from' });
   return { sellerId, from, to, kind: q.kind };
 }
@@ -171,6 +173,6 @@ export const listSubAccounts: Handler<'listSubAccounts'> = async (call) => {
 
 export const putSubAccountPermissions: Handler<'putSubAccountPermissions'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
-  const sub = await setSubAccountPermission(call.em, sellerId, call.params.id, call.body.payout, call.deps.clock.now());
+  const sub = await setSubAccountPermission(call.em, sellerId, asId(call.params.id), call.body.payout, call.deps.clock.now());
   return { status: 200, body: toSubAccount(sub) };
 };

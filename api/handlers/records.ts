@@ -2,11 +2,13 @@
 import type { Payout } from '../../db/entities';
 import { EXPORT_ROWS_MAX, SUMMARY_RANGE_DAYS_MAX, exceedsRows, payoutRows, summaryRows, type PayoutFilter, type PayoutSummaryRow } from '../../db/payout-queries';
 import { DomainError } from '../../domain/errors';
+import { optionalId } from '../../domain/id';
 import { formatYuan } from '../../domain/money';
 import { PAYOUT_STATUSES } from '../../domain/payout';
 import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import type { Principal } from '../auth';
 import { csvStream, type CsvCell } from '../csv';
+import { instantParam } from '../query-dates';
 import { principalOf, type Handler, type QueryParams, type Schemas } from '../types';
 import { sellerOf } from './scope';
 
@@ -19,21 +21,21 @@ type RecordQuery = QueryParams<'listPayouts'> | QueryParams<'exportPayouts'>;
 /** The record filters of the list and the export: sellers see their own, auditors whom they name (or all). */
 export function recordFilter(principal: Principal, q: RecordQuery): PayoutFilter {
   return {
-    sellerId: principal.role === 'auditor' ? q.sellerId : sellerOf(principal),
+    sellerId: principal.role === 'auditor' ? optionalId(q.sellerId) : sellerOf(principal),
     status: q.status,
     reason: q.reason,
-    buyerId: q.buyerId,
-    orderId: q.orderId,
-    initiatedBy: q.initiatedBy,
-    createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
-    createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+    buyerId: optionalId(q.buyerId),
+    orderId: optionalId(q.orderId),
+    initiatedBy: optionalId(q.initiatedBy),
+    createdFrom: instantParam(q.createdFrom, 'createdFrom'),
+    createdTo: instantParam(q.createdTo, 'createdTo'),
   };
 }
 
 /** The summary's range: the bounds given, else the defaults; never longer than the bound. */
 function summaryRange(q: QueryParams<'getPayoutSummary'>, now: Date): { from: Date; to: Date } {
-  const to = q.createdTo ? new Date(q.createdTo) : chinaDayStart(shiftDay(chinaDay(now), 1));
-  const from = q.createdFrom ? new Date(q.createdFrom) : new Date(to.getTime() - SUMMARY_DEFAULT_DAYS * DAY_MS);
+  const to = instantParam(q.createdTo, 'createdTo') ?? chinaDayStart(shiftDay(chinaDay(now), 1));
+  const from = instantParam(q.createdFrom, 'createdFrom') ?? new Date(to.getTime() - SUMMARY_DEFAULT_DAYS * DAY_MS);
   if (from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_ERROR', 'createdFrom must come before createdTo', { field: 'query.createdFrom' });
   if (to.getTime() - from.getTime() > SUMMARY_RANGE_DAYS_MAX * DAY_MS) {
     throw new DomainError('VALIDATION_ERROR', `a summary covers at most ${SUMMARY_RANGE_DAYS_MAX} days`, { field: 'query.createdFrom', rangeDaysMax: SUMMARY_RANGE_DAYS_MAX });
@@ -67,7 +69,7 @@ function getOrAdd(map: Map<string, { count: number; amount: number }>, key: stri
 
 export const getPayoutSummary: Handler<'getPayoutSummary'> = async (call) => {
   const principal = principalOf(call);
-  const sellerId = principal.role === 'auditor' ? call.query.sellerId ?? null : sellerOf(principal);
+  const sellerId = principal.role === 'auditor' ? optionalId(call.query.sellerId) ?? null : sellerOf(principal);
   const { from, to } = summaryRange(call.query, call.deps.clock.now());
   const rows = await summaryRows(call.em, sellerId, from, to);
   return { status: 200, body: { sellerId, createdFrom: from.toISOString(), createdTo: to.toISOString(), ...foldSummary(rows) } };

@@ -2,10 +2,11 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import { Order, Payout } from '../../db/entities';
 import { DomainError } from '../../domain/errors';
+import type { Id } from '../../domain/id';
 import type { Principal } from '../auth';
 
 /** The seller a seller or sub-account acts for. */
-export function sellerOf(principal: Principal): string {
+export function sellerOf(principal: Principal): Id {
   if (!principal.sellerId) throw new DomainError('FORBIDDEN', `role ${principal.role} acts for no seller`);
   return principal.sellerId;
 }

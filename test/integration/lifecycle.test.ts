@@ -4,10 +4,9 @@
  */
 import { SandboxProvider } from '../../provider/sandbox';
 import { checkInvariants } from '../../db/invariants';
-import { idFromKey } from '../../api/idempotency';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { payoutWorkflow } from '../../workflows/payout';
-import { bearer, openMarket, type Market } from '../support/scenario';
+import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -124,7 +123,7 @@ test('a refused attempt holds and counts nothing', async () => {
 
 describe('a start whose reserve update was lost (Temporal restarting, a worker killed)', () => {
   async function startWithoutUpdate(market: Market, key: string, orderId: string, amountFen: number) {
-    const payoutId = idFromKey(`payout:${market.sellerId}`, key);
+    const payoutId = sellerPayoutId(market.sellerId, key);
     await stack.client.workflow.start(payoutWorkflow, {
       workflowId: payoutWorkflowId(payoutId),
       taskQueue: stack.config.taskQueue,

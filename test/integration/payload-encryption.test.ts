@@ -5,12 +5,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { idFromKey } from '../../api/idempotency';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { payoutHistory } from '../../api/payout-history';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY } from '../../codec/payload-codec';
 import { payloadKeyEnv } from '../support/payload-keys';
-import { bearer, openMarket, type Market } from '../support/scenario';
+import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 
 let first: Stack;
@@ -27,7 +26,7 @@ beforeAll(async () => {
   // More than the 1,000 fen left: refused by the reservation, a failure recorded in the history.
   const refusedKey = uniqueId('refused');
   await market.createPayout({ orderId: await market.order(), amount: 1_500, note }, { 'Idempotency-Key': refusedKey }).expect(422);
-  refusedId = idFromKey(`payout:${market.sellerId}`, refusedKey);
+  refusedId = sellerPayoutId(market.sellerId, refusedKey);
   await first.client.workflow.getHandle(payoutWorkflowId(refusedId)).result();
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@
  * summary by status and China day, and the CSV export (BOM, header, quoting, yuan, Chinese text),
  * on one fixture of payouts in every end state.
  */
+import { asId } from '../../domain/id';
 import { payoutRows, exceedsRows } from '../../db/payout-queries';
 import { chinaDay } from '../../domain/time';
 import { bearer, openMarket, type Market } from '../support/scenario';
@@ -210,12 +211,12 @@ describe('the CSV export', () => {
 
   test('reads in keyset pages, stops at its row bound, and refuses an export past it', async () => {
     const rows: string[] = [];
-    for await (const row of payoutRows(stack.orm.em.fork(), { sellerId: a.sellerId }, { pageSize: 2 })) rows.push(row.id);
+    for await (const row of payoutRows(stack.orm.em.fork(), { sellerId: asId(a.sellerId) }, { pageSize: 2 })) rows.push(row.id);
     expect(rows).toEqual(newestFirst());
     const capped: string[] = [];
-    for await (const row of payoutRows(stack.orm.em.fork(), { sellerId: a.sellerId }, { pageSize: 2, rowsMax: 3 })) capped.push(row.id);
+    for await (const row of payoutRows(stack.orm.em.fork(), { sellerId: asId(a.sellerId) }, { pageSize: 2, rowsMax: 3 })) capped.push(row.id);
     expect(capped).toEqual(newestFirst().slice(0, 3));
-    expect(await exceedsRows(stack.orm.em.fork(), { sellerId: a.sellerId }, 4)).toBe(true);
-    expect(await exceedsRows(stack.orm.em.fork(), { sellerId: a.sellerId }, 5)).toBe(false);
+    expect(await exceedsRows(stack.orm.em.fork(), { sellerId: asId(a.sellerId) }, 4)).toBe(true);
+    expect(await exceedsRows(stack.orm.em.fork(), { sellerId: asId(a.sellerId) }, 5)).toBe(false);
   });
 });

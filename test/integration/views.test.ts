@@ -5,6 +5,7 @@
  * shape and `limit` bound for every list. Each with its bad inputs.
  */
 import { statementExceedsRows, statementRows } from '../../db/accounts';
+import { asId } from '../../domain/id';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
@@ -219,7 +220,7 @@ describe('the statement', () => {
     expect(rows.map((r) => r[0])).toEqual(json.map((m: { id: string }) => m.id));
     const filtered = (await exportCsv(market.seller, { ...between, kind: 'HOLD' }).expect(200)).body.subarray(3).toString('utf8').trimEnd().split('\r\n');
     expect(filtered.slice(1).map((line: string) => line.split(',')[1])).toEqual(['HOLD']);
-    const audited = (await exportCsv(market.auditor, { sellerId: market.sellerId }).expect(200)).body.subarray(3).toString('utf8').trimEnd().split('\r\n');
+    const audited = (await exportCsv(market.auditor, { sellerId: asId(market.sellerId) }).expect(200)).body.subarray(3).toString('utf8').trimEnd().split('\r\n');
     expect(audited).toHaveLength(5);
     expect((await exportCsv(market.auditor).expect(400)).body.toString()).toContain('query.sellerId');
     expect((await exportCsv(market.seller, { kind: 'NOPE' }).expect(400)).body.toString()).toContain('query.kind');
@@ -229,10 +230,10 @@ describe('the statement', () => {
 
   test('the export reads keyset pages, stops at its bound and knows when it is past it', async () => {
     const rows: number[] = [];
-    for await (const entry of statementRows(stack.orm.em.fork(), { sellerId: market.sellerId }, { pageSize: 1 })) rows.push(entry.amountFen);
+    for await (const entry of statementRows(stack.orm.em.fork(), { sellerId: asId(market.sellerId) }, { pageSize: 1 })) rows.push(entry.amountFen);
     expect(rows).toEqual([99, 500, 1_234, 3_000]);
-    expect(await statementExceedsRows(stack.orm.em.fork(), { sellerId: market.sellerId }, 3)).toBe(true);
-    expect(await statementExceedsRows(stack.orm.em.fork(), { sellerId: market.sellerId }, 4)).toBe(false);
+    expect(await statementExceedsRows(stack.orm.em.fork(), { sellerId: asId(market.sellerId) }, 3)).toBe(true);
+    expect(await statementExceedsRows(stack.orm.em.fork(), { sellerId: asId(market.sellerId) }, 4)).toBe(false);
   });
 });
 

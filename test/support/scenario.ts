@@ -1,4 +1,6 @@
 /** Sets up a seller, a buyer and orders through the HTTP API, as the trade system and seller would. */
+import { idFromKey } from '../../api/idempotency';
+import { asId } from '../../domain/id';
 import type { Stack } from './stack';
 import { uniqueId } from './stack';
 
@@ -63,3 +65,8 @@ export async function openMarket(stack: Stack, options: { reserveFen?: number; l
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** The payout id the API derives for a seller's create with this Idempotency-Key. */
+export function sellerPayoutId(sellerId: string, key: string): string {
+  return idFromKey('payout', { id: asId(sellerId), role: 'seller', sellerId: asId(sellerId) }, key);
+}
