@@ -18,16 +18,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { parse } from 'yaml';
+import { principalKey } from '../../api/auth';
 import { buildApi } from '../../api/server';
 import { loadOperations, OPENAPI_PATH, type Operation, type Role } from '../../api/spec';
 import { IdempotencyRecord, LedgerEntry, Notification, Order, Payout, SubAccount } from '../../db/entities';
 import { ERROR_STATUS, isErrorCode } from '../../domain/errors';
+import { isWellFormed } from '../../domain/unicode';
 import { conformingRequest } from '../support/contract';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 /** Runs per property; the total is asserted at the end (see `CASES_MIN`). */
-const RUNS = { arbitraryBodies: 1_000, mutatedBodies: 1_500, rawText: 300, pathsAndQueries: 500 } as const;
+const RUNS = { arbitraryBodies: 1_000, mutatedBodies: 1_500, rawText: 300, pathsAndQueries: 500, illFormedBodies: 400 } as const;
 const CASES_MIN = 3_000;
 /** Reproducible by default; FUZZ_SEED=random (or a number) explores further. */
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() : Number(process.env.FUZZ_SEED ?? 20_240_601);
@@ -182,6 +184,25 @@ function objectNodes(raw: Schema, path: string[] = []): ObjectNode[] {
   return [{ path, schema }, ...Object.entries(properties).flatMap(([key, s]) => objectNodes(s, [...path, key]))];
 }
 
+/** The path of every string in a body schema: string properties, and the first item of arrays of strings. */
+function stringFields(raw: Schema): string[][] {
+  return objectNodes(raw).flatMap((node) => Object.entries((node.schema.properties ?? {}) as Record<string, Schema>).flatMap(([key, s]) => {
+    const path = [...node.path, key];
+    if (typesOf(s).has('string')) return [path];
+    const [branch] = branchesOf(s);
+    return branch.type === 'array' && typesOf(branch.items as Schema).has('string') ? [[...path, '0']] : [];
+  }));
+}
+
+/** Text holding at least one lone UTF-16 surrogate: valid JSON once escaped, but no character. */
+const illFormedText = fc
+  .tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 8 }))
+  .map(([before, unit, after]) => `${before}${String.fromCharCode(unit)}${after}`)
+  .filter((text) => !isWellFormed(text));
+
+/** Percent-escapes that decode to no UTF-8 text: encoded surrogates, overlong forms, stray bytes. */
+const ILL_FORMED_ESCAPES = ['%ED%A0%80', '%ED%BF%BF', 'a%ED%B0%80b', '%C0%AF', '%FF', '%E2%82', '%F4%90%80%80'];
+
 function withValueAt(body: Json, path: string[], value: Json | undefined): Json {
   const copy = structuredClone(body) as Record<string, Json>;
   let node = copy;
@@ -270,6 +291,16 @@ function expectWellFormed(res: request.Response, input: string) {
   if (!LEAK.test(input)) expect(res.text).not.toMatch(LEAK);
 }
 
+/** The idempotency scopes of the fuzzer's principals (role, seller, account). */
+function principalKeys(): string[] {
+  return [
+    principalKey({ role: 'seller', sellerId: market.sellerId, id: market.sellerId }),
+    principalKey({ role: 'sub_account', sellerId: market.sellerId, id: subId }),
+    principalKey({ role: 'buyer', sellerId: null, id: market.buyerId }),
+    principalKey({ role: 'system', sellerId: null, id: 'trade-system' }),
+  ];
+}
+
 async function snapshot() {
   const em = stack.orm.em.fork();
   const account = await stack.http.get('/v1/payout-account').set(bearer(market.seller)).expect(200);
@@ -281,7 +312,7 @@ async function snapshot() {
     payouts: await em.count(Payout, { sellerId: market.sellerId }),
     ledgerEntries: await em.count(LedgerEntry, { sellerId: market.sellerId }),
     orders: await em.count(Order, { sellerId: market.sellerId }),
-    idempotencyRecords: await em.count(IdempotencyRecord, { principal: { $in: [market.sellerId, subId, market.buyerId, 'trade-system'] } }),
+    idempotencyRecords: await em.count(IdempotencyRecord, { principal: { $in: principalKeys() } }),
     order: { ...order, updatedAt: order.updatedAt.toISOString() },
     payout: { status: payout.status, amountFen: payout.amountFen },
     subCanPayout: sub.canPayout,
@@ -423,6 +454,49 @@ describe('fuzzing', () => {
       }),
       fuzzOptions(RUNS.pathsAndQueries),
     );
+  });
+
+  test(`ill-formed Unicode in every string field of every body (${RUNS.illFormedBodies} runs)`, async () => {
+    const withStrings = writes.filter((o) => o.validateBody && stringFields(bodySchemaOf(o)!).length > 0);
+    const cases = fc.constantFrom(...idsOf(withStrings)).chain((id) => {
+      const operation = byId(id);
+      return fc.record({ id: fc.constant(id), token: callersOf(operation), path: fc.constantFrom(...stringFields(bodySchemaOf(operation)!)), text: illFormedText, idempotencyKey });
+    });
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ id, token, path, text, idempotencyKey: key }) => {
+        const operation = byId(id);
+        const isItem = path[path.length - 1] === '0';
+        const body = withValueAt(validExample(bodySchemaOf(operation)!), isItem ? path.slice(0, -1) : path, isItem ? [text] : text);
+        const res = await send({ operation, token, text: JSON.stringify(body), idempotencyKey: key });
+        expectWellFormed(res, text);
+        expect([res.status, res.body.error?.code, res.body.error?.field]).toEqual([400, 'VALIDATION_ERROR', `body.${path.join('.')}`]);
+      }),
+      fuzzOptions(RUNS.illFormedBodies),
+    );
+  });
+
+  test('ill-formed Unicode in a key, in every path parameter and in every query parameter', async () => {
+    for (const operation of writes.filter((o) => o.validateBody)) {
+      const [token] = operation.roles.map((r) => tokens[r as Role]).filter(Boolean);
+      const res = await send({ operation, token, text: '{"x\\ud800":1,"\\udfff":2}' });
+      expect([operation.operationId, res.status, res.body.error?.code]).toEqual([operation.operationId, 400, 'VALIDATION_ERROR']);
+    }
+    for (const operation of operations) {
+      const token = operation.roles.includes('anyone') ? undefined : operation.roles.map((r) => tokens[r as Role]).find(Boolean);
+      const names = (operation.path.match(/\{([^}]+)\}/g) ?? []).map((p) => p.slice(1, -1));
+      const queryNames = Object.keys(((operation.validateQuery?.schema as Schema | undefined)?.properties ?? {}) as object);
+      for (const escape of ILL_FORMED_ESCAPES) {
+        if (names.length > 0) {
+          const path = operation.path.replace(/\{([^}]+)\}/g, `x${escape}`);
+          const res = await send({ operation, token, path });
+          expect([path, res.status, res.body.error?.code, res.body.error?.field]).toEqual([path, 400, 'VALIDATION_ERROR', 'path']);
+        }
+        for (const name of queryNames) {
+          const res = await send({ operation, token, query: `?${name}=v${escape}` });
+          expect([operation.operationId, name, res.status, res.body.error?.field]).toEqual([operation.operationId, name, 400, `query.${name}`]);
+        }
+      }
+    }
   });
 
   test(`afterwards nothing moved, and at least ${CASES_MIN} cases ran`, async () => {

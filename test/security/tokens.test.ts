@@ -93,6 +93,40 @@ describe('401 UNAUTHENTICATED', () => {
   });
 });
 
+/**
+ * Claim types (issue 12, finding 1): a JWT payload is any JSON, and a claim read without its type
+ * checked let a numeric `sub` match another seller's id in MySQL. Every claim, for a seller and for a
+ * sub-account token, is given every JSON type it must not have; each such token is 401.
+ */
+describe('401 for every claim of a type it must not have', () => {
+  const wrongTypes: [string, unknown][] = [
+    ['the number 0', 0], ['a number like an id prefix', 547_215_808_808], ['a negative fraction', -1.5], ['true', true], ['false', false],
+    ['null', null], ['an empty array', []], ['an array holding an id', ['seller-1']], ['an empty object', {}], ['an object holding an id', { id: 'seller-1' }],
+  ];
+  const stringClaims = ['sub', 'role', 'seller_id'] as const;
+  const numericClaims = ['exp', 'iat', 'nbf'] as const;
+  const cases: [string, string, string, unknown][] = [];
+  for (const role of ['seller', 'sub_account']) {
+    for (const claim of stringClaims) for (const [label, value] of wrongTypes) cases.push([role, claim, label, value]);
+    for (const claim of numericClaims) {
+      for (const [label, value] of [...wrongTypes.filter(([, v]) => typeof v !== 'number'), ['a numeric string', String(nowS())] as [string, unknown]]) cases.push([role, claim, label, value]);
+    }
+  }
+
+  test.each(cases)('a %s token whose %s is %s', async (role, claim, _label, value) => {
+    const base: JWTPayload = { role, ...(role === 'sub_account' ? { seller_id: uniqueId('seller') } : {}) };
+    await expect401(`Bearer ${await mint({ claims: { ...base, [claim]: value } })}`);
+  });
+
+  test('the same claims with their right types pass, so the refusals above are about the types', async () => {
+    const sellerId = uniqueId('seller');
+    await stack.http.get(PROBE).set(bearer(await mint({ claims: { role: 'seller', nbf: nowS() - 1 } }))).expect(200);
+    const subId = uniqueId('sub');
+    await stack.http.put(`/v1/sub-accounts/${subId}/permissions`).set(bearer(await mint({ claims: { sub: sellerId } }))).send({ payout: true }).expect(200);
+    await stack.http.get(PROBE).set(bearer(await mint({ claims: { sub: subId, role: 'sub_account', seller_id: sellerId } }))).expect(200);
+  });
+});
+
 describe('accepted tokens', () => {
   test('a well-formed seller token passes', async () => {
     await stack.http.get(PROBE).set(bearer(await mint())).expect(200);

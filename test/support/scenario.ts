@@ -19,8 +19,8 @@ export interface Market {
   createPayout(body: Record<string, unknown>, headers?: Record<string, string>): ReturnType<Stack['http']['post']>;
 }
 
-export async function openMarket(stack: Stack, options: { reserveFen?: number; limits?: typeof DEFAULT_LIMITS } = {}): Promise<Market> {
-  const sellerId = uniqueId('seller');
+export async function openMarket(stack: Stack, options: { reserveFen?: number; limits?: typeof DEFAULT_LIMITS; sellerId?: string } = {}): Promise<Market> {
+  const sellerId = options.sellerId ?? uniqueId('seller');
   const buyerId = uniqueId('buyer');
   const [seller, buyer, system, auditor] = await Promise.all([
     stack.token(sellerId, 'seller'),
