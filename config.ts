@@ -4,7 +4,7 @@
  */
 import { parsePayloadKeyring, type PayloadKeyring } from './codec/keyring';
 import { parseDurationMs } from './domain/duration';
-import { StartupError } from './startup/errors';
+import { redactUrl, StartupError } from './startup/errors';
 
 export interface Config {
   /** The API's listening address: loopback unless told otherwise (the container sets 0.0.0.0). */
@@ -42,12 +42,21 @@ function parsePort(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return port;
 }
 
+function parseDatabaseUrl(env: NodeJS.ProcessEnv): string {
+  const url = env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/payouts';
+  // The database is created by name at start, so the name must be one that needs no quoting.
+  if (!URL.canParse(url) || !/^\/[A-Za-z0-9_]{1,64}$/.test(new URL(url).pathname)) {
+    throw new StartupError(`DATABASE_URL="${redactUrl(url)}" is not a URL that names a database of [A-Za-z0-9_]: set it like mysql://user:password@host:3306/payouts.`);
+  }
+  return url;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const temporalDevPort = parsePort(env, 'TEMPORAL_DEV_PORT', 7233);
   return {
     host: env.HOST || '127.0.0.1',
     port: parsePort(env, 'PORT', 3000),
-    databaseUrl: env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/payouts',
+    databaseUrl: parseDatabaseUrl(env),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalDevPort,
     temporalUiPort: parsePort(env, 'TEMPORAL_UI_PORT', temporalDevPort + 1000),

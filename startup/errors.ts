@@ -37,7 +37,8 @@ export function redactUrl(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString();
   } catch {
-    return '(not a URL)';
+    // Unparsable: whatever stands between "user:" and "@" is taken for the password.
+    return url.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@');
   }
 }
 
@@ -114,11 +115,12 @@ export function portInUse(port: number, host: string, variable: PortVariable): S
   }
 }
 
-export function temporalUnreachable(address: string, configured: boolean, detail: string): StartupError {
+export function temporalUnreachable(address: string, configured: boolean, detail: string, cause?: unknown): StartupError {
   const value = configured ? `TEMPORAL_ADDRESS=${address}` : `${address} (TEMPORAL_ADDRESS is unset)`;
   return new StartupError(
     `Temporal does not answer at ${value}: ${detail}. Start a Temporal server there (\`temporal server start-dev --port <port>\`) ` +
       'or set TEMPORAL_ADDRESS to one that runs; `npm start` runs its own dev server when TEMPORAL_ADDRESS is unset.',
+    { cause },
   );
 }
 

@@ -25,7 +25,7 @@ export async function checkTemporal(address: string, namespace: string, configur
   try {
     connection = await Connection.connect({ address, connectTimeout: TEMPORAL_CONNECT_TIMEOUT_MS });
   } catch (err) {
-    throw temporalUnreachable(address, configured, (err as Error).message);
+    throw temporalUnreachable(address, configured, (err as Error).message, err);
   }
   try {
     await connection.workflowService.describeNamespace({ namespace }).catch((err: { code?: number }) => {
@@ -60,7 +60,7 @@ function probeTcp(address: string, configured: boolean): Promise<void> {
       socket.destroy();
       reject(temporalUnreachable(address, configured, `no TCP answer within ${TEMPORAL_CONNECT_TIMEOUT_MS} ms`));
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => reject(temporalUnreachable(address, configured, unansweredReason(err))));
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(temporalUnreachable(address, configured, unansweredReason(err), err)));
     socket.connect(port, host);
   });
 }

@@ -14,7 +14,8 @@ import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { createWorker, runWorker, workerSettings } from './worker';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'INFO') as LogLevel) });
+  // Upper-cased: the SDK's levels are, and README's `LOG_LEVEL=debug` would otherwise log everything.
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel) });
   const config = loadConfig();
   const temporalAddress = config.temporalAddress ?? DEFAULT_TEMPORAL_ADDRESS;
   await checkTemporal(temporalAddress, config.temporalNamespace, config.temporalAddress !== undefined);

@@ -222,3 +222,14 @@ describe('toolchains', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
   });
 });
+
+describe('settings', () => {
+  test.each([
+    ['PORT', 'abc', 'PORT="abc" is not a port number'],
+    ['DATABASE_URL', 'mysql://app:secret-pw@127.0.0.1:3306/pay-outs', 'DATABASE_URL="mysql://app:***@127.0.0.1:3306/pay-outs" is not a URL that names a database of [A-Za-z0-9_]'],
+  ])('%s=%s is named with the form it needs', async (name, value, sentence) => {
+    const result = await run(DEV, { [name]: value });
+    expectSentence(result, sentence);
+    expect(result.stderr).not.toContain('secret-pw');
+  });
+});
