@@ -106,6 +106,8 @@ The happy path (ORD-DEMO-PAID: ¥100.00, of which ¥90.00 cash, so at most ¥45.
   curl -s -X POST ${api}/v1/payouts/<id>/confirm -H "Authorization: Bearer $BUYER"
   curl -s ${api}/v1/payouts/<id> -H "Authorization: Bearer $SELLER"
   curl -s ${api}/v1/buyer/notifications -H "Authorization: Bearer $BUYER"
+  curl -s "${api}/v1/seller/notifications?unread=true" -H "Authorization: Bearer $SELLER"
+  curl -s "${api}/v1/payout-account/statement.csv?kind=PAYOUT" -H "Authorization: Bearer $SELLER"
 Ineligible orders to try: ORD-DEMO-COMPLETED, ORD-DEMO-CREDIT-TERM. Ctrl-C stops everything.
 `);
 }
