@@ -640,6 +640,7 @@ export interface components {
         Timestamp: string;
         /** @description The shape of every list; each list says what its items are. */
         Page: {
+            /** @description Each list names the schema of its items. */
             items: unknown[];
             /** @description The `cursor` of the next page; null on the last page. */
             nextCursor: string | null;
