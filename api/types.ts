@@ -25,7 +25,7 @@ export type PathParams<Op extends OperationId> = NonNullable<operations[Op]['par
 export type QueryParams<Op extends OperationId> = NonNullable<operations[Op]['parameters']['query']>;
 
 type Responses<Op extends OperationId> = operations[Op]['responses'];
-type SuccessCode<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 503>;
+type SuccessCode<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 202 | 503>;
 export type Reply<Op extends OperationId> = {
   // A non-JSON body (CSV, Prometheus text) may be streamed: Koa pipes a Readable to the response.
   [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string | Readable : JsonContent<Responses<Op>[S]>; contentType?: string };

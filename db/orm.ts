@@ -6,6 +6,7 @@ import { MikroORM } from '@mikro-orm/mysql';
 import { Migrator } from '@mikro-orm/migrations';
 import mysql from 'mysql2/promise';
 import { databaseFailure } from '../startup/errors';
+import { AUDIT_ENTITIES } from './audit-entities';
 import { ALL_ENTITIES } from './entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
@@ -14,6 +15,7 @@ import { Migration20261203000000_summary_covering_indexes } from './migrations/M
 import { Migration20261204100000_payout_edges } from './migrations/Migration20261204100000_payout_edges';
 import { Migration20261204120000_notification_read_at } from './migrations/Migration20261204120000_notification_read_at';
 import { Migration20261210000000_exact_ids_and_principals } from './migrations/Migration20261210000000_exact_ids_and_principals';
+import { Migration20261211000000_audit_archive } from './migrations/Migration20261211000000_audit_archive';
 
 export type Orm = MikroORM;
 
@@ -38,6 +40,7 @@ const MIGRATIONS = [
   { name: 'Migration20261204100000_payout_edges', class: Migration20261204100000_payout_edges },
   { name: 'Migration20261204120000_notification_read_at', class: Migration20261204120000_notification_read_at },
   { name: 'Migration20261210000000_exact_ids_and_principals', class: Migration20261210000000_exact_ids_and_principals },
+  { name: 'Migration20261211000000_audit_archive', class: Migration20261211000000_audit_archive },
 ];
 
 function databaseName(databaseUrl: string): string {
@@ -69,7 +72,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
   return MikroORM.init({
     clientUrl: databaseUrl,
-    entities: ALL_ENTITIES,
+    entities: [...ALL_ENTITIES, ...AUDIT_ENTITIES],
     extensions: [Migrator],
     // MySQL commits DDL implicitly, so a migration cannot be wrapped in a transaction.
     migrations: { migrationsList: MIGRATIONS, transactional: false, silent: true },

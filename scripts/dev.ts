@@ -15,6 +15,7 @@ import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/ke
 import { loadConfig, type Config } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { createWorker, runWorker, workerSettings } from '../worker/worker';
+import { ensureArchiveSchedule } from '../worker/archive-schedule';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
 import { startDevServer, type DevServer } from '../worker/temporal-dev-server';
 import { exitOnStartupError } from '../startup/errors';
@@ -25,6 +26,11 @@ import { DEMO, seedDemo } from './seed-demo';
 const DATA_DIR = path.join(__dirname, '..', '.data');
 /** `npm start` is for one developer's machine: everything listens on loopback only. */
 const LOOPBACK = '127.0.0.1';
+/**
+ * How long the dev server keeps closed workflows (its own default is a day): long enough to read a
+ * month's payouts in the Temporal UI. The archive keeps every seller workflow's history beyond it.
+ */
+const DEV_RETENTION = '30 days';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,7 +43,9 @@ async function main(): Promise<void> {
   if (!temporalAddress) {
     const { temporalDevPort: port, temporalUiPort: uiPort } = config;
     console.log(`temporal: starting the dev server on ${LOOPBACK}:${port} (UI http://${LOOPBACK}:${uiPort}), data in .data/temporal.db`);
-    devServer = await startDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log') });
+    devServer = await startDevServer({
+      port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log'), retention: DEV_RETENTION,
+    });
     temporalAddress = devServer.address;
   }
   const connection = await NativeConnection.connect({ address: temporalAddress });
@@ -46,6 +54,7 @@ async function main(): Promise<void> {
   const temporal = await connectTemporal(config, temporalAddress);
   const { app, deps } = buildApi({ config, orm, temporal });
   console.log(`temporal: daily reconciliation schedule ${await ensureReconciliationSchedule(temporal, config.taskQueue)}`);
+  console.log(`temporal: archive sweep schedule ${await ensureArchiveSchedule(temporal, config.taskQueue)}`);
   await seedDemo(orm, deps.provider);
   const server = await listenHttp(app.callback(), config.port, LOOPBACK);
   await printWelcome(config.port, deps.jwtSecret, config.jwtSecretIsDevelopment ? config.jwtSecret : undefined);

@@ -10,6 +10,7 @@ import { DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
 import { exitOnStartupError } from '../startup/errors';
 import { checkTemporal } from '../startup/temporal-check';
+import { ensureArchiveSchedule } from './archive-schedule';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { createWorker, runWorker, workerSettings } from './worker';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const orm = await openMigratedOrm(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker({ connection, orm, ...workerSettings(config) });
-  await scheduleReconciliation(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue);
+  await ensureSchedules(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue);
   console.log(`worker: polling task queue ${config.taskQueue} on ${temporalAddress}`);
   try {
     await runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
@@ -32,12 +33,15 @@ async function main(): Promise<void> {
   }
 }
 
-/** Payouts must not stop for want of the audit schedule: a failure is logged loudly, and the worker runs. */
-async function scheduleReconciliation(client: Client, taskQueue: string): Promise<void> {
-  try {
-    console.log(`worker: reconciliation schedule ${await ensureReconciliationSchedule(client, taskQueue)}`);
-  } catch (err) {
-    console.error(JSON.stringify({ level: 'error', message: 'the daily reconciliation schedule could not be ensured', error: String(err) }));
+/** Payouts must not stop for want of an audit schedule: a failure is logged loudly, and the worker runs. */
+async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+  const schedules = { 'daily reconciliation': ensureReconciliationSchedule, 'archive sweep': ensureArchiveSchedule };
+  for (const [name, ensure] of Object.entries(schedules)) {
+    try {
+      console.log(`worker: ${name} schedule ${await ensure(client, taskQueue)}`);
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', message: `the ${name} schedule could not be ensured`, error: String(err) }));
+    }
   }
 }
 

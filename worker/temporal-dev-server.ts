@@ -4,6 +4,8 @@
  * Used by `npm start`, the tests, the chaos run and the benchmark.
  */
 import { Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,6 +23,11 @@ export interface DevServerOptions {
   sqlitePragmas?: string[];
   /** Where the server's own log goes; omitted: discarded. */
   logFile?: string;
+  /**
+   * How long the `default` namespace keeps closed workflows, e.g. '30 days'; omitted: the dev
+   * server's default (a day). `start-dev` has no flag for it, so it is set once the server answers.
+   */
+  retention?: Duration;
 }
 
 export interface DevServer {
@@ -70,6 +77,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   await waitUntilServing(address, child).catch((err) => {
     throw child.exitCode === null ? err : devServerExited(child.exitCode, { host: '127.0.0.1', port, uiPort: options.uiPort }, options.logFile, logTail(options.logFile, logStart));
   });
+  if (options.retention) await setRetention(address, options.retention);
   return {
     address,
     process: child,
@@ -100,6 +108,15 @@ function logTail(logFile: string | undefined, from: number): string | undefined 
   if (!logFile || !existsSync(logFile)) return undefined;
   const lines = readFileSync(logFile).subarray(from).toString('utf8').trim().split('\n');
   return lines[lines.length - 1] ? lines[lines.length - 1].slice(0, LOG_TAIL_CHARS_MAX) : undefined;
+}
+
+async function setRetention(address: string, retention: Duration): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msToTs(retention) } });
+  } finally {
+    await connection.close();
+  }
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type Logger, type Workflo
 import type { MikroORM } from '@mikro-orm/mysql';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createArchiveActivities } from '../activities/archive-activities';
 import { createPayoutActivities } from '../activities/payout-activities';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter, temporalClient } from '../codec/data-converter';
 import type { PayloadKeyring } from '../codec/keyring';
@@ -92,6 +93,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const activities = {
     ...createPayoutActivities({ orm: deps.orm, provider: deps.provider ?? new SandboxProvider(deps.orm, clock), notifier, clock }),
     ...createReconciliationActivities({ orm: deps.orm, notifier, clock }),
+    // The archive reads histories through this client: it must decode payloads as the worker does.
+    ...createArchiveActivities({ orm: deps.orm, client: temporalClient(deps.connection, deps.namespace, deps.payloadKeys), clock }),
   };
   return Worker.create({
     connection: deps.connection,

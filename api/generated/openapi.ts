@@ -493,8 +493,13 @@ export interface paths {
          * @description The payout's audit trail: its Temporal workflow history, summarised event by event (the
          *     same history the Temporal UI shows). Updates and signals name who sent them (`actor`, the
          *     account of the decision), activities name their type. At most 500 events; `truncated` says
-         *     when the history is longer. Another seller's payout is 404. A history past the Temporal
-         *     namespace's retention period is 404 as well.
+         *     when the history is longer. Another seller's payout is 404.
+         *
+         *     The history comes from Temporal while Temporal keeps it (`source: temporal`), and from the
+         *     service's own archive afterwards (`source: archive`), in the same shape: once a payout's
+         *     workflow has closed, its full history is archived (within minutes) and kept beyond the
+         *     namespace's retention period. When Temporal does not answer, an archived history is served;
+         *     a payout with neither is 404.
          */
         get: operations["getPayoutHistory"];
         put?: never;
@@ -600,6 +605,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A seller's archive hash chain, recomputed
+         * @description Recomputes a seller's chain of archived workflow histories from the archive: each record's
+         *     hash is the SHA-256 of the canonical JSON (RFC 8785) of the record and the previous record's
+         *     hash, the first following a genesis value of 64 zeros. `valid` is false when any record no
+         *     longer fits, and `firstBrokenRecord` names the first: a changed record (`HASH_MISMATCH`), a
+         *     record whose predecessor changed or went (`PREVIOUS_HASH_MISMATCH`, `SEQUENCE_GAP`), or a
+         *     chain that ends before the last record appended (`HEAD_MISMATCH`). A seller with no archived
+         *     workflow has an empty, valid chain. `sellerId` is required (400 without it).
+         */
+        get: operations["getAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/settings-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The settings change log
+         * @description The settings change log, newest first: every change of the tool's switch (`enabled`),
+         *     `limits`, `lowBalanceThreshold`, `autoTopUp`, `approvalPolicy` and `subAccountPermission`,
+         *     with who made it, when, and the setting before and after. Each row is written in the same
+         *     transaction as the change it records. A seller reads its own log (`sellerId` is ignored);
+         *     an auditor reads every seller's, or one seller's with `sellerId`.
+         */
+        get: operations["listSettingsChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/accounts/{sellerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any seller's account (auditors)
+         * @description Any seller's account resource, as the seller reads it; a seller that never enabled the tool is 404.
+         */
+        get: operations["getAuditAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auditor/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The auditors' cards
+         * @description The cards addressed to the auditor role (reconciliation mismatches), newest first.
+         */
+        get: operations["listAuditorNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reconciliations": {
         parameters: {
             query?: never;
@@ -620,7 +715,14 @@ export interface paths {
          */
         get: operations["listReconciliations"];
         put?: never;
-        post?: never;
+        /**
+         * Start a reconciliation now
+         * @description Starts a reconciliation now, of every seller (`sellerIds: null`) or of the sellers named (1 to 1,000), the same
+         *     run as the daily one (movements of the last 10 minutes are in flight and left for the next
+         *     run). Answers 202 at once with the report's id; the report appears in GET /v1/reconciliations when the run ends, and a run
+         *     with findings sends the auditors a card, as the daily run does.
+         */
+        post: operations["startReconciliation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -876,6 +978,11 @@ export interface components {
             events: components["schemas"]["HistoryEvent"][];
             /** @description True when the history has more events than were summarised. */
             truncated: boolean;
+            /**
+             * @description Where the history was read: Temporal while it keeps it, the archive afterwards.
+             * @enum {string}
+             */
+            source: "temporal" | "archive";
         };
         ReconciliationFinding: {
             /** @enum {string} */
@@ -903,6 +1010,52 @@ export interface components {
         };
         ReconciliationPage: components["schemas"]["Page"] & {
             items?: components["schemas"]["ReconciliationReport"][];
+        };
+        ReconciliationRequest: {
+            /** @description Check only these sellers; null checks every seller. */
+            sellerIds: components["schemas"]["Id"][] | null;
+        };
+        ReconciliationStarted: {
+            /** @description The id its report will have in GET /v1/reconciliations. */
+            id: string;
+            workflowId: string;
+        };
+        BrokenRecord: {
+            /** @description The record's position in the seller's chain. */
+            seq: number;
+            workflowId: string | null;
+            runId: string | null;
+            /** @enum {string} */
+            reason: "HASH_MISMATCH" | "PREVIOUS_HASH_MISMATCH" | "SEQUENCE_GAP" | "HEAD_MISMATCH" | "UNREADABLE";
+        };
+        AuditChain: {
+            sellerId: string;
+            /** @description The records that fit the chain, up to the first broken one. */
+            records: number;
+            valid: boolean;
+            firstBrokenRecord: components["schemas"]["BrokenRecord"] | null;
+            /** @description False when the chain is longer than one recomputation reads (200,000 records). */
+            complete: boolean;
+        };
+        /** @enum {string} */
+        SettingName: "enabled" | "limits" | "lowBalanceThreshold" | "autoTopUp" | "approvalPolicy" | "subAccountPermission";
+        SettingsChange: {
+            id: number;
+            sellerId: string;
+            setting: components["schemas"]["SettingName"];
+            actor: {
+                id: string;
+                /** @description seller, or system for a change the service made itself. */
+                role: string;
+            };
+            changedAt: components["schemas"]["Timestamp"];
+            /** @description The setting before the change; null when it had none. */
+            before: unknown;
+            /** @description The setting after the change. */
+            after: unknown;
+        };
+        SettingsChangePage: components["schemas"]["Page"] & {
+            items?: components["schemas"]["SettingsChange"][];
         };
     };
     responses: {
@@ -1892,6 +2045,108 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getAuditChain: {
+        parameters: {
+            query?: {
+                sellerId?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recomputed chain. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChain"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSettingsChanges: {
+        parameters: {
+            query?: {
+                sellerId?: components["schemas"]["Id"];
+                setting?: components["schemas"]["SettingName"];
+                /** @description The `nextCursor` of the page before. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Changes, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsChangePage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAuditAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sellerId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuditorNotifications: {
+        parameters: {
+            query?: {
+                /** @description true: only cards not yet read; false: only cards read. */
+                unread?: components["parameters"]["Unread"];
+                /** @description The `nextCursor` of the page before. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Rows per page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The auditors' cards, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listReconciliations: {
         parameters: {
             query?: {
@@ -1913,6 +2168,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    startReconciliation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconciliationRequest"];
+            };
+        };
+        responses: {
+            /** @description Started. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationStarted"];
                 };
             };
             default: components["responses"]["Error"];

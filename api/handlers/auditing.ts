@@ -3,14 +3,17 @@ import type { ReconciliationReport } from '../../db/entities';
 import { mapPage } from '../../db/pagination';
 import { reportsPage } from '../../db/reconciliation';
 import { payoutWorkflowId } from '../payout-gateway';
-import { payoutHistory } from '../payout-history';
+import { workflowHistory } from '../payout-history';
 import { principalOf, type Handler, type Schemas } from '../types';
 import { visiblePayout } from './scope';
 
-/** The seller of the payout or an auditor; anyone else's payout is 404 (visiblePayout). */
+/**
+ * The seller of the payout or an auditor; anyone else's payout is 404 (visiblePayout). From
+ * Temporal while it keeps the history, from the archive afterwards.
+ */
 export const getPayoutHistory: Handler<'getPayoutHistory'> = async (call) => {
   const payout = await visiblePayout(call.em, principalOf(call), call.params.id);
-  const history = await payoutHistory(call.deps.temporal, payoutWorkflowId(payout.id));
+  const history = await workflowHistory(call.deps.temporal, call.em, payoutWorkflowId(payout.id));
   return { status: 200, body: { payoutId: payout.id, ...history } };
 };
 

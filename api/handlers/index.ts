@@ -1,6 +1,7 @@
 /** Every operation of openapi.yaml, by operationId; the type makes a missing handler a compile error. */
 import type { Handlers } from '../types';
 import * as account from './account';
+import * as audit from './audit';
 import * as auditing from './auditing';
 import * as health from './health';
 import * as notifications from './notifications';
@@ -43,4 +44,9 @@ export const handlers: Handlers = {
   exportPayouts: records.exportPayouts,
   getPayoutHistory: auditing.getPayoutHistory,
   listReconciliations: auditing.listReconciliations,
+  startReconciliation: audit.startReconciliation,
+  getAuditChain: audit.getAuditChain,
+  listSettingsChanges: audit.listSettingsChanges,
+  getAuditAccount: audit.getAuditAccount,
+  listAuditorNotifications: notifications.listAuditorNotifications,
 };

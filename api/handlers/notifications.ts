@@ -3,10 +3,12 @@
  * `unread` filter, and marking a card read. A sub-account reads and marks its seller's cards: the
  * cards concern the seller's account, and sub-accounts work on it for the seller.
  */
+import { FINANCE_RECIPIENT } from '../../activities/reconciliation-activities';
 import type { Notification } from '../../db/entities';
 import { mapPage } from '../../db/pagination';
 import { markNotificationRead, notificationsOf, type Recipient } from '../../db/payout-queries';
 import { DomainError } from '../../domain/errors';
+import { asId } from '../../domain/id';
 import type { Principal } from '../auth';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { sellerOf } from './scope';
@@ -20,6 +22,15 @@ const sellerRecipient = (principal: Principal): Recipient => ({ role: 'seller', 
 
 export const listBuyerNotifications: Handler<'listBuyerNotifications'> = async (call) => {
   const page = await notificationsOf(call.em, buyerRecipient(principalOf(call)), call.query, call.query);
+  return { status: 200, body: mapPage(page, toNotification) };
+};
+
+/**
+ * The cards addressed to the auditor role (reconciliation mismatches). Read by role and the
+ * auditors' shared inbox id, so that no account of another role that holds the same id sees them.
+ */
+export const listAuditorNotifications: Handler<'listAuditorNotifications'> = async (call) => {
+  const page = await notificationsOf(call.em, { role: 'auditor', id: asId(FINANCE_RECIPIENT) }, call.query, call.query);
   return { status: 200, body: mapPage(page, toNotification) };
 };
 

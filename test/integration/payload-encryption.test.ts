@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { payoutWorkflowId } from '../../api/payout-gateway';
-import { payoutHistory } from '../../api/payout-history';
+import { workflowHistory } from '../../api/payout-history';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY } from '../../codec/payload-codec';
 import { payloadKeyEnv } from '../support/payload-keys';
 import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
@@ -76,7 +76,7 @@ async function historyOf(stack: Stack, id: string): Promise<{ type: string; name
 
 test('the Temporal server holds no cleartext note, buyer id or failure message', async () => {
   // A refused payout keeps no row, so the API does not serve its history: read it as the API would.
-  const refusal = (await payoutHistory(first.client, payoutWorkflowId(refusedId))).events.find((e) => e.type === 'MARKER_RECORDED' && e.detail?.startsWith('failed: '));
+  const refusal = (await workflowHistory(first.client, first.orm.em.fork(), payoutWorkflowId(refusedId))).events.find((e) => e.type === 'MARKER_RECORDED' && e.detail?.startsWith('failed: '));
   expect(refusal?.detail).toMatch(/^failed: .{10,}/);
   const refusalMessage = refusal!.detail!.slice('failed: '.length);
   for (const id of [payoutId, refusedId]) {
@@ -103,7 +103,7 @@ test('after key 2 becomes the encryption key, a payout started under key 1 finis
   expect(events[0]).toMatchObject({ type: 'WORKFLOW_EXECUTION_STARTED', actor: market.sellerId });
   expect(events.find((e) => e.type === 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED' && e.name === 'confirm')).toMatchObject({ actor: market.buyerId });
   expect(events[events.length - 1]).toMatchObject({ type: 'WORKFLOW_EXECUTION_COMPLETED', detail: '{"status":"PAID"}' });
-  const { events: refused } = await payoutHistory(second.client, payoutWorkflowId(refusedId));
+  const { events: refused } = await workflowHistory(second.client, second.orm.em.fork(), payoutWorkflowId(refusedId));
   expect(refused[refused.length - 1].detail).toMatch(/"status":"REFUSED"/);
 
   const history = await rawHistory(second.client, payoutId);

@@ -88,7 +88,7 @@ const tally = { cases: 0, skippedValidByChance: 0, statuses: {} as Record<number
 /** A valid example with every property (optional ones too), using the real ids where ids go. */
 function validExample(raw: Schema, name = ''): Json {
   const [schema] = branchesOf(raw);
-  const real: Record<string, Json> = { orderId, sellerId: market.sellerId, buyerId: market.buyerId, orderIds: [orderId], authCode: 'OK-fuzz' };
+  const real: Record<string, Json> = { orderId, sellerId: market.sellerId, buyerId: market.buyerId, orderIds: [orderId], sellerIds: [market.sellerId], authCode: 'OK-fuzz' };
   if (name in real) return real[name];
   if (Array.isArray(schema.enum)) return schema.enum[0] as Json;
   switch (Array.isArray(schema.type) ? schema.type[0] : schema.type) {

@@ -1,0 +1,100 @@
+/**
+ * The archive's database side: appending a closed workflow's record to its seller's chain, reading
+ * a record back, and recomputing a seller's chain.
+ *
+ * An append locks the seller's chain head row, so that appends of one seller are serialised and
+ * each record follows exactly one predecessor; it is idempotent by (workflow id, run id): a sweep
+ * that runs twice, or two sweeps at once, archive each run once. The service only ever inserts
+ * records (the database refuses updates and deletes, migration 20261211).
+ */
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { GENESIS_HASH, checkLink, recordHash, type BrokenRecord } from '../audit/chain';
+import { ArchivedWorkflow, AuditChainHead } from './audit-entities';
+import { insertOnce } from './insert-once';
+
+export interface ClosedWorkflow {
+  sellerId: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  status: string;
+  startedAt: Date;
+  closedAt: Date;
+  /** The decoded history, as canonical JSON. */
+  history: string;
+}
+
+/** Appends the record unless this run is archived already; says which it was. */
+export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
+  return em.transactional(async (tx) => {
+    await insertOnce(tx, AuditChainHead, new AuditChainHead(closed.sellerId, 0, GENESIS_HASH, now), ['sellerId']);
+    const head = await tx.findOneOrFail(AuditChainHead, { sellerId: closed.sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (await isArchived(tx, closed.workflowId, closed.runId)) return 'already archived';
+    const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
+    const record = new ArchivedWorkflow({ ...fields, hash: recordHash(fields) });
+    tx.persist(record);
+    head.lastSeq = record.seq;
+    head.lastHash = record.hash;
+    head.updatedAt = now;
+    return 'archived';
+  });
+}
+
+export async function isArchived(em: EntityManager, workflowId: string, runId: string): Promise<boolean> {
+  return (await em.count(ArchivedWorkflow, { workflowId, runId })) > 0;
+}
+
+/** The latest archived run of a workflow id, with its history; null when none is archived. */
+export async function archivedRun(em: EntityManager, workflowId: string): Promise<ArchivedWorkflow | null> {
+  return em.findOne(ArchivedWorkflow, { workflowId }, { orderBy: { closedAt: 'desc', id: 'desc' }, populate: ['history'] });
+}
+
+/** Records read per query while a chain is recomputed; each holds a whole history. */
+export const CHAIN_PAGE_SIZE = 100;
+/** The most records one recomputation reads; a longer chain answers `complete: false`. */
+export const CHAIN_RECORDS_MAX = 200_000;
+
+export interface ChainVerdict {
+  sellerId: string;
+  records: number;
+  valid: boolean;
+  firstBrokenRecord: BrokenRecord | null;
+  /** False when the bound stopped the recomputation before the last record. */
+  complete: boolean;
+}
+
+/**
+ * Recomputes the seller's chain from the genesis value, record by record in sequence order, and
+ * names the first record that does not fit. The head's last hash must match the last record, so
+ * that a record removed from the end is noticed too.
+ */
+export async function verifyChain(em: EntityManager, sellerId: string): Promise<ChainVerdict> {
+  let previous = GENESIS_HASH;
+  let expectedSeq = 1;
+  let afterSeq = 0;
+  const verdict = (firstBrokenRecord: BrokenRecord | null, complete = true): ChainVerdict => ({
+    sellerId, records: expectedSeq - 1, valid: firstBrokenRecord === null, firstBrokenRecord, complete,
+  });
+  while (expectedSeq - 1 < CHAIN_RECORDS_MAX) {
+    const page = await em.find(ArchivedWorkflow, { sellerId, seq: { $gt: afterSeq } }, {
+      orderBy: { seq: 'asc' }, limit: CHAIN_PAGE_SIZE, populate: ['history'], disableIdentityMap: true,
+    });
+    for (const record of page) {
+      const reason = checkLink(record, expectedSeq, previous);
+      if (reason) return verdict({ seq: record.seq, workflowId: record.workflowId, runId: record.runId, reason });
+      previous = record.hash;
+      afterSeq = record.seq;
+      expectedSeq++;
+    }
+    if (page.length < CHAIN_PAGE_SIZE) return verdict(await checkHead(em, sellerId, expectedSeq - 1, previous));
+  }
+  return verdict(null, false);
+}
+
+/** The head names the last record appended: a chain that ends earlier lost its tail. */
+async function checkHead(em: EntityManager, sellerId: string, lastSeq: number, lastHash: string): Promise<BrokenRecord | null> {
+  const head = await em.findOne(AuditChainHead, { sellerId }, { refresh: true });
+  if (head ? head.lastSeq === lastSeq && head.lastHash === lastHash : lastSeq === 0) return null;
+  return { seq: lastSeq + 1, workflowId: null, runId: null, reason: 'HEAD_MISMATCH' };
+}

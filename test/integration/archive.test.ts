@@ -1,0 +1,153 @@
+/**
+ * SPEC §7, auditing that outlives Temporal, on the real stack: closed payout workflows (paid,
+ * cancelled, refused) are archived by the sweep with their full decoded history; once Temporal no
+ * longer has a history, GET /v1/payouts/{id}/history answers the same from the archive; the
+ * per-seller hash chain recomputes valid, and an archived record edited in SQL by the database's
+ * root (who can drop the append-only triggers) is named as the first broken record.
+ */
+import { payoutWorkflowId } from '../../api/payout-gateway';
+import { GENESIS_HASH, recordHash } from '../../audit/chain';
+import { ArchivedWorkflow } from '../../db/audit-entities';
+import { appendToChain } from '../../db/audit-archive';
+import { ARCHIVE_APPEND_ONLY_TRIGGERS } from '../../db/migrations/Migration20261211000000_audit_archive';
+import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
+import { ensureArchiveSchedule } from '../../worker/archive-schedule';
+import { startDevServer } from '../../worker/temporal-dev-server';
+import { Connection } from '@temporalio/client';
+import { bearer, openMarket, type Market } from '../support/scenario';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
+
+let stack: Stack;
+let a: Market;
+let paidId: string;
+let cancelledId: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  a = await openMarket(stack);
+  paidId = (await a.createPayout({ orderId: await a.order(), amount: 2_500, note: '运费补差-archive' }).expect(201)).body.id;
+  await stack.http.post(`/v1/payouts/${paidId}/confirm`).set(bearer(a.buyer)).expect(200);
+  cancelledId = (await a.createPayout({ orderId: await a.order(), amount: 300 }).expect(201)).body.id;
+  await stack.http.post(`/v1/payouts/${cancelledId}/cancel`).set(bearer(a.seller)).expect(200);
+  // Refused (above half the cash paid): its workflow ends too, holding the refusal.
+  await a.createPayout({ orderId: await a.order(), amount: 4_501 }).expect(422);
+  await Promise.all([paidId, cancelledId].map((id) => stack.client.workflow.getHandle(payoutWorkflowId(id)).result()));
+});
+afterAll(() => stack.stop());
+
+const sweep = () => stack.client.workflow.execute(archiveSweepWorkflow, { taskQueue: stack.config.taskQueue, workflowId: uniqueId('archive-sweep') });
+const archivedOf = (sellerId: string) => stack.orm.em.fork().find(ArchivedWorkflow, { sellerId }, { orderBy: { seq: 'asc' }, populate: ['history'] });
+
+/** Sweeps until the seller's three workflows are archived (visibility lists a closed run shortly after it closes). */
+async function sweepUntilArchived(sellerId: string, count: number): Promise<ArchivedWorkflow[]> {
+  return eventually(async () => {
+    await sweep();
+    const records = await archivedOf(sellerId);
+    return records.length >= count && records;
+  }, 60_000, 500);
+}
+
+test('a closed payout is archived decoded; deleted from Temporal, its history is answered from the archive, the same', async () => {
+  const fromTemporal = await stack.http.get(`/v1/payouts/${paidId}/history`).set(bearer(a.auditor)).expect(200);
+  expect(fromTemporal.body.source).toBe('temporal');
+  const records = await sweepUntilArchived(a.sellerId, 3);
+  expect(records.map((r) => [r.seq, r.workflowType, r.status])).toEqual([1, 2, 3].map((seq) => [seq, 'payoutWorkflow', 'COMPLETED']));
+  const paid = records.find((r) => r.workflowId === payoutWorkflowId(paidId))!;
+  // Decoded: the note and the buyer are readable in the record, and the close event is in it.
+  expect(paid.history).toContain('运费补差-archive');
+  expect(paid.history).toContain(a.buyerId);
+  const events = JSON.parse(paid.history) as { eventType: string }[];
+  expect(events[events.length - 1].eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  expect(records.some((r) => r.history.includes('"status":"REFUSED"') && r.history.includes('AMOUNT_EXCEEDS_CASH_SHARE'))).toBe(true);
+
+  await stack.client.workflowService.deleteWorkflowExecution({ namespace: stack.config.temporalNamespace, workflowExecution: { workflowId: payoutWorkflowId(paidId) } });
+  // The server deletes asynchronously: about half a minute on the dev server.
+  const fromArchive = await eventually(async () => {
+    const res = await stack.http.get(`/v1/payouts/${paidId}/history`).set(bearer(a.auditor)).expect(200);
+    return res.body.source === 'archive' && res;
+  }, 120_000, 1_000);
+  expect({ ...fromArchive.body, source: 'temporal' }).toEqual(fromTemporal.body);
+  // The seller reads it too; another seller still gets 404.
+  await stack.http.get(`/v1/payouts/${paidId}/history`).set(bearer(a.seller)).expect(200);
+  const other = await stack.token(uniqueId('seller'), 'seller');
+  await stack.http.get(`/v1/payouts/${paidId}/history`).set(bearer(other)).expect(404);
+}, 240_000);
+
+test('sweeps are idempotent: run again, side by side, each run stays archived once', async () => {
+  await sweepUntilArchived(a.sellerId, 3);
+  const results = await Promise.all([sweep(), sweep()]);
+  for (const result of results) expect(result.complete).toBe(true);
+  const records = await archivedOf(a.sellerId);
+  expect(records).toHaveLength(3);
+  expect(new Set(records.map((r) => r.workflowId)).size).toBe(3);
+  const first = records[0];
+  const again = await appendToChain(stack.orm.em.fork(), { ...first, history: first.history }, new Date());
+  expect(again).toBe('already archived');
+});
+
+test('the chain recomputes valid; a record edited as root is named as the first broken one', async () => {
+  const records = await sweepUntilArchived(a.sellerId, 3);
+  const chain = await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).query({ sellerId: a.sellerId }).expect(200);
+  expect(chain.body).toEqual({ sellerId: a.sellerId, records: 3, valid: true, firstBrokenRecord: null, complete: true });
+  expect(records[0].previousHash).toBe(GENESIS_HASH);
+  expect(records[1].previousHash).toBe(records[0].hash);
+  expect(recordHash(records[2])).toBe(records[2].hash);
+
+  const connection = stack.orm.em.fork().getConnection();
+  // The service cannot change or remove a record: the database refuses.
+  await expect(connection.execute('update workflow_archive set status = ? where id = ?', ['TERMINATED', records[1].id])).rejects.toThrow(/append-only/);
+  await expect(connection.execute('delete from workflow_archive where id = ?', [records[1].id])).rejects.toThrow(/append-only/);
+  // An attacker with root drops the triggers, edits a record, and puts the triggers back.
+  await connection.execute('drop trigger workflow_archive_no_update');
+  try {
+    await connection.execute('update workflow_archive set history = replace(history, ?, ?) where id = ?', [a.sellerId, 'seller-forged', records[1].id]);
+  } finally {
+    await connection.execute(ARCHIVE_APPEND_ONLY_TRIGGERS[0]);
+  }
+  const broken = await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).query({ sellerId: a.sellerId }).expect(200);
+  expect(broken.body).toEqual({
+    sellerId: a.sellerId,
+    records: 1,
+    valid: false,
+    firstBrokenRecord: { seq: 2, workflowId: records[1].workflowId, runId: records[1].runId, reason: 'HASH_MISMATCH' },
+    complete: true,
+  });
+});
+
+test('the chain is the auditor\'s: others are refused, a seller without records has an empty valid chain, bad ids are 400', async () => {
+  await stack.http.get('/v1/audit/chain').set(bearer(a.seller)).query({ sellerId: a.sellerId }).expect(403);
+  await stack.http.get('/v1/audit/chain').set(bearer(a.buyer)).query({ sellerId: a.sellerId }).expect(403);
+  await stack.http.get('/v1/audit/chain').query({ sellerId: a.sellerId }).expect(401);
+  const empty = await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).query({ sellerId: uniqueId('nobody') }).expect(200);
+  expect(empty.body).toMatchObject({ records: 0, valid: true, firstBrokenRecord: null });
+  await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).expect(400);
+  await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).query({ sellerId: 'not an id' }).expect(400);
+});
+
+test('the sweep\'s schedule is ensured idempotently', async () => {
+  const scheduleId = uniqueId('archive-schedule');
+  try {
+    expect(await ensureArchiveSchedule(stack.client, stack.config.taskQueue, scheduleId)).toBe('created');
+    expect(await ensureArchiveSchedule(stack.client, stack.config.taskQueue, scheduleId)).toBe('updated');
+    const described = await stack.client.schedule.getHandle(scheduleId).describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'archiveSweepWorkflow', taskQueue: stack.config.taskQueue });
+    expect(described.policies.overlap).toBe('SKIP');
+  } finally {
+    await stack.client.schedule.getHandle(scheduleId).delete();
+  }
+});
+
+test('a dev server started with a retention keeps closed workflows that long (npm start: 30 days)', async () => {
+  const server = await startDevServer({ retention: '30 days' });
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const described = await connection.workflowService.describeNamespace({ namespace: 'default' });
+      expect(Number(described.config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 24 * 3600);
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await server.stop();
+  }
+});

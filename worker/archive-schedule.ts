@@ -1,0 +1,47 @@
+/**
+ * The Temporal Schedule that runs the archive sweep (workflows/archive-sweep.ts) every five
+ * minutes. Created at worker start and by `npm start`; idempotent like the reconciliation's, so
+ * every worker of a fleet may call it (an operator's pause is kept).
+ *
+ * Five minutes because nothing waits for the archive while Temporal still holds a history (the
+ * history endpoint reads Temporal first): the sweep has the whole retention period (30 days for
+ * `npm start`) to catch up, and a shorter interval would only add sweep runs to the UI.
+ */
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { archiveSweepWorkflow } from '../workflows/archive-sweep';
+
+export const ARCHIVE_SCHEDULE_ID = 'workflow-archive-sweep';
+
+const SPEC: ScheduleSpec = { intervals: [{ every: '5m' }] };
+
+/** Sweeps never overlap (SKIP); one missed while the cluster was down is made up for once. */
+const POLICIES = { overlap: 'SKIP', catchupWindow: '1h', pauseOnFailure: false } as const;
+
+function action(taskQueue: string): ScheduleOptionsStartWorkflowAction<typeof archiveSweepWorkflow> {
+  return {
+    type: 'startWorkflow',
+    workflowType: archiveSweepWorkflow,
+    taskQueue,
+    args: [],
+    // The schedule appends the run's time, so each sweep has its own id.
+    workflowId: 'workflow-archive-sweep',
+    workflowExecutionTimeout: '2h',
+  };
+}
+
+/** Creates the schedule, or updates it when it exists already. */
+export async function ensureArchiveSchedule(client: Client, taskQueue: string, scheduleId = ARCHIVE_SCHEDULE_ID): Promise<'created' | 'updated'> {
+  try {
+    await client.schedule.create({ scheduleId, spec: SPEC, action: action(taskQueue), policies: POLICIES });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule.getHandle(scheduleId).update((previous) => ({
+    spec: SPEC,
+    action: action(taskQueue),
+    policies: POLICIES,
+    state: { paused: previous.state.paused, note: previous.state.note },
+  }));
+  return 'updated';
+}
