@@ -2,15 +2,18 @@
  * The seller's reserve account: enabling, limits, recharge, statement. Money movements go through
  * the ledger (`move`) under the seller's row lock, keyed so that a retry moves nothing twice.
  */
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 import type { Id } from '../domain/id';
 import type { Fen } from '../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
 import { chinaDay } from '../domain/time';
+import type { SettingsActor } from './audit-entities';
 import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from './entities';
 import { lockSellerAccount, move } from './ledger';
 import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, type Keyset, type Page, type PageRequest } from './pagination';
+import { logSettingChange } from './settings-changes';
 
 export interface AccountView {
   sellerId: string;
@@ -41,17 +44,37 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
   };
 }
 
+/** The account's settings as the change log records them; a seller without an account has none. */
+function settingsOf(account: SellerAccount | null) {
+  return {
+    enabled: account?.enabled ?? false,
+    limits: account ? account.limits : null,
+    lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
+  };
+}
+
+/** Logs each setting of the account that the change moved, in the change's transaction. */
+function logAccountChanges(tx: EntityManager, sellerId: string, actor: SettingsActor, at: Date, before: ReturnType<typeof settingsOf>, account: SellerAccount): void {
+  const after = settingsOf(account);
+  for (const setting of ['enabled', 'limits', 'lowBalanceThreshold'] as const) {
+    logSettingChange(tx, { sellerId, setting, actor, at, before: before[setting], after: after[setting] });
+  }
+}
+
 /** Enables the tool with a signed agreement and the seller's limits (each at or below its cap). */
 export async function enableAccount(
   em: EntityManager,
   sellerId: Id,
   input: { agreementId: string; limits: Limits; lowBalanceThreshold?: Fen },
+  actor: SettingsActor,
   now: Date,
 ): Promise<void> {
   const refused = checkLimits(input.limits);
   if (refused) throw refused;
   await em.transactional(async (tx) => {
-    const account = (await lockSellerAccount(tx, sellerId)) ?? new SellerAccount(sellerId, input.limits, now);
+    const existing = await lockSellerAccount(tx, sellerId);
+    const before = settingsOf(existing);
+    const account = existing ?? new SellerAccount(sellerId, input.limits, now);
     account.setLimits(input.limits);
     account.enabled = true;
     if (account.agreementId !== input.agreementId) {
@@ -61,27 +84,32 @@ export async function enableAccount(
     if (input.lowBalanceThreshold !== undefined) account.lowBalanceThresholdFen = input.lowBalanceThreshold;
     account.updatedAt = now;
     tx.persist(account);
+    logAccountChanges(tx, sellerId, actor, now, before, account);
   });
 }
 
-export async function setLimits(em: EntityManager, sellerId: Id, limits: Limits, now: Date): Promise<void> {
+export async function setLimits(em: EntityManager, sellerId: Id, limits: Limits, actor: SettingsActor, now: Date): Promise<void> {
   const refused = checkLimits(limits);
   if (refused) throw refused;
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting limits');
+    const before = settingsOf(account);
     account.setLimits(limits);
     account.updatedAt = now;
+    logAccountChanges(tx, sellerId, actor, now, before, account);
   });
 }
 
 /** Stops new payouts at once; pending ones run to their end (their workflows do not look at this flag). */
-export async function disableAccount(em: EntityManager, sellerId: Id, now: Date): Promise<void> {
+export async function disableAccount(em: EntityManager, sellerId: Id, actor: SettingsActor, now: Date): Promise<void> {
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) return;
+    const before = settingsOf(account);
     account.enabled = false;
     account.updatedAt = now;
+    logAccountChanges(tx, sellerId, actor, now, before, account);
   });
 }
 
@@ -153,12 +181,19 @@ export function subAccountsPage(em: EntityManager, sellerId: Id, page: PageReque
  * Grants or revokes the payout permission. Rows are keyed by seller and sub-account, so a seller
  * only ever reads and writes its own (another seller cannot claim a sub-account's id first).
  */
-export async function setSubAccountPermission(em: EntityManager, sellerId: Id, subAccountId: Id, payout: boolean, now: Date): Promise<SubAccount> {
-  const sub = (await em.findOne(SubAccount, { sellerId, subAccountId })) ?? new SubAccount(subAccountId, sellerId, now);
-  sub.canPayout = payout;
-  sub.updatedAt = now;
-  await em.persistAndFlush(sub);
-  return sub;
+export async function setSubAccountPermission(
+  em: EntityManager, sellerId: Id, subAccountId: Id, payout: boolean, actor: SettingsActor, now: Date,
+): Promise<SubAccount> {
+  return em.transactional(async (tx) => {
+    const existing = await tx.findOne(SubAccount, { sellerId, subAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const sub = existing ?? new SubAccount(subAccountId, sellerId, now);
+    const before = { subAccountId, payout: sub.canPayout };
+    sub.canPayout = payout;
+    sub.updatedAt = now;
+    tx.persist(sub);
+    logSettingChange(tx, { sellerId, setting: 'subAccountPermission', actor, at: now, before, after: { subAccountId, payout } });
+    return sub;
+  });
 }
 
 /**
@@ -184,12 +219,14 @@ export async function voidWithdrawal(em: EntityManager, sellerId: Id, withdrawal
   });
 }
 
-export async function setLowBalanceThreshold(em: EntityManager, sellerId: Id, thresholdFen: Fen | null, now: Date): Promise<void> {
+export async function setLowBalanceThreshold(em: EntityManager, sellerId: Id, thresholdFen: Fen | null, actor: SettingsActor, now: Date): Promise<void> {
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting an alert');
+    const before = settingsOf(account);
     account.lowBalanceThresholdFen = thresholdFen;
     account.updatedAt = now;
+    logAccountChanges(tx, sellerId, actor, now, before, account);
   });
 }
 

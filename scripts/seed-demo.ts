@@ -37,10 +37,11 @@ export async function seedDemo(orm: Orm, provider: PaymentProvider, now = new Da
   const em = () => orm.em.fork();
   const signed = await provider.signAgreement(DEMO.sellerId, 'DEMO-AUTH-CODE');
   if (signed.status !== 'SIGNED') throw new Error(`demo agreement refused: ${signed.code}`);
-  await enableAccount(em(), DEMO.sellerId, { agreementId: signed.agreementId, limits: DEMO.limits }, now);
+  const seller = { id: DEMO.sellerId, role: 'seller' };
+  await enableAccount(em(), DEMO.sellerId, { agreementId: signed.agreementId, limits: DEMO.limits }, seller, now);
   const withheld = await provider.withhold('recharge:demo-initial-reserve', DEMO.sellerId, DEMO.reserveFen);
   if (withheld.status !== 'SUCCEEDED') throw new Error('demo recharge refused');
   await creditRecharge(em(), DEMO.sellerId, 'demo-initial-reserve', DEMO.reserveFen, now);
-  await setSubAccountPermission(em(), DEMO.sellerId, DEMO.subAccountId, true, now);
+  await setSubAccountPermission(em(), DEMO.sellerId, DEMO.subAccountId, true, seller, now);
   for (const [orderId, fields] of Object.entries(DEMO_ORDERS)) await upsertOrder(em(), orderId, fields, now);
 }

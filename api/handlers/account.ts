@@ -17,7 +17,7 @@ import { csvStream, type CsvCell } from '../csv';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { instantParam } from '../query-dates';
 import { principalOf, type Call, type Handler, type QueryParams, type Schemas } from '../types';
-import { sellerOf } from './scope';
+import { actorOf, sellerOf } from './scope';
 
 export function toMovement(entry: LedgerEntry): Schemas['Movement'] {
   return {
@@ -38,25 +38,26 @@ export const getPayoutAccount: Handler<'getPayoutAccount'> = async (call) => {
 };
 
 export const enablePayoutAccount: Handler<'enablePayoutAccount'> = async (call) => {
-  const sellerId = sellerOf(principalOf(call));
+  const principal = principalOf(call);
+  const sellerId = sellerOf(principal);
   const { agreement, limits, lowBalanceThreshold } = call.body;
   const signed = await call.deps.provider.signAgreement(sellerId, agreement.authCode);
   if (signed.status === 'REFUSED') {
     throw new DomainError('AGREEMENT_REFUSED', `the payment provider refused the withholding agreement (${signed.code})`, { providerCode: signed.code });
   }
-  await enableAccount(call.em, sellerId, { agreementId: signed.agreementId, limits, lowBalanceThreshold }, call.deps.clock.now());
+  await enableAccount(call.em, sellerId, { agreementId: signed.agreementId, limits, lowBalanceThreshold }, actorOf(principal), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 
 export const putPayoutLimits: Handler<'putPayoutLimits'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
-  await setLimits(call.em, sellerId, call.body, call.deps.clock.now());
+  await setLimits(call.em, sellerId, call.body, actorOf(principalOf(call)), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 
 export const disablePayoutAccount: Handler<'disablePayoutAccount'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
-  await disableAccount(call.em, sellerId, call.deps.clock.now());
+  await disableAccount(call.em, sellerId, actorOf(principalOf(call)), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 
@@ -107,7 +108,7 @@ export const createWithdrawal: Handler<'createWithdrawal'> = async (call) => {
 
 export const putLowBalanceAlert: Handler<'putLowBalanceAlert'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
-  await setLowBalanceThreshold(call.em, sellerId, call.body.threshold ?? null, call.deps.clock.now());
+  await setLowBalanceThreshold(call.em, sellerId, call.body.threshold ?? null, actorOf(principalOf(call)), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 
@@ -173,6 +174,6 @@ export const listSubAccounts: Handler<'listSubAccounts'> = async (call) => {
 
 export const putSubAccountPermissions: Handler<'putSubAccountPermissions'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
-  const sub = await setSubAccountPermission(call.em, sellerId, asId(call.params.id), call.body.payout, call.deps.clock.now());
+  const sub = await setSubAccountPermission(call.em, sellerId, asId(call.params.id), call.body.payout, actorOf(principalOf(call)), call.deps.clock.now());
   return { status: 200, body: toSubAccount(sub) };
 };

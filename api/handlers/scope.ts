@@ -1,9 +1,15 @@
 /** Object-level checks: who may see which seller's, order's or payout's data. */
 import type { EntityManager } from '@mikro-orm/mysql';
+import type { SettingsActor } from '../../db/audit-entities';
 import { Order, Payout } from '../../db/entities';
 import { DomainError } from '../../domain/errors';
 import type { Id } from '../../domain/id';
 import type { Principal } from '../auth';
+
+/** Who made a change, as the settings change log records it. */
+export function actorOf(principal: Principal): SettingsActor {
+  return { id: principal.id, role: principal.role };
+}
 
 /** The seller a seller or sub-account acts for. */
 export function sellerOf(principal: Principal): Id {
