@@ -12,14 +12,18 @@
  * watermark only moves forward once every workflow listed up to it was archived.
  */
 import { LockMode } from '@mikro-orm/core';
-import { Context } from '@temporalio/activity';
-import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { canonicalJson } from '../audit/chain';
 import { decodeHistory } from '../audit/decoded-history';
 import { appendToChain, isArchived } from '../db/audit-archive';
 import { Setting } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
+import { isId } from '../domain/id';
 import type { Clock } from '../domain/time';
 import { SELLER_ID_KEY } from '../workflows/search-attributes';
 
@@ -36,6 +40,8 @@ export interface SweepResult {
   alreadyArchived: number;
   /** Listed as closed, but Temporal no longer had the history when it was read (deleted meanwhile). */
   gone: number;
+  /** Could not be archived this time (logged); the watermark then stays, so the next sweep retries them. */
+  failed: number;
   /** False when the bound stopped the sweep; the watermark then stays, and the next sweep goes on. */
   complete: boolean;
 }
@@ -51,26 +57,45 @@ export const VISIBILITY_LAG_MS = 10 * 60 * 1000;
 /** The most runs one sweep looks at; the next sweep continues. */
 export const SWEEP_RUNS_MAX = 5_000;
 const LIST_PAGE_SIZE = 200;
+const LIST_PAGES_MAX = Math.ceil(SWEEP_RUNS_MAX / LIST_PAGE_SIZE) + 1;
 const HEARTBEAT_EVERY = 20;
 const GRPC_NOT_FOUND = 5;
 
+export interface SweepScope {
+  /**
+   * Archive these sellers' closed workflows now, whatever the watermark, and leave the watermark
+   * alone (an operator catching up on some sellers, or a test); at most SWEEP_SCOPE_SELLERS_MAX.
+   */
+  sellerIds?: string[];
+}
+
+export const SWEEP_SCOPE_SELLERS_MAX = 100;
+
 export function createArchiveActivities({ orm, client, clock }: ArchiveActivityDeps) {
   return {
-    async archiveClosedWorkflows(): Promise<SweepResult> {
+    async archiveClosedWorkflows(scope: SweepScope = {}): Promise<SweepResult> {
+      const scoped = scope.sellerIds !== undefined;
+      if (scoped && (scope.sellerIds!.length === 0 || scope.sellerIds!.length > SWEEP_SCOPE_SELLERS_MAX || !scope.sellerIds!.every(isId))) {
+        throw ApplicationFailure.nonRetryable(`a scoped sweep names 1 to ${SWEEP_SCOPE_SELLERS_MAX} seller ids`, 'VALIDATION_ERROR');
+      }
       const listedAt = clock.now();
-      const watermark = await readWatermark(orm);
-      const result: SweepResult = { listed: 0, archived: 0, alreadyArchived: 0, gone: 0, complete: true };
-      for await (const execution of client.workflow.list({ query: closedSellerWorkflows(watermark), pageSize: LIST_PAGE_SIZE })) {
+      const watermark = scoped ? null : await readWatermark(orm);
+      const result: SweepResult = { listed: 0, archived: 0, alreadyArchived: 0, gone: 0, failed: 0, complete: true };
+      for await (const run of closedRuns(client, closedSellerWorkflows(watermark, scope.sellerIds))) {
         if (result.listed >= SWEEP_RUNS_MAX) {
           result.complete = false;
           break;
         }
         result.listed++;
-        const outcome = await archiveRun(orm, client, execution, clock);
-        result[outcome === 'archived' ? 'archived' : outcome === 'gone' ? 'gone' : 'alreadyArchived']++;
+        const outcome = await archiveRun(orm, client, run, clock).catch((err: unknown) => {
+          // One run that cannot be archived now must not hold up the others.
+          console.warn(JSON.stringify({ level: 'warn', message: 'workflow not archived; the next sweep retries', workflowId: run.workflowId, runId: run.runId, error: String(err) }));
+          return 'failed' as const;
+        });
+        result[({ archived: 'archived', gone: 'gone', failed: 'failed', 'already archived': 'alreadyArchived' } as const)[outcome]]++;
         if (result.listed % HEARTBEAT_EVERY === 0) heartbeat(result);
       }
-      if (result.complete) await writeWatermark(orm, listedAt);
+      if (!scoped && result.complete && result.failed === 0) await writeWatermark(orm, listedAt);
       return result;
     },
   };
@@ -78,17 +103,55 @@ export function createArchiveActivities({ orm, client, clock }: ArchiveActivityD
 
 export type ArchiveActivities = ReturnType<typeof createArchiveActivities>;
 
-/** Closed runs that carry a seller, since a little before the watermark (all of them on the first sweep). */
-export function closedSellerWorkflows(watermark: Date | null): string {
-  const clauses = [`${SELLER_ID_KEY.name} IS NOT NULL`, 'ExecutionStatus != "Running"'];
+/**
+ * Closed runs that carry a seller (one of `sellerIds` when given, ids of `ID_PATTERN`, which holds
+ * no quote), since a little before the watermark (all of them on the first sweep).
+ */
+export function closedSellerWorkflows(watermark: Date | null, sellerIds?: string[]): string {
+  const sellers = sellerIds ? `${SELLER_ID_KEY.name} IN (${sellerIds.map((id) => `"${id}"`).join(', ')})` : `${SELLER_ID_KEY.name} IS NOT NULL`;
+  const clauses = [sellers, 'ExecutionStatus != "Running"'];
   if (watermark) clauses.push(`CloseTime >= "${new Date(watermark.getTime() - VISIBILITY_LAG_MS).toISOString()}"`);
   return clauses.join(' AND ');
 }
 
-async function archiveRun(orm: MikroORM, client: Client, execution: WorkflowExecutionInfo, clock: Clock): Promise<'archived' | 'already archived' | 'gone'> {
-  const { workflowId, runId } = execution;
+interface ClosedRun {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  status: string;
+  startedAt: Date;
+  closedAt: Date | undefined;
+  sellerId: string | undefined;
+}
+
+/**
+ * The runs visibility lists, page by page. Read raw rather than through `client.workflow.list`,
+ * which decodes each run's memo with the data converter: a run whose memo cannot be decoded (a key
+ * no longer configured) would stop the whole listing. Search attributes are never encoded.
+ */
+async function* closedRuns(client: Client, query: string): AsyncGenerator<ClosedRun> {
+  let nextPageToken: Uint8Array | undefined;
+  for (let page = 0; page < LIST_PAGES_MAX; page++) {
+    const response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: LIST_PAGE_SIZE, nextPageToken });
+    for (const info of response.executions ?? []) {
+      yield {
+        workflowId: info.execution?.workflowId ?? '',
+        runId: info.execution?.runId ?? '',
+        workflowType: info.type?.name ?? '',
+        status: (temporal.api.enums.v1.WorkflowExecutionStatus[info.status ?? 0] ?? 'UNSPECIFIED').replace(/^WORKFLOW_EXECUTION_STATUS_/, ''),
+        startedAt: optionalTsToDate(info.startTime) ?? new Date(0),
+        closedAt: optionalTsToDate(info.closeTime),
+        sellerId: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(SELLER_ID_KEY),
+      };
+    }
+    if (!response.nextPageToken?.length) return;
+    nextPageToken = response.nextPageToken;
+  }
+}
+
+async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: Clock): Promise<'archived' | 'already archived' | 'gone'> {
+  const { workflowId, runId, sellerId } = run;
   // The query lists only runs with a seller; one without would have no chain to join.
-  const sellerId = execution.typedSearchAttributes.get(SELLER_ID_KEY);
   if (!sellerId) return 'gone';
   if (await isArchived(orm.em.fork(), workflowId, runId)) return 'already archived';
   let events;
@@ -103,10 +166,10 @@ async function archiveRun(orm: MikroORM, client: Client, execution: WorkflowExec
     sellerId,
     workflowId,
     runId,
-    workflowType: execution.type,
-    status: execution.status.name,
-    startedAt: execution.startTime,
-    closedAt: execution.closeTime ?? clock.now(),
+    workflowType: run.workflowType,
+    status: run.status,
+    startedAt: run.startedAt,
+    closedAt: run.closedAt ?? clock.now(),
     history,
   }, clock.now());
 }

@@ -11,6 +11,7 @@ import { ArchivedWorkflow } from '../../db/audit-entities';
 import { appendToChain } from '../../db/audit-archive';
 import { ARCHIVE_APPEND_ONLY_TRIGGERS } from '../../db/migrations/Migration20261211000000_audit_archive';
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
+import type { SweepScope } from '../../activities/archive-activities';
 import { ensureArchiveSchedule } from '../../worker/archive-schedule';
 import { startDevServer } from '../../worker/temporal-dev-server';
 import { Connection } from '@temporalio/client';
@@ -35,7 +36,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const sweep = () => stack.client.workflow.execute(archiveSweepWorkflow, { taskQueue: stack.config.taskQueue, workflowId: uniqueId('archive-sweep') });
+/** A sweep of this file's seller only: the database and the Temporal server are shared with other test files. */
+const sweep = (scope: SweepScope = { sellerIds: [a.sellerId] }) =>
+  stack.client.workflow.execute(archiveSweepWorkflow, { taskQueue: stack.config.taskQueue, workflowId: uniqueId('archive-sweep'), args: [scope] });
 const archivedOf = (sellerId: string) => stack.orm.em.fork().find(ArchivedWorkflow, { sellerId }, { orderBy: { seq: 'asc' }, populate: ['history'] });
 
 /** Sweeps until the seller's three workflows are archived (visibility lists a closed run shortly after it closes). */
@@ -75,15 +78,20 @@ test('a closed payout is archived decoded; deleted from Temporal, its history is
 
 test('sweeps are idempotent: run again, side by side, each run stays archived once', async () => {
   await sweepUntilArchived(a.sellerId, 3);
-  const results = await Promise.all([sweep(), sweep()]);
-  for (const result of results) expect(result.complete).toBe(true);
+  // The schedule's sweep (every seller, from the watermark) beside two scoped ones.
+  const results = await Promise.all([sweep({}), sweep(), sweep()]);
+  for (const result of results) expect(result).toMatchObject({ complete: true, failed: 0 });
+  // The paid payout's run was deleted from Temporal above: listed, it is gone or already archived.
+  expect(results[1]).toMatchObject({ archived: 0, failed: 0 });
+  expect(results[1].alreadyArchived + results[1].gone).toBe(results[1].listed);
   const records = await archivedOf(a.sellerId);
   expect(records).toHaveLength(3);
   expect(new Set(records.map((r) => r.workflowId)).size).toBe(3);
   const first = records[0];
   const again = await appendToChain(stack.orm.em.fork(), { ...first, history: first.history }, new Date());
   expect(again).toBe('already archived');
-});
+  await expect(sweep({ sellerIds: ['a"b'] })).rejects.toThrow();
+}, 300_000);
 
 test('the chain recomputes valid; a record edited as root is named as the first broken one', async () => {
   const records = await sweepUntilArchived(a.sellerId, 3);
