@@ -9,6 +9,7 @@ import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
 import { startDevServer } from '../../worker/temporal-dev-server';
 import { bundleWorkflows } from '../../worker/worker';
+import { payloadKeyEnv } from './payload-keys';
 
 const TMP = path.join(__dirname, '..', '..', '.data', `test-${process.pid}`);
 
@@ -32,5 +33,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_NAME = databaseName;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
+  // Every process a test starts (chaos's workers too) holds the test keys: one server, one keyring.
+  Object.assign(process.env, payloadKeyEnv());
   (globalThis as { __temporal?: typeof server }).__temporal = server;
 }
