@@ -24,6 +24,8 @@ export interface Config {
   confirmWindowMs: number;
   notifyWebhookUrl: string | undefined;
   notifyWebhookSecret: string | undefined;
+  /** CODEC_CORS_ORIGINS: the Temporal UI origins that may call the codec endpoint with credentials. */
+  codecCorsOrigins: string[];
   /** PAYLOAD_KEYS and PAYLOAD_KEY_ID: the keys of the payload codec (codec/keyring.ts). */
   payloadKeys: PayloadKeyring;
   /** AUTH_MAX_TOKEN_TTL: the longest lifetime (`exp` − `iat`) a token may declare, in seconds. */
@@ -51,15 +53,30 @@ function parseDatabaseUrl(env: NodeJS.ProcessEnv): string {
   return url;
 }
 
+/** `npm start`'s Temporal UI, by both of its loopback names. */
+const developmentUiOrigins = (uiPort: number) => `http://127.0.0.1:${uiPort},http://localhost:${uiPort}`;
+const ORIGINS_MAX = 16;
+
+/** Origins are compared exactly with the browser's `Origin` header: scheme, host and port, no path. */
+function parseOrigins(text: string): string[] {
+  const origins = text.split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (origins.length > ORIGINS_MAX) throw new StartupError(`CODEC_CORS_ORIGINS holds more than ${ORIGINS_MAX} origins: list only the Temporal UIs that decode payloads.`);
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new StartupError(`CODEC_CORS_ORIGINS="${text}": "${origin}" is not an origin: set it like http://temporal-ui.example:8080 (scheme, host, port; no path).`);
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const temporalDevPort = parsePort(env, 'TEMPORAL_DEV_PORT', 7233);
+  const temporalUiPort = parsePort(env, 'TEMPORAL_UI_PORT', temporalDevPort + 1000);
   return {
     host: env.HOST || '127.0.0.1',
     port: parsePort(env, 'PORT', 3000),
     databaseUrl: parseDatabaseUrl(env),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalDevPort,
-    temporalUiPort: parsePort(env, 'TEMPORAL_UI_PORT', temporalDevPort + 1000),
+    temporalUiPort,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'payouts',
     jwtSecret: env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
@@ -67,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     confirmWindowMs: parseDurationMs(env.PAYOUT_CONFIRM_WINDOW ?? '3d'),
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyWebhookSecret: env.NOTIFY_WEBHOOK_SECRET || undefined,
+    codecCorsOrigins: parseOrigins(env.CODEC_CORS_ORIGINS ?? developmentUiOrigins(temporalUiPort)),
     payloadKeys: parsePayloadKeyring(env.PAYLOAD_KEYS || undefined, env.PAYLOAD_KEY_ID || undefined),
     authTokenTtlMaxS: Math.floor(parseDurationMs(env.AUTH_MAX_TOKEN_TTL ?? '24h') / 1000),
   };

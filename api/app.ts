@@ -9,6 +9,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
 import { randomUUID } from 'node:crypto';
 import { SubAccount } from '../db/entities';
 import { DomainError } from '../domain/errors';
@@ -17,11 +18,15 @@ import { authenticate, principalKey, type Principal } from './auth';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { SESSION_COOKIE, type SessionCookie } from './session';
 import { describeValidationError, loadOperations, type Operation } from './spec';
 import type { ApiDeps, Handlers } from './types';
 
 /** Bodies above this are refused before parsing. */
 export const BODY_SIZE_MAX = '16kb';
+/** The codec endpoint takes a batch of payloads from the Temporal UI; Temporal's own limit on one payload is 2 MB. */
+export const CODEC_BODY_SIZE_MAX = '4mb';
+const CODEC_PATH_PREFIX = '/codec/';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 interface State {
@@ -45,8 +50,22 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   const { metrics } = deps;
   app.proxy = false;
   app.use(errorMiddleware(metrics));
+  app.use(codecCors(deps.config.codecCorsOrigins));
   app.use(jsonBodiesOnly);
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8' }));
+  // DELETE bodies are parsed too, so that one sent to an operation that takes none is refused, not ignored.
+  const parsedMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
+  const smallBodies = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8', parsedMethods });
+  const codecBodies = bodyParser({ enableTypes: ['json'], jsonLimit: CODEC_BODY_SIZE_MAX, encoding: 'utf-8', parsedMethods });
+  app.use((ctx, next) => {
+    if (!ctx.path.startsWith(CODEC_PATH_PREFIX)) return smallBodies(ctx, next);
+    // The codec takes `{}` for an empty list (Go's clients send it), so a missing body, which the
+    // parser would also turn into `{}`, stays missing and fails the body's validation.
+    const sent = sendsBody(ctx);
+    return codecBodies(ctx, async () => {
+      if (!sent) (ctx.request as { body?: unknown }).body = undefined;
+      await next();
+    });
+  });
   app.use(wellFormedUnicodeOnly);
   const router = new Router<State>();
   // Static segments first, so `/v1/orders/payout-eligibility` is never taken for an order id.
@@ -57,8 +76,10 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
       const principal = await authorise(ctx, operation, deps);
       if (principal && operation.method !== 'get') limitWrites(ctx, writeLimiter, principal);
       const call = validate(ctx, operation);
-      const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string }>;
-      const reply = await handler({ ...call, principal, em: deps.orm.em.fork(), deps });
+      const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string; cookies?: SessionCookie[] }>;
+      const bearerToken = principal && ctx.get('authorization') ? ctx.get('authorization').slice('Bearer '.length) : undefined;
+      const reply = await handler({ ...call, principal, bearerToken, em: deps.orm.em.fork(), deps });
+      for (const cookie of reply.cookies ?? []) setCookie(ctx, cookie);
       ctx.status = reply.status;
       if (reply.contentType) ctx.type = reply.contentType;
       ctx.body = reply.body;
@@ -75,12 +96,33 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
 }
 
 /**
+ * The Temporal UI calls the codec endpoint from its own origin, with the browser's credentials
+ * (the session cookie) or its OIDC token: only the configured UI origins get CORS answers, and
+ * only on the codec paths. A preflight from another origin finds no route (405).
+ */
+function codecCors(origins: readonly string[]): Koa.Middleware {
+  const allowed = cors({
+    origin: (ctx) => (origins.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
+    credentials: true,
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'Authorization', 'Authorization-Extras', 'X-Namespace'],
+    maxAge: 600,
+    privateNetworkAccess: true,
+  });
+  return (ctx, next) => (ctx.path.startsWith(CODEC_PATH_PREFIX) ? allowed(ctx, next) : next());
+}
+
+/** HttpOnly and SameSite=Strict always; Secure whenever the request came over HTTPS. */
+function setCookie(ctx: Koa.Context, cookie: SessionCookie): void {
+  ctx.cookies.set(cookie.name, cookie.value || null, { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.secure, maxAge: cookie.maxAgeMs, overwrite: true });
+}
+
+/**
  * The body parser reads JSON only and would take any other body for "no body": refuse it instead,
  * so that garbage never passes as an empty request.
  */
 const jsonBodiesOnly: Koa.Middleware = async (ctx, next) => {
-  const hasBody = Boolean(ctx.request.length) || Boolean(ctx.get('transfer-encoding'));
-  if (hasBody && !ctx.is('application/json')) {
+  if (sendsBody(ctx) && !ctx.is('application/json')) {
     throw new DomainError('VALIDATION_ERROR', 'the body must be application/json', { field: 'body' });
   }
   await next();
@@ -124,6 +166,10 @@ function decodesStrictly(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function sendsBody(ctx: Koa.Context): boolean {
+  return Boolean(ctx.request.length) || Boolean(ctx.get('transfer-encoding'));
 }
 
 function toKoaPath(path: string): string {
@@ -175,7 +221,11 @@ function isConnectionError(err: unknown): boolean {
 
 async function authorise(ctx: Koa.ParameterizedContext<State>, operation: Operation, deps: ApiDeps): Promise<Principal | null> {
   if (operation.roles.includes('anyone')) return null;
-  const principal = await authenticate(ctx.get('authorization') || undefined, deps.jwtSecret, { tokenTtlMaxS: deps.config.authTokenTtlMaxS });
+  // A session cookie stands in for the bearer token only where the operation says so, and only
+  // when no Authorization header was sent (an explicit token always wins).
+  const header = ctx.get('authorization') || undefined;
+  const session = !header && operation.acceptsSessionCookie ? ctx.cookies.get(SESSION_COOKIE) : undefined;
+  const principal = await authenticate(session ? `Bearer ${session}` : header, deps.jwtSecret, { tokenTtlMaxS: deps.config.authTokenTtlMaxS });
   ctx.state.principal = principalKey(principal);
   if (!operation.roles.includes(principal.role)) throw new DomainError('FORBIDDEN', `role ${principal.role} may not call ${operation.operationId}`);
   if (principal.role === 'sub_account') {

@@ -22,6 +22,8 @@ export interface Operation {
   path: string;
   /** `x-roles`: who may call it; `anyone` means no authentication. */
   roles: readonly (Role | 'anyone')[];
+  /** The operation's `security` lists the `session` scheme: a session cookie may stand in for the bearer token. */
+  acceptsSessionCookie: boolean;
   validateBody?: ValidateFunction;
   validatePath?: ValidateFunction;
   validateQuery?: ValidateFunction;
@@ -32,6 +34,7 @@ interface OperationObject {
   parameters?: unknown[];
   requestBody?: { content?: { 'application/json'?: { schema?: object } } };
   'x-roles'?: (Role | 'anyone')[];
+  security?: Record<string, unknown>[];
 }
 
 interface OpenApiDocument {
@@ -89,6 +92,7 @@ export function loadOperations(file = OPENAPI_PATH): Operation[] {
         method,
         path: route,
         roles: op['x-roles'] ?? [],
+        acceptsSessionCookie: (op.security ?? []).some((scheme) => 'session' in scheme),
         validateBody: compile(strict, bodySchema),
         validatePath: compile(coercing, paramSchema(params, 'path')),
         validateQuery: compile(coercing, paramSchema(params, 'query')),

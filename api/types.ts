@@ -16,6 +16,7 @@ import type { OperationId } from './spec';
 import type { PayoutGateway } from './payout-gateway';
 import type { ApiMetrics } from './metrics';
 import type { Notifier } from '../notify/notifier';
+import type { SessionCookie } from './session';
 
 export type Schemas = components['schemas'];
 
@@ -28,7 +29,7 @@ type Responses<Op extends OperationId> = operations[Op]['responses'];
 type SuccessCode<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 202 | 503>;
 export type Reply<Op extends OperationId> = {
   // A non-JSON body (CSV, Prometheus text) may be streamed: Koa pipes a Readable to the response.
-  [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string | Readable : JsonContent<Responses<Op>[S]>; contentType?: string };
+  [S in SuccessCode<Op>]: { status: S; body: JsonContent<Responses<Op>[S]> extends undefined ? string | Readable : JsonContent<Responses<Op>[S]>; contentType?: string; cookies?: SessionCookie[] };
 }[SuccessCode<Op>];
 
 export interface ApiDeps {
@@ -50,6 +51,8 @@ export interface Call<Op extends OperationId> {
   params: PathParams<Op>;
   query: QueryParams<Op>;
   idempotencyKey: string | undefined;
+  /** The verified bearer token, when the request authenticated with one (the sign-in stores it in a cookie). */
+  bearerToken: string | undefined;
   /** Forked for this request. */
   em: EntityManager;
   deps: ApiDeps;

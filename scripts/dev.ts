@@ -43,8 +43,10 @@ async function main(): Promise<void> {
   if (!temporalAddress) {
     const { temporalDevPort: port, temporalUiPort: uiPort } = config;
     console.log(`temporal: starting the dev server on ${LOOPBACK}:${port} (UI http://${LOOPBACK}:${uiPort}), data in .data/temporal.db`);
+    // The UI decrypts payloads through the API's codec endpoint (an auditor signed in to the console).
+    const uiCodecEndpoint = `http://${LOOPBACK}:${config.port}/codec`;
     devServer = await startDevServer({
-      port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log'), retention: DEV_RETENTION,
+      port, uiPort, uiCodecEndpoint, dbFile: path.join(DATA_DIR, 'temporal.db'), logFile: path.join(DATA_DIR, 'temporal.log'), retention: DEV_RETENTION,
     });
     temporalAddress = devServer.address;
   }

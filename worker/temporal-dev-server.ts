@@ -17,6 +17,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; omitted: headless. */
   uiPort?: number;
+  /** The UI's remote codec endpoint (`--ui-codec-endpoint`), so that it shows payloads decrypted. */
+  uiCodecEndpoint?: string;
   /** Persist to this SQLite file; omitted: in memory. */
   dbFile?: string;
   /** SQLite pragmas, e.g. journal_mode=WAL, synchronous=OFF for tests. */
@@ -62,6 +64,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = options.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   for (const attribute of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', attribute);

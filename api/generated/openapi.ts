@@ -729,6 +729,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a browser in
+         * @description Signs a browser in: the caller's bearer token goes into an HttpOnly session cookie
+         *     (`payouts_session`, SameSite=Strict, Path=/, Secure over HTTPS) that expires with the token.
+         *     The cookie is accepted only by operations whose `security` lists the `session` scheme (the
+         *     codec endpoint, for the Temporal UI, which cannot send bearer tokens); every other
+         *     operation still takes the bearer token. The console's sign-in calls this.
+         */
+        post: operations["createSession"];
+        /**
+         * Sign a browser out
+         * @description Signs a browser out by clearing the session cookie; the token it held stays valid until it expires.
+         */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decrypt Temporal payloads (remote codec)
+         * @description Temporal's remote codec protocol, for the Temporal UI ("Codec Server" endpoint
+         *     `<api>/codec`) and the `temporal` CLI (`--codec-endpoint <api>/codec --codec-auth
+         *     'Bearer <token>'`): decrypts payloads that the service encrypted (AES-256-GCM, under any
+         *     key of PAYLOAD_KEYS); payloads that are not encrypted come back unchanged. Answers CORS
+         *     preflights for the origins of CODEC_CORS_ORIGINS, with credentials. A payload encrypted
+         *     under a key the service no longer holds, or altered, is 400 naming it. Auditors only: the
+         *     payloads may belong to any seller.
+         */
+        post: operations["decodePayloads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encrypt Temporal payloads (remote codec)
+         * @description The reverse of `/codec/decode`, with the encryption key (PAYLOAD_KEY_ID); the Temporal UI uses it for the input it sends.
+         */
+        post: operations["encodePayloads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1057,6 +1131,29 @@ export interface components {
         SettingsChangePage: components["schemas"]["Page"] & {
             items?: components["schemas"]["SettingsChange"][];
         };
+        Session: {
+            accountId: components["schemas"]["Id"];
+            /** @enum {string} */
+            role: "seller" | "sub_account" | "buyer" | "auditor" | "system";
+            expiresAt: components["schemas"]["Timestamp"];
+        };
+        SignedOut: {
+            /** @enum {boolean} */
+            signedOut: true;
+        };
+        /** @description Bounded by the codec endpoint's body size (4 MB). */
+        Base64: string;
+        /** @description A Temporal Payload in protobuf JSON form; bytes are base64. */
+        CodecPayload: {
+            metadata: {
+                [key: string]: string;
+            };
+            data?: components["schemas"]["Base64"];
+        };
+        /** @description Temporal's `Payloads` in protobuf JSON form. An empty list may be sent as `{}` (Go's clients do). */
+        CodecPayloads: {
+            payloads?: components["schemas"]["CodecPayload"][];
+        };
     };
     responses: {
         /** @description An error with a SPEC §8 code. */
@@ -1093,6 +1190,8 @@ export interface components {
         /** @description Exclusive: movements before this instant; after `from`. */
         StatementTo: string;
         StatementKind: components["schemas"]["MovementKind"];
+        /** @description The Temporal namespace of the payloads (sent by the Temporal UI; not needed). */
+        Namespace: string;
     };
     requestBodies: never;
     headers: never;
@@ -2193,6 +2292,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationStarted"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; the cookie is cleared. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    decodePayloads: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The Temporal namespace of the payloads (sent by the Temporal UI; not needed). */
+                "X-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodecPayloads"];
+            };
+        };
+        responses: {
+            /** @description The payloads decrypted, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    encodePayloads: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The Temporal namespace of the payloads (sent by the Temporal UI; not needed). */
+                "X-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodecPayloads"];
+            };
+        };
+        responses: {
+            /** @description The payloads encrypted, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
                 };
             };
             default: components["responses"]["Error"];

@@ -8,6 +8,8 @@ import * as notifications from './notifications';
 import * as orders from './orders';
 import * as payouts from './payouts';
 import * as records from './records';
+import * as codec from './codec';
+import * as session from './session';
 
 export const handlers: Handlers = {
   getHealth: health.getHealth,
@@ -49,4 +51,8 @@ export const handlers: Handlers = {
   listSettingsChanges: audit.listSettingsChanges,
   getAuditAccount: audit.getAuditAccount,
   listAuditorNotifications: notifications.listAuditorNotifications,
+  createSession: session.createSession,
+  deleteSession: session.deleteSession,
+  decodePayloads: codec.decodePayloads,
+  encodePayloads: codec.encodePayloads,
 };

@@ -1,7 +1,8 @@
 /**
  * SPEC §7 encrypted payloads against the real stack: the Temporal server holds no cleartext note,
  * buyer id or failure message of a payout; a payout started under one key finishes, and its history
- * stays readable, after another key becomes the encryption key (a rotation across a redeploy).
+ * stays readable, after another key becomes the encryption key (a rotation across a redeploy); the
+ * raw history decodes through the codec endpoint that the Temporal UI calls.
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -34,7 +35,7 @@ afterAll(async () => {
   await first.stop().catch(() => undefined);
 });
 
-interface RawPayload { encoding: string | undefined; keyId: string | undefined }
+interface RawPayload { encoding: string | undefined; keyId: string | undefined; json: { metadata: Record<string, string>; data: string } }
 
 /** The history as the Temporal server stores it, read without our codec. */
 async function rawHistory(client: Client, id: string): Promise<temporal.api.history.v1.IHistory> {
@@ -57,7 +58,8 @@ function payloadsOf(value: unknown, path = '', found: RawPayload[] = []): RawPay
   if (record.metadata && record.data instanceof Uint8Array) {
     const metadata = record.metadata as Record<string, Uint8Array>;
     const text = (bytes?: Uint8Array) => (bytes ? Buffer.from(bytes).toString() : undefined);
-    found.push({ encoding: text(metadata.encoding), keyId: text(metadata[KEY_ID_METADATA_KEY]) });
+    const json = { metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(record.data).toString('base64') };
+    found.push({ encoding: text(metadata.encoding), keyId: text(metadata[KEY_ID_METADATA_KEY]), json });
     return found;
   }
   for (const [key, child] of Object.entries(record)) payloadsOf(child, `${path}.${key}`, found);
@@ -110,4 +112,15 @@ test('after key 2 becomes the encryption key, a payout started under key 1 finis
   expect(new Set(payloadsOf(history).map((p) => p.keyId))).toEqual(new Set(['test-1', 'test-2']));
   const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
   expect([bytes.includes(note), bytes.includes(market.buyerId)]).toEqual([false, false]);
+});
+
+test('the raw history decodes through the codec endpoint, under both keys', async () => {
+  const payloads = payloadsOf(await rawHistory(second!.client, payoutId));
+  const res = await second!.http.post('/codec/decode').set(bearer(market.auditor)).set('X-Namespace', 'default').send({ payloads: payloads.map((p) => p.json) }).expect(200);
+  const decoded: { metadata: Record<string, string>; data: string }[] = res.body.payloads;
+  expect(decoded).toHaveLength(payloads.length);
+  // JSON values, and `undefined` (an update or activity with no result) as binary/null.
+  expect(new Set(decoded.map((p) => Buffer.from(p.metadata.encoding, 'base64').toString()))).toEqual(new Set(['json/plain', 'binary/null']));
+  const text = decoded.map((p) => Buffer.from(p.data, 'base64').toString()).join('\n');
+  expect([text.includes(note), text.includes(market.buyerId)]).toEqual([true, true]);
 });

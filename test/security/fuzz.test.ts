@@ -98,6 +98,8 @@ function validExample(raw: Schema, name = ''): Json {
     }
     case 'integer':
       return Math.max(1, Number(schema.minimum ?? 1));
+    case 'array':
+      return [validExample(schema.items as Schema)];
     case 'boolean':
       return true;
     case 'string':
@@ -162,7 +164,9 @@ function invalidStrings(schema: Schema): fc.Arbitrary<Json>[] {
 
 function invalidArrays(schema: Schema): fc.Arbitrary<Json>[] {
   const item = fc.nat().map((n) => `order-${n}`);
-  const options: fc.Arbitrary<Json>[] = [fc.constant([]), item.map((id) => [id, id])];
+  const options: fc.Arbitrary<Json>[] = [];
+  if (Number(schema.minItems ?? 0) >= 1) options.push(fc.constant([]));
+  if (schema.uniqueItems === true) options.push(item.map((id) => [id, id]));
   if (typeof schema.maxItems === 'number') {
     const tooMany = schema.maxItems + 1;
     options.push(fc.tuple(fc.nat(), fc.integer({ min: tooMany, max: tooMany + 5 })).map(([start, n]) => Array.from({ length: n }, (_, i) => `order-${start + i}`)));
