@@ -17,6 +17,7 @@ import { SellerAccount } from '../db/entities';
 import { PAYOUT_MEMO } from '../db/ledger';
 import { crossedLowBalance } from '../db/accounts';
 import { lowBalanceCard } from '../notify/cards';
+import { lowReserveCardId } from '../domain/card-ids';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -78,10 +79,11 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
           // A replayed reservation does not know whether its hold crossed the threshold: the ledger does.
           const key = `hold:${payout.id}`;
           const crossed = lowBalance === undefined ? await crossedLowBalance(em(), request.sellerId, key) : lowBalance;
-          if (crossed) await notifier.send([lowBalanceCard(request.sellerId, key, crossed)]);
+          // Stored only: the workflow delivers it apart from the money (SPEC §5 "The edges").
+          if (crossed) await notifier.store([lowBalanceCard(request.sellerId, key, crossed)]);
           return payout;
         } catch (err) {
-          if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await notifyLowReserve(request.sellerId, request.payoutId);
+          if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await storeLowReserveCard(request.sellerId, request.payoutId);
           throw err;
         }
       });
@@ -111,34 +113,33 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       return releasePayout(em(), payout, status, actor, new Date(atMs));
     },
 
-    /** SPEC §5.2: the chat card telling the buyer a payout awaits their confirmation. */
-    async notifyPayoutSent(payout: PayoutView): Promise<void> {
-      await notifier.send([{ dedupeKey: `sent:${payout.id}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_SENT', payoutId: payout.id, payload: cardPayload(payout) }]);
-      await recordPayoutEvent(em(), payout.id, 'NOTIFIED', clock.now());
+    /**
+     * Stores the cards of one moment of the payout (SPEC §5.2 sent, the reminder, §5.6 the outcome
+     * to both parties) and records it on the timeline; returns the cards' ids for their delivery.
+     */
+    async storePayoutCards(payout: PayoutView, moment: CardMoment): Promise<string[]> {
+      const ids = await notifier.store(payoutCards(payout, moment));
+      const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null } as const)[moment];
+      if (event) await recordPayoutEvent(em(), payout.id, event, clock.now());
+      return ids;
     },
 
-    /** The reminder before the deadline (24 hours with the default 3-day window). */
-    async notifyReminder(payout: PayoutView): Promise<void> {
-      await notifier.send([{ dedupeKey: `reminder:${payout.id}`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_REMINDER', payoutId: payout.id, payload: cardPayload(payout) }]);
-      await recordPayoutEvent(em(), payout.id, 'REMINDED', clock.now());
+    /** Delivers stored cards to the webhook; fails while any is not taken, so Temporal retries it. */
+    async deliverCards(ids: string[]): Promise<void> {
+      await notifier.deliver(ids);
     },
 
-    /** SPEC §5.6: seller and buyer are told the outcome (`payout` as the workflow ended it). */
-    async notifyOutcome(payout: PayoutView): Promise<void> {
-      const payload = { ...cardPayload(payout), status: payout.status, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
-      const cards: Card[] = [
-        { dedupeKey: `outcome:${payout.id}:buyer`, recipientId: payout.buyerId, recipientRole: 'buyer', kind: 'PAYOUT_OUTCOME', payoutId: payout.id, payload },
-        { dedupeKey: `outcome:${payout.id}:seller`, recipientId: payout.sellerId, recipientRole: 'seller', kind: 'PAYOUT_OUTCOME', payoutId: payout.id, payload },
-      ];
-      await notifier.send(cards);
+    /** The delivery's retries ended: the cards are kept, marked for an operator, counted and logged. */
+    async markCardsUndeliverable(ids: string[]): Promise<number> {
+      return notifier.markUndeliverable(ids);
     },
   };
 
-  /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller. */
-  async function notifyLowReserve(sellerId: string, payoutId: string): Promise<void> {
+  /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller (stored; the workflow delivers it). */
+  async function storeLowReserveCard(sellerId: string, payoutId: string): Promise<void> {
     const account = await em().findOne(SellerAccount, { sellerId });
-    await notifier.send([{
-      dedupeKey: `low-reserve:${payoutId}`,
+    await notifier.store([{
+      dedupeKey: lowReserveCardId(payoutId),
       recipientId: sellerId,
       recipientRole: 'seller',
       kind: 'LOW_BALANCE',
@@ -146,6 +147,20 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       payload: { sellerId, available: account?.availableFen ?? 0, refusedPayoutId: payoutId, reason: 'INSUFFICIENT_RESERVE' },
     }]);
   }
+}
+
+export type CardMoment = 'sent' | 'reminder' | 'outcome';
+
+function payoutCards(payout: PayoutView, moment: CardMoment): Card[] {
+  const card = (dedupeKey: string, recipientId: string, recipientRole: 'buyer' | 'seller', kind: Card['kind'], payload: Record<string, unknown>): Card =>
+    ({ dedupeKey, recipientId, recipientRole, kind, payoutId: payout.id, payload });
+  if (moment === 'sent') return [card(`sent:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_SENT', cardPayload(payout))];
+  if (moment === 'reminder') return [card(`reminder:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_REMINDER', cardPayload(payout))];
+  const payload = { ...cardPayload(payout), status: payout.status, closeReason: payout.closeReason, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
+  return [
+    card(`outcome:${payout.id}:buyer`, payout.buyerId, 'buyer', 'PAYOUT_OUTCOME', payload),
+    card(`outcome:${payout.id}:seller`, payout.sellerId, 'seller', 'PAYOUT_OUTCOME', payload),
+  ];
 }
 
 export type PayoutActivities = ReturnType<typeof createPayoutActivities>;

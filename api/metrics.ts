@@ -1,5 +1,7 @@
 /** Prometheus metrics of the API process (`GET /metrics`). */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MikroORM } from '@mikro-orm/mysql';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Notification } from '../db/entities';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -19,5 +21,20 @@ export class ApiMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * SPEC §5 "The edges": cards whose delivery retries ended without the webhook taking them, kept
+   * for an operator. Read from the database at each scrape, so every API process reports the same.
+   */
+  countUndeliverableCards(orm: MikroORM): void {
+    new Gauge({
+      name: 'cards_undeliverable',
+      help: 'Cards still undelivered after their delivery retries ended (kept for an operator)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await orm.em.fork().count(Notification, { undeliverableAt: { $ne: null }, deliveredAt: null }));
+      },
+    });
   }
 }

@@ -19,6 +19,7 @@ import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import { cancelUpdate, confirmUpdate, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
+import { cardDeliveryWorkflow } from '../workflows/cards';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
 export const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
@@ -105,6 +106,19 @@ export class PayoutGateway {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+  }
+
+  /**
+   * Hands stored cards to a delivery workflow (retried for days, apart from any request). One
+   * workflow per first card id: a repeated hand-over joins the delivery already under way.
+   */
+  async deliverCards(cardIds: string[]): Promise<void> {
+    await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, () => this.client.workflow.start(cardDeliveryWorkflow, {
+      workflowId: `cards-${cardIds[0]}`,
+      taskQueue: this.taskQueue,
+      args: [{ cardIds, confirmWindowMs: this.confirmWindowMs }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }));
   }
 
   private async answer<T>(call: () => Promise<T>): Promise<T> {

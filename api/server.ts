@@ -37,6 +37,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider,
     metrics: new ApiMetrics(),
     notifier: new Notifier(orm, clock, config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined),
   };
+  deps.metrics.countUndeliverableCards(orm);
   return { app: createApp(deps, handlers, undefined, { rateLimit }), deps };
 }
 

@@ -319,6 +319,8 @@ export class Notification {
   deliveredAt: Date | null = null;
   /** When the recipient (or, for a seller, one of its sub-accounts) marked the card read. */
   readAt: Date | null = null;
+  /** Set when the delivery's retries ended without the webhook taking the card. */
+  undeliverableAt: Date | null = null;
   constructor(
     readonly dedupeKey: string,
     readonly recipientId: string,
@@ -344,6 +346,7 @@ export const NotificationSchema = new EntitySchema<Notification>({
     createdAt: time(),
     deliveredAt: time(true),
     readAt: time(true),
+    undeliverableAt: time(true),
   },
 });
 

@@ -16,6 +16,7 @@ import { Migration20261204100000_payout_edges } from './migrations/Migration2026
 import { Migration20261204120000_notification_read_at } from './migrations/Migration20261204120000_notification_read_at';
 import { Migration20261210000000_exact_ids_and_principals } from './migrations/Migration20261210000000_exact_ids_and_principals';
 import { Migration20261211000000_audit_archive } from './migrations/Migration20261211000000_audit_archive';
+import { Migration20261212000000_cards_undeliverable } from './migrations/Migration20261212000000_cards_undeliverable';
 
 export type Orm = MikroORM;
 
@@ -41,6 +42,7 @@ const MIGRATIONS = [
   { name: 'Migration20261204120000_notification_read_at', class: Migration20261204120000_notification_read_at },
   { name: 'Migration20261210000000_exact_ids_and_principals', class: Migration20261210000000_exact_ids_and_principals },
   { name: 'Migration20261211000000_audit_archive', class: Migration20261211000000_audit_archive },
+  { name: 'Migration20261212000000_cards_undeliverable', class: Migration20261212000000_cards_undeliverable },
 ];
 
 function databaseName(databaseUrl: string): string {

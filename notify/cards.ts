@@ -1,11 +1,12 @@
 /** Cards built in more than one place. */
 import type { Fen } from '../domain/money';
 import type { Card } from './notifier';
+import { lowBalanceCardId } from '../domain/card-ids';
 
 /** The seller's low-balance alert: available fell below the threshold the seller set. */
 export function lowBalanceCard(sellerId: string, movementKey: string, crossed: { available: Fen; threshold: Fen }): Card {
   return {
-    dedupeKey: `low-balance:${movementKey}`,
+    dedupeKey: lowBalanceCardId(movementKey),
     recipientId: sellerId,
     recipientRole: 'seller',
     kind: 'LOW_BALANCE',
@@ -13,3 +14,4 @@ export function lowBalanceCard(sellerId: string, movementKey: string, crossed: {
     payload: { sellerId, available: crossed.available, threshold: crossed.threshold, reason: 'BELOW_THRESHOLD' },
   };
 }
+

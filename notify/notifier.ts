@@ -1,9 +1,11 @@
 /**
  * Chat cards (旺旺卡片) for buyers and sellers (SPEC §5.2, §9): each card is stored once for its
  * recipient (the dedupe key makes a replayed activity harmless) and, when a webhook URL is
- * configured, delivered there signed with HMAC-SHA256 over `timestamp.body`. A failed delivery
- * throws, so that Temporal retries it with backoff; it never blocks the money path because the
- * workflow does not wait for it before moving money.
+ * configured, delivered there signed with HMAC-SHA256 over `timestamp.body`, with the card's id in
+ * `x-payout-card-id` so that a receiver drops a repeat. Storing and delivering are separate steps
+ * (SPEC §5 "The edges"): what moves money only stores; delivery runs in its own activity, which
+ * throws on failure so that Temporal retries it with backoff, and a card still undelivered when its
+ * retries end is kept and marked for an operator.
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { createHmac } from 'node:crypto';
@@ -26,6 +28,9 @@ export interface WebhookConfig {
   secret: string;
 }
 
+/** Bound on the cards one delivery takes (a payout's moment makes at most three). */
+export const CARD_IDS_MAX = 20;
+
 /** Bound on one delivery attempt; Temporal retries past it. */
 const WEBHOOK_TIMEOUT_MS = 5_000;
 
@@ -40,24 +45,54 @@ export class Notifier {
     private readonly webhook: WebhookConfig | undefined,
   ) {}
 
-  /** Stores each card once, then delivers the undelivered ones to the webhook. */
-  async send(cards: Card[]): Promise<void> {
-    const em = this.orm.em.fork();
+  /** Stores each card once; returns the cards' ids (their dedupe keys) for the delivery. */
+  async store(cards: Card[]): Promise<string[]> {
     const now = this.clock.now();
     // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
     // can never fail on them and leave its activity retrying for days.
     const rows = cards.map((card) => new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, wellFormed(card.payload), now));
-    await insertOnce(em, Notification, rows, ['dedupeKey']);
-    if (!this.webhook) return;
-    const stored = await em.find(Notification, { dedupeKey: { $in: cards.map((c) => c.dedupeKey) }, deliveredAt: null });
-    for (const notification of stored) {
-      await this.deliver(this.webhook, notification);
-      notification.deliveredAt = this.clock.now();
-      await em.flush();
-    }
+    await insertOnce(this.orm.em.fork(), Notification, rows, ['dedupeKey']);
+    return cards.map((card) => card.dedupeKey);
   }
 
-  private async deliver(webhook: WebhookConfig, notification: Notification): Promise<void> {
+  /**
+   * Delivers the stored, undelivered cards among `ids` (an id never stored is skipped) and marks
+   * each delivered; throws when any delivery failed, after trying every card, so that a retry
+   * repeats only the ones not yet taken.
+   */
+  async deliver(ids: string[]): Promise<void> {
+    if (!this.webhook || ids.length === 0) return;
+    const em = this.orm.em.fork();
+    const stored = await em.find(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null });
+    const failures: string[] = [];
+    for (const notification of stored) {
+      try {
+        await this.post(this.webhook, notification);
+        notification.deliveredAt = this.clock.now();
+        await em.flush();
+      } catch (err) {
+        failures.push(`${notification.dedupeKey}: ${String((err as Error)?.message ?? err)}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(`cards not delivered: ${failures.join('; ')}`);
+  }
+
+  /** Stores the cards and delivers them in one call: for the paths where no money waits on it. */
+  async send(cards: Card[]): Promise<void> {
+    await this.deliver(await this.store(cards));
+  }
+
+  /**
+   * The delivery's retries ended: the cards stay stored (and in the recipients' lists), marked
+   * undeliverable for an operator, counted in `/metrics` and logged.
+   */
+  async markUndeliverable(ids: string[]): Promise<number> {
+    const marked = await this.orm.em.fork().nativeUpdate(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null, undeliverableAt: null }, { undeliverableAt: this.clock.now() });
+    if (marked > 0) console.error(JSON.stringify({ level: 'error', message: 'cards undelivered after their retries; kept for an operator', cards: ids }));
+    return marked;
+  }
+
+  private async post(webhook: WebhookConfig, notification: Notification): Promise<void> {
     const body = JSON.stringify({
       id: notification.dedupeKey,
       kind: notification.kind,
@@ -70,6 +105,7 @@ export class Notifier {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        'x-payout-card-id': notification.dedupeKey,
         'x-payout-timestamp': timestamp,
         'x-payout-signature': `sha256=${signWebhook(webhook.secret, timestamp, body)}`,
       },

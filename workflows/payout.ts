@@ -21,9 +21,10 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { PayoutActivities } from '../activities/payout-activities';
+import type { CardMoment, PayoutActivities } from '../activities/payout-activities';
 import { SYSTEM_ACTOR, type Decision, type OrderCloseReason, type PayoutProgress, type PayoutStatus, type PayoutView, type PayoutWorkflowInput } from '../domain/payout';
-import { CARD_ACTIVITY, DB_ACTIVITY, RAIL_ACTIVITY } from './activity-options';
+import { DB_ACTIVITY, RAIL_ACTIVITY, cardDeliveryOptions } from './activity-options';
+import { holdLowBalanceCardId, lowReserveCardId } from '../domain/card-ids';
 import { PAYOUT_STATUS_KEY } from './search-attributes';
 
 export interface DecisionInput {
@@ -50,7 +51,6 @@ export const orderChangedSignal = defineSignal<[OrderChangedInput]>('orderChange
 
 const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
 const rail = proxyActivities<PayoutActivities>(RAIL_ACTIVITY);
-const cards = proxyActivities<PayoutActivities>(CARD_ACTIVITY);
 
 /** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
 const REMINDER_LEAD_SHARE = 1 / 3;
@@ -69,6 +69,18 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
     throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
   });
+  // Cards are stored by local activities and delivered by their own, retried for days apart from
+  // the money (SPEC §5 "The edges"); the workflow ends once every delivery has ended.
+  const cards = proxyActivities<PayoutActivities>(cardDeliveryOptions(input.confirmWindowMs));
+  const deliveries: Promise<unknown>[] = [];
+  const delivered = (ids: string[]) => cards.deliverCards(ids).catch(() => db.markCardsUndeliverable(ids));
+  const deliver = (ids: string[]) => {
+    deliveries.push(delivered(ids));
+  };
+  // One promise per moment, store then delivery, so that awaiting `deliveries` awaits both.
+  const announce = (payout: PayoutView, moment: CardMoment, alsoIds: string[] = []) => {
+    deliveries.push(db.storePayoutCards(payout, moment).then((ids) => delivered([...ids, ...alsoIds])));
+  };
   let view: PayoutView | undefined;
   let verdict: Verdict | undefined;
   let reminded = false;
@@ -109,15 +121,19 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   try {
     view = await reservation;
   } catch (err) {
-    if (err instanceof ApplicationFailure && err.nonRetryable) return refuse(err);
-    throw err;
+    if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+    const refused = refuse(err);
+    if (err.type === 'INSUFFICIENT_RESERVE') deliver([lowReserveCardId(input.payoutId)]);
+    await Promise.all(deliveries);
+    return refused;
   }
   setStatus(view.status);
-  const notifications = [cards.notifyPayoutSent(view)];
-  if (view.status === 'AWAITING_CONFIRMATION') await awaitVerdict(view, notifications);
+  // The hold may have stored the seller's low-balance card; its delivery starts here, off the money path.
+  announce(view, 'sent', [holdLowBalanceCardId(input.payoutId)]);
+  if (view.status === 'AWAITING_CONFIRMATION') await awaitVerdict(view);
   if (verdict) await settle(verdict);
-  notifications.push(cards.notifyOutcome(view));
-  await Promise.all(notifications);
+  announce(view, 'outcome');
+  await Promise.all(deliveries);
   return { status: view.status };
 
   function refuse(failure: ApplicationFailure): PayoutWorkflowResult {
@@ -131,14 +147,14 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }
 
   /** Waits for a decision until the deadline; the server, not a cron, closes the payout on time. */
-  async function awaitVerdict(reserved: PayoutView, pending: Promise<void>[]): Promise<void> {
+  async function awaitVerdict(reserved: PayoutView): Promise<void> {
     const expiresAtMs = Date.parse(reserved.expiresAt);
     const lead = Math.floor(input.confirmWindowMs * REMINDER_LEAD_SHARE);
     const untilReminder = expiresAtMs - lead - Date.now();
     if (untilReminder > 0 && (await condition(() => verdict !== undefined, untilReminder))) return;
     if (verdict === undefined) {
       reminded = true;
-      pending.push(cards.notifyReminder(reserved));
+      announce(reserved, 'reminder');
     }
     const untilDeadline = expiresAtMs - Date.now();
     if (untilDeadline > 0 && (await condition(() => verdict !== undefined, untilDeadline))) return;

@@ -120,12 +120,16 @@ function providerUnavailable(): DomainError {
   return new DomainError('SERVICE_UNAVAILABLE', 'the payment provider is unavailable; retry with the same Idempotency-Key');
 }
 
-/** The card is stored even if the webhook is down; the money path does not wait for its delivery. */
+/**
+ * The card is stored at once and delivered by a workflow, so the webhook never holds up the answer.
+ * A hand-over Temporal did not take is logged; the card stays in the seller's list.
+ */
 async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string, movementKey: string): Promise<void> {
   const crossed = await crossedLowBalance(call.em.fork(), sellerId, movementKey);
   if (!crossed) return;
-  await call.deps.notifier.send([lowBalanceCard(sellerId, movementKey, crossed)]).catch((err) => {
-    console.error(JSON.stringify({ level: 'warn', message: 'low-balance card not delivered', movementKey, error: String(err) }));
+  const ids = await call.deps.notifier.store([lowBalanceCard(sellerId, movementKey, crossed)]);
+  await call.deps.gateway.deliverCards(ids).catch((err) => {
+    console.error(JSON.stringify({ level: 'warn', message: 'low-balance card stored, its delivery not started', movementKey, error: String(err) }));
   });
 }
 

@@ -70,6 +70,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     runtimeInstalled = true;
   }
   const env = testEnv(options.taskQueue ?? `test-${randomUUID()}`, options.confirmWindow ?? '1h', options.payloadKeys);
+  // Through the environment, as an operator configures it, so the API and every worker read the same.
+  if (options.webhook) Object.assign(env, { NOTIFY_WEBHOOK_URL: options.webhook.url, NOTIFY_WEBHOOK_SECRET: options.webhook.secret });
   const config = loadConfig(env);
   const orm = await openOrm(config.databaseUrl);
   const client = temporalClient(await Connection.connect({ address: config.temporalAddress! }), config.temporalNamespace, config.payloadKeys);
@@ -80,8 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    const settings = workerSettings(config);
-    worker = await createWorker({ connection: nativeConnection, orm, ...settings, clock: options.clock, webhook: options.webhook ?? settings.webhook, workflowBundle: await loadWorkflowBundle() });
+    worker = await createWorker({ connection: nativeConnection, orm, ...workerSettings(config), clock: options.clock, workflowBundle: await loadWorkflowBundle() });
     running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
   }
   const startChildWorker = () => {
