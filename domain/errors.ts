@@ -29,7 +29,11 @@ export const ERROR_STATUS = {
   PROVIDER_REFUSED: 422,
   /** A CSV export that would exceed its row bound; the caller narrows the filters. */
   EXPORT_TOO_LARGE: 422,
+  /** The request was not received in time (api/http-server.ts). */
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
+  /** The request line and headers exceed their bound (api/http-server.ts). */
+  HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,

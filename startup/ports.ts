@@ -1,5 +1,6 @@
 /** Ports checked before anything slow starts, and the API's listen with the same sentence. */
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createApiServer, type HttpLimits } from '../api/http-server';
 import { portInUse, type PortVariable } from './errors';
 
 /** Binds and releases the port, so a taken one is named at once instead of after minutes. */
@@ -11,9 +12,12 @@ export async function assertPortFree(port: number, host: string, variable: PortV
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** Listens with the request handler; a port taken meanwhile gets the same sentence as above. */
-export async function listenHttp(handler: RequestListener, port: number, host: string): Promise<Server> {
-  const server = createServer(handler);
+/**
+ * Listens with the request handler, on the API's server (its timeouts and size limits,
+ * api/http-server.ts); a port taken meanwhile gets the same sentence as above.
+ */
+export async function listenHttp(handler: RequestListener, port: number, host: string, limits?: HttpLimits): Promise<Server> {
+  const server = createApiServer(handler, limits);
   await listenOn(server, port, host, 'PORT');
   return server;
 }
