@@ -18,6 +18,7 @@ import { authenticate, principalKey, type Principal } from './auth';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { SellerGate, type SellerGateOptions } from './seller-gate';
 import { SESSION_COOKIE, type SessionCookie } from './session';
 import { describeValidationError, loadOperations, type Operation } from './spec';
 import type { ApiDeps, Handlers } from './types';
@@ -39,6 +40,8 @@ interface State {
 export interface AppOptions {
   /** The per-principal limit on writes; the defaults of `api/rate-limit.ts` when absent. */
   rateLimit?: Partial<RateLimitOptions>;
+  /** The per-seller bounds on requests in flight; the defaults of `api/seller-gate.ts` when absent. */
+  sellerGate?: Partial<SellerGateOptions>;
 }
 
 export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations(), options: AppOptions = {}): Koa<State> {
@@ -47,6 +50,7 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   }
   const app = new Koa<State>();
   const writeLimiter = new RateLimiter(options.rateLimit);
+  const sellerGate = new SellerGate(options.sellerGate);
   const { metrics } = deps;
   app.proxy = false;
   app.use(errorMiddleware(metrics));
@@ -78,7 +82,9 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
       const call = validate(ctx, operation);
       const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string; cookies?: SessionCookie[] }>;
       const bearerToken = principal && ctx.get('authorization') ? ctx.get('authorization').slice('Bearer '.length) : undefined;
-      const reply = await handler({ ...call, principal, bearerToken, em: deps.orm.em.fork(), deps });
+      const run = () => handler({ ...call, principal, bearerToken, em: deps.orm.em.fork(), deps });
+      // A seller's requests (all its accounts together) queue behind its own bound, not in front of others'.
+      const reply = principal?.sellerId ? await sellerGate.run(principal.sellerId, operation.method === 'get' ? 'read' : 'write', run) : await run();
       for (const cookie of reply.cookies ?? []) setCookie(ctx, cookie);
       ctx.status = reply.status;
       if (reply.contentType) ctx.type = reply.contentType;
@@ -188,6 +194,8 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       const domain = toDomainError(err);
       ctx.status = domain.status;
       ctx.body = errorBody(domain);
+      const retryAfterS = domain.code === 'RATE_LIMITED' ? domain.details.retryAfterSeconds : undefined;
+      if (typeof retryAfterS === 'number') ctx.set('Retry-After', String(retryAfterS));
       // A dependency that is down is an operating condition (a warning, no stack); anything else
       // that ends in a 5xx is a defect and logs its stack with the request id.
       if (domain.code === 'SERVICE_UNAVAILABLE') {

@@ -23,9 +23,11 @@ export interface ApiOptions {
   provider?: PaymentProvider;
   /** Overrides of the per-principal write limit (tests use a small one). */
   rateLimit?: AppOptions['rateLimit'];
+  /** Overrides of the per-seller bounds on requests in flight. */
+  sellerGate?: AppOptions['sellerGate'];
 }
 
-export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit }: ApiOptions): { app: Koa; deps: ApiDeps } {
+export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit, sellerGate }: ApiOptions): { app: Koa; deps: ApiDeps } {
   const deps: ApiDeps = {
     orm,
     temporal,
@@ -38,7 +40,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider,
     notifier: new Notifier(orm, clock, config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined),
   };
   deps.metrics.countUndeliverableCards(orm);
-  return { app: createApp(deps, handlers, undefined, { rateLimit }), deps };
+  return { app: createApp(deps, handlers, undefined, { rateLimit, sellerGate }), deps };
 }
 
 export async function connectTemporal(config: Config, address = config.temporalAddress ?? '127.0.0.1:7233'): Promise<Client> {
