@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { SYSTEM_CAPS } from '../domain/rules';
 import type { TemporalStore } from './stack';
 
-export const SCENARIOS = ['lifecycle', 'hot-seller', 'pending', 'list'] as const;
+export const SCENARIOS = ['lifecycle', 'hot-seller', 'pending', 'list', 'noisy-neighbour'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchArgs {
@@ -51,7 +51,11 @@ const DEFAULTS: Record<ScenarioName, { payouts: number; concurrency: number }> =
   pending: { payouts: 10_000, concurrency: 32 },
   // List latency is measured one request at a time unless told otherwise.
   list: { payouts: 0, concurrency: 1 },
+  // Y's creates (one at a time, alone and beside X); X keeps --concurrency creates in flight.
+  'noisy-neighbour': { payouts: 100, concurrency: 50 },
 };
+/** noisy-neighbour: Y's warm-up and two runs must fit in one seller's daily count cap. */
+const NOISY_Y_PAYOUTS_MAX = 400;
 
 const USAGE = `usage: npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--payouts N] [--concurrency C]
        [--rows N] [--time-limit-s S] [--database NAME] [--keep-database] [--report FILE] [--profile] [--poll-interval-ms MS]
@@ -88,7 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database!)) throw new Error(`--database must match [A-Za-z0-9_]{1,64}\n${USAGE}`);
   const defaults = DEFAULTS[scenario];
   // A seller may lower its own dailyCount limit but never raise it above the system cap.
-  const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : PAYOUTS_MAX;
+  const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : scenario === 'noisy-neighbour' ? NOISY_Y_PAYOUTS_MAX : PAYOUTS_MAX;
   const reportName = scenario === 'lifecycle' ? 'bench-report.json' : `bench-report-${scenario}.json`;
   return {
     scenario,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --payouts N --concurrency C [--scenario lifecycle|hot-seller|pending|list]`
+ * `npm run bench -- --payouts N --concurrency C [--scenario lifecycle|hot-seller|pending|list|noisy-neighbour]`
  * (issue 8). Starts what it measures (see stack.ts), runs one scenario, prints a few lines and, as
  * its last line, the report as one JSON object, which it also writes to bench-report*.json.
  *
@@ -11,6 +11,7 @@ import { emitReport, type ScenarioReport } from './report';
 import { hotSellerScenario } from './scenarios/hot-seller';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { listScenario } from './scenarios/list';
+import { noisyNeighbourScenario } from './scenarios/noisy-neighbour';
 import { pendingScenario } from './scenarios/pending';
 
 /** Time kept for tear-down (stopping children, dropping the database) out of the time limit. */
@@ -21,6 +22,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (args: BenchArgs, deadlineMs: numbe
   'hot-seller': hotSellerScenario,
   pending: pendingScenario,
   list: listScenario,
+  'noisy-neighbour': noisyNeighbourScenario,
 };
 
 async function main(): Promise<number> {
