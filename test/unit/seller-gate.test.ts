@@ -37,8 +37,10 @@ describe('SellerGate', () => {
   test('past its queue bound a seller is refused RATE_LIMITED with a retry time', async () => {
     const gate = new SellerGate({ writesInFlightMax: 1, readsInFlightMax: 1, queuedMax: 2 });
     const x = held();
-    const accepted = [gate.run('seller-x', 'write', x.work), gate.run('seller-x', 'write', x.work), gate.run('seller-x', 'write', x.work)];
+    // p-limit starts queued work a microtask later: the first is in flight once a tick has passed.
+    const accepted = [gate.run('seller-x', 'write', x.work)];
     await tick();
+    accepted.push(gate.run('seller-x', 'write', x.work), gate.run('seller-x', 'write', x.work));
     await expect(gate.run('seller-x', 'write', x.work)).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 1 } });
     x.release();
     await Promise.all(accepted);
