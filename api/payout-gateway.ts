@@ -17,7 +17,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
-import { cancelUpdate, confirmUpdate, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
+import { cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
+import { randomUUID } from 'node:crypto';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 import { cardDeliveryWorkflow } from '../workflows/cards';
 
@@ -25,6 +26,14 @@ import { cardDeliveryWorkflow } from '../workflows/cards';
 export const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
 
 export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
+
+/** How long a decision waits for a worker to answer before it is handed to Temporal as a signal. */
+export const DECISION_ANSWER_MS = 2_000;
+
+/** A decision answered by the workflow, or accepted durably for a worker to apply later (202). */
+export type DecisionOutcome =
+  | { payout: PayoutView; accepted?: undefined }
+  | { accepted: { payoutId: string; decision: Decision; receivedAt: string }; payout?: undefined };
 
 /**
  * How a payout's workflow is started (the benchmark's ceiling starts its own with the same options).
@@ -81,17 +90,28 @@ export class PayoutGateway {
     }
   }
 
-  /** Delivers a decision; answers with the payout as the workflow left it. */
-  async decide(payoutId: string, decision: Decision, actor: string): Promise<PayoutView> {
+  /**
+   * Delivers a decision (SPEC §5 "Decisions are durable on arrival"): the payout as the workflow
+   * left it when a worker answers within DECISION_ANSWER_MS; otherwise the same decision, under
+   * the same id, as a signal that Temporal records in history before this returns `accepted`.
+   * Temporal not answering the signal either is 503.
+   */
+  async decide(payoutId: string, decision: Decision, actor: string): Promise<DecisionOutcome> {
     const handle = this.client.workflow.getHandle(payoutWorkflowId(payoutId));
+    const decisionId = randomUUID();
     try {
-      return await this.answer(() => handle.executeUpdate(DECISION_UPDATES[decision], { args: [{ actor }] }));
+      const payout = await this.client.withDeadline(Date.now() + DECISION_ANSWER_MS, () => handle.executeUpdate(DECISION_UPDATES[decision], { args: [{ actor, decisionId }] }));
+      return { payout };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
       }
-      throw err;
+      const mapped = toDomainError(err);
+      if (!(mapped instanceof DomainError && mapped.code === 'SERVICE_UNAVAILABLE')) throw mapped;
     }
+    const receivedAt = new Date().toISOString();
+    await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId }));
+    return { accepted: { payoutId, decision, receivedAt } };
   }
 
   /**

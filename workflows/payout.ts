@@ -30,7 +30,21 @@ import { PAYOUT_STATUS_KEY } from './search-attributes';
 export interface DecisionInput {
   /** The account that decided (the buyer, or the seller / sub-account that cancelled). */
   actor: string;
+  /** The API's id of this decision; its fallback signal carries the same id. */
+  decisionId?: string;
 }
+
+export interface DecisionSignalInput extends DecisionInput {
+  decision: Decision;
+  decisionId: string;
+}
+
+/**
+ * SPEC §5 "Decisions are durable on arrival": the API's fallback when no worker answered the
+ * decision's update within 2 s. Recorded in history before the API answers 202; applied once a
+ * worker runs, if no earlier decision, deadline or order change decided first.
+ */
+export const decisionSignal = defineSignal<[DecisionSignalInput]>('decision');
 
 export const reserveUpdate = defineUpdate<PayoutView>('reserve');
 export const confirmUpdate = defineUpdate<PayoutView, [DecisionInput]>('confirm');
@@ -102,6 +116,14 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // the database still loses to the order change there (markConfirmed re-checks the order).
   setHandler(orderChangedSignal, () => {
     verdict ??= { kind: 'orderChanged', atMs: Date.now() };
+  });
+
+  // Of the decisions in history the first wins: a later one, or the same decision arriving again
+  // as the update its caller gave up on, finds the verdict taken and changes nothing.
+  setHandler(decisionSignal, ({ decision, actor }) => {
+    if (verdict === undefined && !refusedCode && (view === undefined || view.status === 'AWAITING_CONFIRMATION')) {
+      verdict = { kind: decision, actor, atMs: Date.now() };
+    }
   });
 
   const decide = (kind: Decision) => async ({ actor }: DecisionInput): Promise<PayoutView> => {

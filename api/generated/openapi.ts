@@ -983,6 +983,13 @@ export interface components {
             /** @description The payment provider's id of the transfer, once PAID. */
             providerTransactionId: string | null;
         };
+        DecisionAccepted: {
+            /** Format: uuid */
+            payoutId: string;
+            /** @enum {string} */
+            decision: "confirm" | "decline" | "cancel";
+            receivedAt: components["schemas"]["Timestamp"];
+        };
         TimelineEvent: {
             /** @enum {string} */
             type: "INITIATED" | "NOTIFIED" | "REMINDED" | "CONFIRMED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "PAID" | "FAILED";
@@ -1943,6 +1950,15 @@ export interface operations {
                     "application/json": components["schemas"]["Payout"];
                 };
             };
+            /** @description No worker answered within 2 s: the decision is recorded in the workflow's history and applied when a worker runs, unless an earlier decision, the deadline or an order change decided first. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionAccepted"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -1966,6 +1982,15 @@ export interface operations {
                     "application/json": components["schemas"]["Payout"];
                 };
             };
+            /** @description No worker answered within 2 s: the decision is recorded in the workflow's history and applied when a worker runs, unless an earlier decision, the deadline or an order change decided first. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionAccepted"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -1987,6 +2012,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Payout"];
+                };
+            };
+            /** @description No worker answered within 2 s: the decision is recorded in the workflow's history and applied when a worker runs, unless an earlier decision, the deadline or an order change decided first. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionAccepted"];
                 };
             };
             default: components["responses"]["Error"];

@@ -54,14 +54,19 @@ export const getPayout: Handler<'getPayout'> = async (call) => {
   };
 };
 
-/** Delivers a decision to the payout's workflow after checking that the caller may make it. */
-async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<{ status: 200; body: PayoutView }> {
+/**
+ * Delivers a decision to the payout's workflow after checking that the caller may make it: 200
+ * with the payout as the workflow left it, or 202 when no worker answered in time and the
+ * decision was recorded in the workflow's history for a worker to apply (SPEC §5).
+ */
+async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<{ status: 200; body: PayoutView } | { status: 202; body: Schemas['DecisionAccepted'] }> {
   const principal = principalOf(call);
   const payout: Payout = await visiblePayout(call.em, principal, call.params.id);
   if (payout.status !== 'AWAITING_CONFIRMATION') {
     throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payout.id} is ${payout.status}`, { status: payout.status });
   }
-  return { status: 200, body: await call.deps.gateway.decide(payout.id, decision, principal.id) };
+  const outcome = await call.deps.gateway.decide(payout.id, decision, principal.id);
+  return outcome.accepted ? { status: 202, body: outcome.accepted } : { status: 200, body: outcome.payout };
 }
 
 export const confirmPayout: Handler<'confirmPayout'> = (call) => decide(call, 'confirm');

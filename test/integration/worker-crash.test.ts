@@ -37,9 +37,13 @@ test('payouts survive a killed worker and end as their decisions say', async () 
   await stopProcess(worker, 'SIGKILL');
   worker = stack.startChildWorker();
 
-  await stack.http.post(`/v1/payouts/${paidLate}/confirm`).set(buyer).expect(200);
-  await stack.http.post(`/v1/payouts/${declined}/decline`).set(buyer).expect(200);
-  await stack.http.post(`/v1/payouts/${cancelled}/cancel`).set(bearer(market.seller)).expect(200);
+  // The new worker may still be starting: 200 if it answers within 2 s, else 202 (held by Temporal).
+  const decided = [
+    await stack.http.post(`/v1/payouts/${paidLate}/confirm`).set(buyer),
+    await stack.http.post(`/v1/payouts/${declined}/decline`).set(buyer),
+    await stack.http.post(`/v1/payouts/${cancelled}/cancel`).set(bearer(market.seller)),
+  ];
+  for (const answer of decided) expect([200, 202]).toContain(answer.status);
 
   const expected: Record<string, string> = {
     [paidEarly]: 'PAID',
