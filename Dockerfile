@@ -1,5 +1,14 @@
 # One image for both processes of the payouts service; docker-compose.yml picks the entry point.
-# TypeScript runs directly through tsx (a regular dependency), so there is no build step.
+# TypeScript runs directly through tsx (a regular dependency); the one build step is the pages
+# (console, buyer's page, /docs), built by Vite in a stage of their own so that the image keeps
+# only their output and no build tools.
+FROM node:20-slim AS pages
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:web
+
 FROM node:20-slim
 
 WORKDIR /app
@@ -12,6 +21,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY --chown=node:node . .
+COPY --from=pages --chown=node:node /build/dist/web ./dist/web
 USER node
 
 # Inside a container the API must listen beyond loopback; outside one it defaults to 127.0.0.1.

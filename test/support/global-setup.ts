@@ -1,10 +1,14 @@
 /**
  * Once per test run: a Temporal dev server from the project's CLI binary (in memory, on a free
  * port, SQLite pragmas for speed), a fresh MariaDB database with the migrations applied, and the
- * workflow code bundled once for every worker the tests start.
+ * workflow code bundled once for every worker the tests start. The pages are typechecked against
+ * openapi.yaml's generated types and built at the same time, so `npm test` (and `npx jest`) always
+ * serves and drives the pages of the code under test.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
 import { startDevServer } from '../../worker/temporal-dev-server';
@@ -26,6 +30,7 @@ export default async function globalSetup(): Promise<void> {
     startDevServer({ sqlitePragmas: ['journal_mode=WAL', 'synchronous=OFF'], logFile: path.join(TMP, 'temporal.log') }),
     openMigratedOrm(databaseUrl).then((orm) => orm.close()),
     bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} }),
+    buildPages(),
   ]);
   const bundlePath = path.join(TMP, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -36,4 +41,12 @@ export default async function globalSetup(): Promise<void> {
   // Every process a test starts (chaos's workers too) holds the test keys: one server, one keyring.
   Object.assign(process.env, payloadKeyEnv());
   (globalThis as { __temporal?: typeof server }).__temporal = server;
+}
+
+/** `npm run build:web`: a type error or a failed build stops the run with the compiler's words. */
+async function buildPages(): Promise<void> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  await promisify(execFile)(npm, ['run', '--silent', 'build:web'], { cwd: path.join(__dirname, '..', '..') }).catch((err: { stdout?: string; stderr?: string }) => {
+    throw new Error(`the pages did not build (npm run build:web):\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  });
 }
