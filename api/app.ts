@@ -17,6 +17,7 @@ import { illFormedPath, isWellFormed } from '../domain/unicode';
 import { authenticate, principalKey, type Principal } from './auth';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
+import { pagesMiddleware } from './pages';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { SellerGate, type SellerGateOptions } from './seller-gate';
 import { SESSION_COOKIE, type SessionCookie } from './session';
@@ -42,6 +43,8 @@ export interface AppOptions {
   rateLimit?: Partial<RateLimitOptions>;
   /** The per-seller bounds on requests in flight; the defaults of `api/seller-gate.ts` when absent. */
   sellerGate?: Partial<SellerGateOptions>;
+  /** Routes of `npm start` alone (the dev sign-in), mounted before the pages and the API. */
+  devRoutes?: Koa.Middleware;
 }
 
 export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations(), options: AppOptions = {}): Koa<State> {
@@ -55,6 +58,8 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   app.proxy = false;
   app.use(errorMiddleware(metrics));
   app.use(codecCors(deps.config.codecCorsOrigins));
+  if (options.devRoutes) app.use(options.devRoutes);
+  app.use(pagesMiddleware());
   app.use(jsonBodiesOnly);
   // DELETE bodies are parsed too, so that one sent to an operation that takes none is refused, not ignored.
   const parsedMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];

@@ -25,9 +25,11 @@ export interface ApiOptions {
   rateLimit?: AppOptions['rateLimit'];
   /** Overrides of the per-seller bounds on requests in flight. */
   sellerGate?: AppOptions['sellerGate'];
+  /** The dev sign-in of `npm start` (scripts/dev-sign-in.ts); never in a deployment. */
+  devRoutes?: AppOptions['devRoutes'];
 }
 
-export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit, sellerGate }: ApiOptions): { app: Koa; deps: ApiDeps } {
+export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit, sellerGate, devRoutes }: ApiOptions): { app: Koa; deps: ApiDeps } {
   const deps: ApiDeps = {
     orm,
     temporal,
@@ -40,7 +42,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider,
     notifier: new Notifier(orm, clock, config.notifyWebhookUrl ? { url: config.notifyWebhookUrl, secret: config.notifyWebhookSecret ?? '' } : undefined),
   };
   deps.metrics.countUndeliverableCards(orm);
-  return { app: createApp(deps, handlers, undefined, { rateLimit, sellerGate }), deps };
+  return { app: createApp(deps, handlers, undefined, { rateLimit, sellerGate, devRoutes }), deps };
 }
 
 export async function connectTemporal(config: Config, address = config.temporalAddress ?? '127.0.0.1:7233'): Promise<Client> {

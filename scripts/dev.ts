@@ -21,6 +21,7 @@ import { startDevServer, type DevServer } from '../worker/temporal-dev-server';
 import { exitOnStartupError } from '../startup/errors';
 import { assertPortFree, listenHttp } from '../startup/ports';
 import { checkTemporal } from '../startup/temporal-check';
+import { devSignInRoutes } from './dev-sign-in';
 import { DEMO, seedDemo } from './seed-demo';
 
 const DATA_DIR = path.join(__dirname, '..', '.data');
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
   const worker = await createWorker({ connection, orm, ...workerSettings(config) });
   const running = runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
   const temporal = await connectTemporal(config, temporalAddress);
-  const { app, deps } = buildApi({ config, orm, temporal });
+  // The dev sign-in mints tokens for anyone who asks: only with the development secret.
+  const devRoutes = config.jwtSecretIsDevelopment ? devSignInRoutes(config) : undefined;
+  const { app, deps } = buildApi({ config, orm, temporal, devRoutes });
   console.log(`temporal: daily reconciliation schedule ${await ensureReconciliationSchedule(temporal, config.taskQueue)}`);
   console.log(`temporal: archive sweep schedule ${await ensureArchiveSchedule(temporal, config.taskQueue)}`);
   await seedDemo(orm, deps.provider);
@@ -100,8 +103,9 @@ async function printWelcome(port: number, secret: Uint8Array, devSecret: string 
   ]);
   const api = `http://127.0.0.1:${port}`;
   console.log(`
-api: ${api} (openapi.yaml describes it)
-${devSecret ? `AUTH_JWT_SECRET is unset: using the development secret "${devSecret}"\n` : ''}
+api: ${api} (openapi.yaml describes it; the reference: ${api}/docs)
+pages: ${api}/console/ (seller console), ${api}/pay/<payout id> (the buyer's confirm page)
+${devSecret ? `AUTH_JWT_SECRET is unset: using the development secret "${devSecret}"\nsign in as a demo account: ${api}/dev/\n` : ''}
 Tokens (12 h):
   export SELLER='${seller}'
   export SUB='${sub}'
