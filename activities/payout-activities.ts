@@ -61,7 +61,8 @@ function cardPayload(payout: PayoutView): Record<string, unknown> {
     reason: payout.reason,
     note: payout.note,
     deadline: payout.expiresAt,
-    confirmLink: `/v1/payouts/${payout.id}/confirm`,
+    // Where the buyer confirms: the service's page for this payout (a path on the API's origin).
+    confirmLink: `/pay/${payout.id}`,
   };
 }
 

@@ -100,7 +100,7 @@ test('the card is delivered signed, after the receiver failed twice, with every 
     reason: 'SHIPPING_FEE',
     note: '补运费, 谢谢 "亲"',
     deadline: created.body.expiresAt,
-    confirmLink: `/v1/payouts/${created.body.id}/confirm`,
+    confirmLink: `/pay/${created.body.id}`,
   });
   const stored = await eventually(async () => (await stack.orm.em.fork().findOne(Notification, { dedupeKey: cardId, deliveredAt: { $ne: null } })));
   expect(stored.recipientId).toBe(market.buyerId);
