@@ -1,0 +1,109 @@
+/**
+ * The journey end to end in a real browser, against the real stack (Temporal, MariaDB, worker, the
+ * Koa app on a port): a seller signs in, enables, recharges, finds an eligible order in the list
+ * (the ineligible one has no button) and pays ¥15.00; the buyer opens the card's link, sees the
+ * deadline counting down and confirms; the seller sees PAID in the records and 小额打款 in the
+ * statement.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { Server } from 'node:http';
+import { buildApi } from '../../api/server';
+import { Notification } from '../../db/entities';
+import { close, launchChromium, listen } from '../support/browser';
+import { bearer } from '../support/scenario';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
+
+let stack: Stack;
+let browser: Browser;
+let server: Server;
+let origin: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  const { app } = buildApi({ config: stack.config, orm: stack.orm, temporal: stack.client });
+  ({ server, origin } = await listen(app));
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await close(server);
+  await stack?.stop();
+});
+
+async function signIn(page: Page, path: string, token: string): Promise<void> {
+  await page.goto(`${origin}${path}`);
+  await page.getByLabel('访问令牌（Bearer Token）').fill(token);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+async function putOrder(orderId: string, sellerId: string, buyerId: string, status: string): Promise<void> {
+  const system = await stack.token('trade-system', 'system');
+  await stack.http.put(`/v1/orders/${orderId}`).set(bearer(system))
+    .send({ sellerId, buyerId, status, paymentType: 'STANDARD', totalAmount: 10_000, cashPaid: 9_000, nonCashPaid: 1_000 }).expect(200);
+}
+
+test('seller pays ¥15.00 from the console; the buyer confirms on the card\'s page; the seller sees PAID and 小额打款', async () => {
+  const sellerId = uniqueId('seller');
+  const buyerId = uniqueId('buyer');
+  const eligible = uniqueId('ORD-PAID');
+  const finished = uniqueId('ORD-DONE');
+  await putOrder(eligible, sellerId, buyerId, 'PAID');
+  await putOrder(finished, sellerId, buyerId, 'COMPLETED');
+
+  const seller = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(seller, '/console/', await stack.token(sellerId, 'seller'));
+  await seller.getByLabel('代扣协议授权码').fill('AUTH-OK-1');
+  await seller.getByLabel('我已阅读并同意《小额打款代扣协议》').check();
+  await seller.getByRole('button', { name: '签署协议并开通' }).click();
+  await seller.getByText('已开通小额打款').waitFor();
+
+  await seller.getByLabel('充值金额（元）').fill('100');
+  await seller.getByRole('button', { name: '充值', exact: true }).click();
+  await seller.getByText('充值成功：¥100.00').waitFor();
+  await expectText(seller.getByTestId('available'), '¥100.00');
+
+  await seller.getByRole('link', { name: '订单打款' }).click();
+  await seller.getByLabel(/^订单号/).fill(`${eligible} ${finished}`);
+  await seller.getByRole('button', { name: '查找' }).click();
+  const eligibleRow = seller.locator(`tr[data-order="${eligible}"]`);
+  const finishedRow = seller.locator(`tr[data-order="${finished}"]`);
+  await finishedRow.getByText('交易已结束').waitFor();
+  expect(await finishedRow.getByRole('button').count()).toBe(0);
+  await expectText(eligibleRow, '¥45.00');
+  await eligibleRow.getByRole('button', { name: `小额打款：订单 ${eligible}` }).click();
+  await expectText(seller.getByTestId('max-amount'), '¥45.00');
+  await seller.getByLabel('打款金额（元）').fill('15.00');
+  await seller.getByLabel('打款原因').selectOption('PRICE_DIFFERENCE');
+  await seller.getByLabel(/给买家的留言/).fill('降价补差');
+  await seller.getByRole('button', { name: '确认打款' }).click();
+  await seller.getByText('已向买家发起打款 ¥15.00').waitFor();
+
+  // The buyer follows the link of the card the workflow sent.
+  const card = await eventually(async () => stack.orm.em.fork().findOne(Notification, { recipientId: buyerId, kind: 'PAYOUT_SENT' }));
+  const link = String(card.payload.confirmLink);
+  expect(link).toMatch(/^\/pay\/[0-9a-f-]{36}$/);
+  const buyer = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(buyer, link, await stack.token(buyerId, 'buyer'));
+  await expectText(buyer.locator('.pay-amount'), '¥15.00');
+  await buyer.getByText('降价补差').waitFor();
+  const first = await buyer.getByTestId('countdown').textContent();
+  expect(first).toMatch(/小时\d+分\d+秒$/);
+  await eventually(async () => (await buyer.getByTestId('countdown').textContent()) !== first, 5_000);
+  await buyer.getByRole('button', { name: '确认收款' }).click();
+  await buyer.getByText('款项已打入您的账户').waitFor({ timeout: 30_000 });
+
+  await seller.getByRole('link', { name: '打款记录' }).click();
+  await eventually(async () => {
+    await seller.getByRole('button', { name: '查询' }).click();
+    return (await seller.locator(`[data-status="PAID"]`).count()) > 0;
+  }, 30_000, 500);
+  await expectText(seller.locator('tr[data-payout]').first(), '已打款');
+  await seller.getByRole('link', { name: '对账单' }).click();
+  await seller.getByRole('cell', { name: '小额打款' }).first().waitFor();
+});
+
+async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await eventually(async () => ((await locator.textContent()) ?? '').includes(text), 10_000, 100).catch(async () => {
+    throw new Error(`expected "${text}" in "${await locator.textContent()}"`);
+  });
+}
