@@ -22,6 +22,8 @@ function reservedView(input: PayoutWorkflowInput, nowMs: number): PayoutView {
     confirmedAt: null,
     paidAt: null,
     closedAt: null,
+    closeReason: null,
+    providerTransactionId: null,
   };
 }
 
