@@ -7,7 +7,8 @@
  * history endpoint reads Temporal first): the sweep has the whole retention period (30 days for
  * `npm start`) to catch up, and a shorter interval would only add sweep runs to the UI.
  */
-import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { ensureSchedule } from './ensure-schedule';
 import { archiveSweepWorkflow } from '../workflows/archive-sweep';
 
 export const ARCHIVE_SCHEDULE_ID = 'workflow-archive-sweep';
@@ -29,19 +30,7 @@ function action(taskQueue: string): ScheduleOptionsStartWorkflowAction<typeof ar
   };
 }
 
-/** Creates the schedule, or updates it when it exists already. */
-export async function ensureArchiveSchedule(client: Client, taskQueue: string, scheduleId = ARCHIVE_SCHEDULE_ID): Promise<'created' | 'updated'> {
-  try {
-    await client.schedule.create({ scheduleId, spec: SPEC, action: action(taskQueue), policies: POLICIES });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({
-    spec: SPEC,
-    action: action(taskQueue),
-    policies: POLICIES,
-    state: { paused: previous.state.paused, note: previous.state.note },
-  }));
-  return 'updated';
+/** Creates the schedule, or updates it when it exists already (worker/ensure-schedule.ts). */
+export function ensureArchiveSchedule(client: Client, taskQueue: string, scheduleId = ARCHIVE_SCHEDULE_ID): Promise<'created' | 'updated'> {
+  return ensureSchedule(client, scheduleId, { spec: SPEC, action: action(taskQueue), policies: POLICIES });
 }

@@ -4,7 +4,8 @@
  * worker of a fleet may call it: the first creates the schedule, the others bring it up to date
  * (an operator's pause is kept).
  */
-import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { ensureSchedule } from './ensure-schedule';
 import { BUSINESS_TIME_ZONE } from '../domain/time';
 import { reconciliationWorkflow } from '../workflows/reconciliation';
 
@@ -31,19 +32,7 @@ function action(taskQueue: string): ScheduleOptionsStartWorkflowAction<typeof re
   };
 }
 
-/** Creates the schedule, or updates it when it exists already. */
-export async function ensureReconciliationSchedule(client: Client, taskQueue: string, scheduleId = RECONCILIATION_SCHEDULE_ID): Promise<'created' | 'updated'> {
-  try {
-    await client.schedule.create({ scheduleId, spec: SPEC, action: action(taskQueue), policies: POLICIES });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({
-    spec: SPEC,
-    action: action(taskQueue),
-    policies: POLICIES,
-    state: { paused: previous.state.paused, note: previous.state.note },
-  }));
-  return 'updated';
+/** Creates the schedule, or updates it when it exists already (worker/ensure-schedule.ts). */
+export function ensureReconciliationSchedule(client: Client, taskQueue: string, scheduleId = RECONCILIATION_SCHEDULE_ID): Promise<'created' | 'updated'> {
+  return ensureSchedule(client, scheduleId, { spec: SPEC, action: action(taskQueue), policies: POLICIES });
 }

@@ -1,7 +1,7 @@
 /**
- * A real browser for the page tests: Debian's chromium (/usr/bin/chromium, installed by .ci/run
- * when missing; Playwright downloads nothing) driven by playwright-core, headless, with a fresh
- * profile each launch. The service under test listens on a random 127.0.0.1 port.
+ * A real browser for the page tests: Debian's chromium (/usr/bin/chromium, which `npm test`'s pretest
+ * installs when missing: scripts/install-chromium.ts; Playwright downloads nothing) driven by
+ * playwright-core, headless, with a fresh profile each launch. The service under test listens on a random 127.0.0.1 port.
  */
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
