@@ -10,20 +10,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { GENESIS_HASH, checkLink, recordHash, type BrokenRecord } from '../audit/chain';
-import { ArchivedWorkflow, AuditChainHead } from './audit-entities';
+import { ArchivedWorkflow, AuditChainHead, type ArchivedWorkflowFields } from './audit-entities';
 import { insertOnce } from './insert-once';
 
-export interface ClosedWorkflow {
-  sellerId: string;
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  status: string;
-  startedAt: Date;
-  closedAt: Date;
-  /** The decoded history, as canonical JSON. */
-  history: string;
-}
+/** A closed run as the sweep read it: the archived record before its place in the chain is known. */
+export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflowId' | 'runId' | 'workflowType' | 'status' | 'startedAt' | 'closedAt' | 'history'>;
 
 /** Appends the record unless this run is archived already; says which it was. */
 export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
