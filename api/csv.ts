@@ -3,6 +3,8 @@
  * quote or a line break, quotes doubled inside. The file starts with a UTF-8 byte-order mark
  * because spreadsheet programs on Chinese Windows otherwise read the text as GBK.
  */
+import { EXPORT_ROWS_MAX } from '../db/pagination';
+import { DomainError } from '../domain/errors';
 import { Readable } from 'node:stream';
 
 export const UTF8_BOM = '\uFEFF';
@@ -36,4 +38,20 @@ export function csvStream<T>(header: readonly string[], rows: AsyncIterable<T>, 
     for await (const row of rows) yield csvLine(toCells(row));
   }
   return Readable.from(lines(), { objectMode: false });
+}
+
+/**
+ * A finance export as an answer: a clean 422 `EXPORT_TOO_LARGE` when more rows match than one export
+ * may hold (checked before the first byte, so a client never gets a file cut short), else the rows
+ * streamed as CSV page by page as the client reads.
+ */
+export async function boundedCsvExport<T>(
+  export_: { noun: string; tooLarge: Promise<boolean>; rows: () => AsyncIterable<T> },
+  header: readonly string[],
+  toCells: (row: T) => readonly CsvCell[],
+) {
+  if (await export_.tooLarge) {
+    throw new DomainError('EXPORT_TOO_LARGE', `more than ${EXPORT_ROWS_MAX} ${export_.noun} match; narrow the date range`, { rowsMax: EXPORT_ROWS_MAX });
+  }
+  return { status: 200 as const, body: csvStream(header, export_.rows(), toCells), contentType: 'text/csv; charset=utf-8' };
 }

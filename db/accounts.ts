@@ -12,7 +12,7 @@ import { chinaDay } from '../domain/time';
 import type { SettingsActor } from './audit-entities';
 import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from './entities';
 import { lockSellerAccount, move } from './ledger';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, type Keyset, type Page, type PageRequest } from './pagination';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from './pagination';
 import { logSettingChange } from './settings-changes';
 
 export interface AccountView {
@@ -148,10 +148,8 @@ const STATEMENT_KEYSET: Keyset<LedgerEntry> = { columns: [{ name: 'id', kind: 'i
 function statementWhere(filter: StatementFilter): FilterQuery<LedgerEntry> {
   const where: FilterQuery<LedgerEntry> = { sellerId: filter.sellerId };
   if (filter.kind) where.kind = filter.kind;
-  const createdAt: Record<string, Date> = {};
-  if (filter.from) createdAt.$gte = filter.from;
-  if (filter.to) createdAt.$lt = filter.to;
-  if (Object.keys(createdAt).length) where.createdAt = createdAt;
+  const createdAt = timeRange(filter.from, filter.to);
+  if (createdAt) where.createdAt = createdAt;
   return where;
 }
 

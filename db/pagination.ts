@@ -157,3 +157,9 @@ export async function* everyRow<T extends object>(
 export function mapPage<T, U>(page: Page<T>, toView: (row: T) => U): Page<U> {
   return { items: page.items.map(toView), nextCursor: page.nextCursor };
 }
+
+/** A `[from, to)` filter on a time column, or undefined when neither end is given. */
+export function timeRange(from?: Date | null, to?: Date | null): { $gte?: Date; $lt?: Date } | undefined {
+  if (!from && !to) return undefined;
+  return { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
+}

@@ -2,7 +2,7 @@
 import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../domain/id';
 import { Notification, Payout, PayoutEvent, type RecipientRole } from './entities';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, type Keyset, type Page, type PageRequest } from './pagination';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, timeRange, type Keyset, type Page, type PageRequest } from './pagination';
 
 export { EXPORT_ROWS_MAX } from './pagination';
 
@@ -30,10 +30,8 @@ function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
   if (filter.reason) where.reason = filter.reason as Payout['reason'];
   if (filter.orderId) where.orderId = filter.orderId;
   if (filter.initiatedBy) where.initiatedBy = filter.initiatedBy;
-  const createdAt: Record<string, Date> = {};
-  if (filter.createdFrom) createdAt.$gte = filter.createdFrom;
-  if (filter.createdTo) createdAt.$lt = filter.createdTo;
-  if (Object.keys(createdAt).length) where.createdAt = createdAt;
+  const createdAt = timeRange(filter.createdFrom, filter.createdTo);
+  if (createdAt) where.createdAt = createdAt;
   return where;
 }
 

@@ -5,7 +5,7 @@ import {
   type StatementFilter,
 } from '../../db/accounts';
 import type { LedgerEntry, SubAccount } from '../../db/entities';
-import { EXPORT_ROWS_MAX, mapPage } from '../../db/pagination';
+import { mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';
 import { asId, optionalId } from '../../domain/id';
 import { formatYuan } from '../../domain/money';
@@ -13,7 +13,7 @@ import { chinaDay } from '../../domain/time';
 import { callByKey } from '../../provider/provider';
 import { lowBalanceCard } from '../../notify/cards';
 import type { Principal } from '../auth';
-import { csvStream, type CsvCell } from '../csv';
+import { boundedCsvExport, type CsvCell } from '../csv';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { instantParam } from '../query-dates';
 import { principalOf, type Call, type Handler, type QueryParams, type Schemas } from '../types';
@@ -160,11 +160,10 @@ function toStatementCells(entry: LedgerEntry): CsvCell[] {
 /** The statement as CSV, written and bounded like the payout export (api/csv.ts, EXPORT_ROWS_MAX). */
 export const exportStatement: Handler<'exportStatement'> = async (call) => {
   const filter = statementFilter(principalOf(call), call.query);
-  if (await statementExceedsRows(call.em, filter)) {
-    throw new DomainError('EXPORT_TOO_LARGE', `more than ${EXPORT_ROWS_MAX} movements match; narrow the date range`, { rowsMax: EXPORT_ROWS_MAX });
-  }
-  const body = csvStream(STATEMENT_EXPORT_HEADER, statementRows(call.em, filter), toStatementCells);
-  return { status: 200, body, contentType: 'text/csv; charset=utf-8' };
+  return boundedCsvExport(
+    { noun: 'movements', tooLarge: statementExceedsRows(call.em, filter), rows: () => statementRows(call.em, filter) },
+    STATEMENT_EXPORT_HEADER, toStatementCells,
+  );
 };
 
 function toSubAccount(sub: SubAccount): Schemas['SubAccount'] {

@@ -1,13 +1,13 @@
 /** SPEC §7: the payout records beyond the list: the summary by status and China day, and the CSV export. */
 import type { Payout } from '../../db/entities';
-import { EXPORT_ROWS_MAX, SUMMARY_RANGE_DAYS_MAX, exceedsRows, payoutRows, summaryRows, type PayoutFilter, type PayoutSummaryRow } from '../../db/payout-queries';
+import { SUMMARY_RANGE_DAYS_MAX, exceedsRows, payoutRows, summaryRows, type PayoutFilter, type PayoutSummaryRow } from '../../db/payout-queries';
 import { DomainError } from '../../domain/errors';
 import { optionalId } from '../../domain/id';
 import { formatYuan } from '../../domain/money';
 import { PAYOUT_STATUSES } from '../../domain/payout';
 import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import type { Principal } from '../auth';
-import { csvStream, type CsvCell } from '../csv';
+import { boundedCsvExport, type CsvCell } from '../csv';
 import { instantParam } from '../query-dates';
 import { principalOf, type Handler, type QueryParams, type Schemas } from '../types';
 import { sellerOf } from './scope';
@@ -89,15 +89,8 @@ function toCsvCells(p: Payout): CsvCell[] {
   ];
 }
 
-/**
- * Streams the records as CSV. The row bound is checked first, so that a too-large export is a
- * clean 422 instead of a file cut short; past that, rows are read page by page as the client reads.
- */
+/** The records as CSV (api/csv.ts: bounded before the first byte, streamed page by page). */
 export const exportPayouts: Handler<'exportPayouts'> = async (call) => {
   const filter = recordFilter(principalOf(call), call.query);
-  if (await exceedsRows(call.em, filter)) {
-    throw new DomainError('EXPORT_TOO_LARGE', `more than ${EXPORT_ROWS_MAX} payouts match; narrow the date range`, { rowsMax: EXPORT_ROWS_MAX });
-  }
-  const body = csvStream(EXPORT_HEADER, payoutRows(call.em, filter), toCsvCells);
-  return { status: 200, body, contentType: 'text/csv; charset=utf-8' };
+  return boundedCsvExport({ noun: 'payouts', tooLarge: exceedsRows(call.em, filter), rows: () => payoutRows(call.em, filter) }, EXPORT_HEADER, toCsvCells);
 };
