@@ -13,7 +13,7 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -25,6 +25,7 @@ import { Setting } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';
 import type { Clock } from '../domain/time';
+import { isGrpcNotFound } from '../temporal/grpc-status';
 import { SELLER_ID_KEY } from '../workflows/search-attributes';
 
 export interface ArchiveActivityDeps {
@@ -59,7 +60,6 @@ export const SWEEP_RUNS_MAX = 5_000;
 const LIST_PAGE_SIZE = 200;
 const LIST_PAGES_MAX = Math.ceil(SWEEP_RUNS_MAX / LIST_PAGE_SIZE) + 1;
 const HEARTBEAT_EVERY = 20;
-const GRPC_NOT_FOUND = 5;
 
 export interface SweepScope {
   /**
@@ -158,7 +158,7 @@ async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: 
   try {
     events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
   } catch (err) {
-    if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) return 'gone';
+    if (isGrpcNotFound(err)) return 'gone';
     throw err;
   }
   const history = canonicalJson(await decodeHistory(client.options.loadedDataConverter, events));

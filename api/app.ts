@@ -15,6 +15,7 @@ import { SubAccount } from '../db/entities';
 import { DomainError } from '../domain/errors';
 import { illFormedPath, isWellFormed } from '../domain/unicode';
 import { authenticate, principalKey, type Principal } from './auth';
+import { httpStatus } from './errors';
 import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { pagesMiddleware } from './pages';
@@ -197,7 +198,7 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       await next();
     } catch (err) {
       const domain = toDomainError(err);
-      ctx.status = domain.status;
+      ctx.status = httpStatus(domain);
       ctx.body = errorBody(domain);
       const retryAfterS = domain.code === 'RATE_LIMITED' ? domain.details.retryAfterSeconds : undefined;
       if (typeof retryAfterS === 'number') ctx.set('Retry-After', String(retryAfterS));
@@ -205,7 +206,7 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       // that ends in a 5xx is a defect and logs its stack with the request id.
       if (domain.code === 'SERVICE_UNAVAILABLE') {
         console.warn(JSON.stringify({ level: 'warn', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.message ?? err) }));
-      } else if (domain.status >= 500) {
+      } else if (ctx.status >= 500) {
         console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.stack ?? err) }));
       }
     } finally {

@@ -12,6 +12,7 @@
 import { createServer, STATUS_CODES, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../domain/errors';
+import { ERROR_STATUS } from './errors';
 
 export interface HttpLimits {
   /** Time to receive the request line and headers. */
@@ -47,7 +48,6 @@ export function createApiServer(handler: RequestListener, limits: HttpLimits = H
 }
 
 interface Refusal {
-  status: number;
   code: ErrorCode;
   message: string;
 }
@@ -55,11 +55,11 @@ interface Refusal {
 function refusalFor(err: NodeJS.ErrnoException, limits: HttpLimits): Refusal {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, code: 'REQUEST_TIMEOUT', message: `the request was not received within ${limits.requestTimeoutMs} ms (headers within ${limits.headersTimeoutMs} ms)` };
+      return { code: 'REQUEST_TIMEOUT', message: `the request was not received within ${limits.requestTimeoutMs} ms (headers within ${limits.headersTimeoutMs} ms)` };
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'HEADERS_TOO_LARGE', message: `the request line and headers are larger than ${limits.headersSizeMaxBytes} bytes` };
+      return { code: 'HEADERS_TOO_LARGE', message: `the request line and headers are larger than ${limits.headersSizeMaxBytes} bytes` };
     default:
-      return { status: 400, code: 'VALIDATION_ERROR', message: 'the request is not well-formed HTTP' };
+      return { code: 'VALIDATION_ERROR', message: 'the request is not well-formed HTTP' };
   }
 }
 
@@ -74,7 +74,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: H
     socket.destroy();
     return;
   }
-  const { status, code, message } = refusalFor(err, limits);
+  const { code, message } = refusalFor(err, limits);
+  const status = ERROR_STATUS[code];
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -15,6 +15,7 @@ import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import { wellFormed } from '../domain/unicode';
 import { principalKey, type Principal } from './auth';
+import { httpStatus } from './errors';
 
 export interface Outcome {
   status: number;
@@ -56,8 +57,8 @@ export async function withIdempotency(
     outcome = await run();
   } catch (err) {
     // Refusals are answers too and replay as such; failures (5xx) are not stored, so a retry runs again.
-    if (!(err instanceof DomainError) || err.status >= 500) throw err;
-    outcome = { status: err.status, body: errorBody(err) };
+    if (!(err instanceof DomainError) || httpStatus(err) >= 500) throw err;
+    outcome = { status: httpStatus(err), body: errorBody(err) };
   }
   await storeOutcome(em, { principal, operation, idemKey: key }, outcome);
   return outcome;

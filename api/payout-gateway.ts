@@ -10,8 +10,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
-  isGrpcDeadlineError,
-  isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -19,6 +17,7 @@ import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import { cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
+import { isTransientGrpcError } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 import { cardDeliveryWorkflow } from '../workflows/cards';
 
@@ -150,29 +149,13 @@ export class PayoutGateway {
   }
 }
 
-/**
- * gRPC codes that mean "not now" rather than "never": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
- * FAILED_PRECONDITION (an update-with-start the server could not run this time), ABORTED and
- * UNAVAILABLE (Temporal restarting or unreachable).
- */
-const TRANSIENT_GRPC_CODES = new Set([4, 8, 9, 10, 14]);
-
-/** The gRPC status code of an error, or of the error it wraps (the client's ServiceError). */
-function grpcCode(err: unknown): number | undefined {
-  for (let e = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e)) return e.code;
-  }
-  return undefined;
-}
-
 function toDomainError(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
     const details = (err.cause.details?.[0] ?? {}) as ErrorDetails;
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  const timedOut = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
-  if (timedOut || TRANSIENT_GRPC_CODES.has(grpcCode(err) ?? -1)) {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) {
     return new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');
   }
   return err;

@@ -9,12 +9,13 @@
  * whatever key of PAYLOAD_KEYS they were written with. One summariser reads that form, so both
  * sources answer in the same shape.
  */
-import { isGrpcDeadlineError, isGrpcServiceError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { decodeHistory, type DecodedEvent } from '../audit/decoded-history';
 import { archivedRun } from '../db/audit-archive';
 import { DomainError } from '../domain/errors';
+import { isGrpcNotFound, isTransientGrpcError } from '../temporal/grpc-status';
 import type { Schemas } from './types';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -28,9 +29,6 @@ const HISTORY_PAGES_MAX = 10;
 const HISTORY_DEADLINE_MS = 10_000;
 /** A detail is a short account, not a dump of the payload. */
 const DETAIL_LENGTH_MAX = 200;
-const GRPC_NOT_FOUND = 5;
-/** DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE: Temporal is busy, restarting or unreachable. */
-const GRPC_NOT_NOW = [4, 8, 14];
 
 export type PayoutHistorySummary = Omit<Schemas['PayoutHistory'], 'payoutId'>;
 
@@ -42,9 +40,9 @@ export async function workflowHistory(client: Client, em: EntityManager, workflo
     const events = await decodeHistory(client.options.loadedDataConverter, fetched.events);
     return { workflowId, source: 'temporal', events: summarise(events), truncated: fetched.truncated };
   } catch (err) {
-    if (isGrpcDeadlineError(err) || (isGrpcServiceError(err) && GRPC_NOT_NOW.includes(err.code))) {
+    if (isTransientGrpcError(err)) {
       unavailable = new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time');
-    } else if (!(isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
+    } else if (!isGrpcNotFound(err)) {
       throw err;
     }
   }

@@ -9,7 +9,7 @@
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
+import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
 import { asId } from '../domain/id';
@@ -18,13 +18,11 @@ import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
 import type { PayoutReason } from '../domain/payout';
 import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from '../workflows/ceiling';
+import { isTransientGrpcError } from '../temporal/grpc-status';
 import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 import { CEILING_API_READY_LINE } from './ready-lines';
 
 const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
-
-/** gRPC DEADLINE_EXCEEDED (4) and UNAVAILABLE (14), as api/payout-gateway.ts reads them. */
-const isUnavailable = (err: unknown) => isGrpcDeadlineError(err) || (isGrpcServiceError(err) && [14, 4].includes(err.code));
 
 interface CreateBody {
   orderId: string;
@@ -83,7 +81,7 @@ async function main(): Promise<void> {
       await next();
     } catch (err) {
       // As the product's gateway: a refused update is 409, a Temporal that does not answer in time 503.
-      const code = err instanceof WorkflowUpdateFailedError ? 'PAYOUT_NOT_AWAITING_CONFIRMATION' : isUnavailable(err) ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
+      const code = err instanceof WorkflowUpdateFailedError ? 'PAYOUT_NOT_AWAITING_CONFIRMATION' : isTransientGrpcError(err) ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
       ctx.status = { PAYOUT_NOT_AWAITING_CONFIRMATION: 409, SERVICE_UNAVAILABLE: 503, INTERNAL: 500 }[code];
       ctx.body = { error: { code, message: String(err) } };
     }

@@ -5,14 +5,12 @@
  */
 import { Connection } from '@temporalio/client';
 import { Socket } from 'node:net';
+import { isGrpcNotFound } from '../temporal/grpc-status';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 import { namespaceMissing, searchAttributesMissing, temporalUnreachable, unansweredReason, type SearchAttribute } from './errors';
 
 /** A server that accepts TCP but does not answer gRPC within this is reported as not answering. */
 const TEMPORAL_CONNECT_TIMEOUT_MS = 5_000;
-
-/** gRPC's NOT_FOUND status code, which describeNamespace answers for an unknown namespace. */
-const GRPC_NOT_FOUND = 5;
 
 const REQUIRED_SEARCH_ATTRIBUTES: SearchAttribute[] = SEARCH_ATTRIBUTE_FLAGS.map((flag) => {
   const [name, type] = flag.split('=');
@@ -28,8 +26,9 @@ export async function checkTemporal(address: string, namespace: string, configur
     throw temporalUnreachable(address, configured, (err as Error).message, err);
   }
   try {
-    await connection.workflowService.describeNamespace({ namespace }).catch((err: { code?: number }) => {
-      throw err.code === GRPC_NOT_FOUND ? namespaceMissing(address, namespace) : err;
+    // describeNamespace answers NOT_FOUND for an unknown namespace.
+    await connection.workflowService.describeNamespace({ namespace }).catch((err: unknown) => {
+      throw isGrpcNotFound(err) ? namespaceMissing(address, namespace) : err;
     });
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = REQUIRED_SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {})));

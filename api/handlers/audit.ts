@@ -3,7 +3,6 @@
  * log, any seller's account, and a reconciliation started now (the auditors' cards are with the
  * other cards, in notifications.ts).
  */
-import { isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { verifyChain } from '../../db/audit-archive';
 import { accountView } from '../../db/accounts';
@@ -12,6 +11,7 @@ import { mapPage } from '../../db/pagination';
 import { settingsChangesPage } from '../../db/settings-changes';
 import { DomainError } from '../../domain/errors';
 import { asId } from '../../domain/id';
+import { isTransientGrpcError } from '../../temporal/grpc-status';
 import { reconciliationWorkflow } from '../../workflows/reconciliation';
 import { principalOf, type Handler } from '../types';
 import { sellerOf } from './scope';
@@ -58,7 +58,7 @@ export const startReconciliation: Handler<'startReconciliation'> = async (call) 
     }));
     return { status: 202, body: { id: handle.firstExecutionRunId, workflowId } };
   } catch (err) {
-    if (isGrpcDeadlineError(err) || isGrpcServiceError(err)) throw new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry');
+    if (isTransientGrpcError(err)) throw new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry');
     throw err;
   }
 };

@@ -3,6 +3,7 @@
  * `domain/rules.ts`: every order status × payment type, the cash share, the limits, every refusal
  * code of `evaluatePayout` with its boundary, and `assessEligibility`'s maximum amount.
  */
+import { httpStatus } from '../../api/errors';
 import { DomainError, type ErrorCode } from '../../domain/errors';
 import {
   ORDER_STATUSES,
@@ -168,7 +169,7 @@ describe('checkLimits (SPEC §3)', () => {
     ['perPayoutAmount', 100_000, 500_000],
   ])('%s above its cap %i (asked %i) → LIMIT_ABOVE_SYSTEM_CAP with field/limit/asked', (field, cap, asked) => {
     const error = expectRefusal(checkLimits({ ...CAPS, [field]: asked }), 'LIMIT_ABOVE_SYSTEM_CAP');
-    expect(error.status).toBe(422);
+    expect(httpStatus(error)).toBe(422);
     expect(error.details).toEqual({ field, limit: cap, asked });
   });
 
@@ -226,7 +227,7 @@ describe('evaluatePayout (SPEC §4)', () => {
       ['agreement not signed and order unpaid → agreement first', { account: { agreementSigned: false }, order: { status: 'UNPAID' } }, 'AGREEMENT_REQUIRED', 422],
     ])('%s → %s (HTTP %i)', (_name, over, code, status) => {
       const error = expectRefusal(evaluatePayout(facts(over), 100), code);
-      expect(error.status).toBe(status);
+      expect(httpStatus(error)).toBe(status);
     });
   });
 
@@ -242,7 +243,7 @@ describe('evaluatePayout (SPEC §4)', () => {
       ['CLOSED', 'CONSIGNMENT_SPLIT', 'TRADE_FINISHED'],
     ])('%s order paid by %s → ORDER_NOT_ELIGIBLE, reason %s', (status, paymentType, reason) => {
       const error = expectRefusal(evaluatePayout(facts({ order: { status, paymentType } }), 100), 'ORDER_NOT_ELIGIBLE');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ reason });
       expect(error.message).toContain('O-1');
     });
@@ -259,7 +260,7 @@ describe('evaluatePayout (SPEC §4)', () => {
       'an earlier payout in state %s → refused, naming the payout id and state',
       (status) => {
         const error = expectRefusal(evaluatePayout(facts({ existing: { id: 'P-earlier-42', status } }), 100), 'ORDER_ALREADY_PAID_OUT');
-        expect(error.status).toBe(409);
+        expect(httpStatus(error)).toBe(409);
         expect(error.details).toEqual({ payoutId: 'P-earlier-42', payoutStatus: status });
         expect(error.message).toContain('P-earlier-42');
       },
@@ -280,7 +281,7 @@ describe('evaluatePayout (SPEC §4)', () => {
     ])('%s: exactly the limit allowed, one fen over refused', (_name, over, limit, atLimit) => {
       expect(evaluatePayout(facts(over), atLimit)).toBeNull();
       const error = expectRefusal(evaluatePayout(facts(over), atLimit + 1), 'AMOUNT_EXCEEDS_ORDER_LIMIT');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ limit, asked: atLimit + 1 });
     });
   });
@@ -296,7 +297,7 @@ describe('evaluatePayout (SPEC §4)', () => {
     ])('cash paid %i fen: %i fen allowed, one fen more refused', (cashPaid, share) => {
       expect(evaluatePayout(facts({ order: { cashPaid } }), share)).toBeNull();
       const error = expectRefusal(evaluatePayout(facts({ order: { cashPaid } }), share + 1), 'AMOUNT_EXCEEDS_CASH_SHARE');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ limit: share, cashPaid, asked: share + 1 });
     });
 
@@ -316,7 +317,7 @@ describe('evaluatePayout (SPEC §4)', () => {
       // `usage.count` payouts already initiated today; this one would be number count + 1.
       expect(evaluatePayout(facts({ limits, usage: { count: limit - 1 } }), 100)).toBeNull();
       const error = expectRefusal(evaluatePayout(facts({ limits, usage: { count: limit } }), 100), 'DAILY_COUNT_LIMIT_REACHED');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ limit, used: limit });
     });
 
@@ -336,7 +337,7 @@ describe('evaluatePayout (SPEC §4)', () => {
     ])('%s: reaching the limit exactly allowed, one fen over refused', (_name, limits, limit, used, amount) => {
       expect(evaluatePayout(facts({ limits, usage: { amountFen: used } }), amount)).toBeNull();
       const error = expectRefusal(evaluatePayout(facts({ limits, usage: { amountFen: used } }), amount + 1), 'DAILY_AMOUNT_LIMIT_REACHED');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ limit, used, asked: amount + 1 });
     });
 
@@ -355,7 +356,7 @@ describe('evaluatePayout (SPEC §4)', () => {
     ])('available %i fen: a payout of all of it allowed, one fen more refused', (available, amount) => {
       expect(evaluatePayout(facts({ account: { availableFen: available } }), amount)).toBeNull();
       const error = expectRefusal(evaluatePayout(facts({ account: { availableFen: available } }), amount + 1), 'INSUFFICIENT_RESERVE');
-      expect(error.status).toBe(422);
+      expect(httpStatus(error)).toBe(422);
       expect(error.details).toEqual({ available, asked: amount + 1 });
     });
 
