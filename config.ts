@@ -30,6 +30,12 @@ export interface Config {
   payloadKeys: PayloadKeyring;
   /** AUTH_MAX_TOKEN_TTL: the longest lifetime (`exp` − `iat`) a token may declare, in seconds. */
   authTokenTtlMaxS: number;
+  /**
+   * TEST_CRASH_AFTER_ORDER_COMMIT=1, for tests only: the API process SIGKILLs itself right after an
+   * order update that cancels a payout commits, before it tells the workflow, so that a test can
+   * show the cancellation still happens (the mark in the database, the sweep, markConfirmed's re-check).
+   */
+  crashAfterOrderCommit: boolean;
 }
 
 /** Where the separate worker and API processes look for Temporal when TEMPORAL_ADDRESS is unset. */
@@ -87,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codecCorsOrigins: parseOrigins(env.CODEC_CORS_ORIGINS ?? developmentUiOrigins(temporalUiPort)),
     payloadKeys: parsePayloadKeyring(env.PAYLOAD_KEYS || undefined, env.PAYLOAD_KEY_ID || undefined),
     authTokenTtlMaxS: Math.floor(parseDurationMs(env.AUTH_MAX_TOKEN_TTL ?? '24h') / 1000),
+    crashAfterOrderCommit: env.TEST_CRASH_AFTER_ORDER_COMMIT === '1',
   };
 }
