@@ -1,11 +1,13 @@
 /**
- * `npm run chaos -- --payouts N [--concurrency C] [--workers W] [--window S] [--time-limit-min M]`
- * Everything runs on 127.0.0.1 in its own MariaDB instance, Temporal dev server and processes,
- * under .data/chaos/, and stops by itself. The last line of output is the report as one JSON object.
+ * `npm run chaos -- --payouts N [--concurrency C] [--workers W] [--window S] [--time-limit-min M]
+ *  [--all-workers-down-s S]`
+ * Everything runs on 127.0.0.1 in its own MariaDB instance, Temporal dev server, webhook receiver
+ * and processes, under .data/chaos/, and stops by itself. The last line of output is the report as
+ * one JSON object; the exit code is 0 only when every check holds.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CHAOS, runChaos } from './chaos';
+import { DEFAULT_CHAOS, checks, runChaos } from './chaos';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
       workers: { type: 'string' },
       window: { type: 'string' },
       'time-limit-min': { type: 'string' },
+      'all-workers-down-s': { type: 'string' },
     },
   });
   const number = (text: string | undefined, fallback: number) => {
@@ -29,13 +32,14 @@ async function main(): Promise<void> {
     workers: number(values.workers, DEFAULT_CHAOS.workers),
     confirmWindowS: number(values.window, DEFAULT_CHAOS.confirmWindowS),
     timeLimitMs: number(values['time-limit-min'], DEFAULT_CHAOS.timeLimitMs / 60_000) * 60_000,
+    allWorkersDownMs: number(values['all-workers-down-s'], DEFAULT_CHAOS.allWorkersDownMs / 1_000) * 1_000,
     dataDir: path.join(__dirname, '..', '.data', 'chaos'),
     log: (line) => console.error(line),
   });
-  console.log(JSON.stringify(report));
-  const ok = report.terminal === report.created && report.doubleTransfers === 0 && report.lostConfirmations === 0
-    && report.ledgerBalanced && report.providerMatchesLedger && report.moneyMovedWithoutPayout === 0;
-  process.exit(ok ? 0 : 1);
+  const verdicts = checks(report);
+  console.error(`chaos: checks ${JSON.stringify(verdicts)}`);
+  console.log(JSON.stringify({ ...report, checks: verdicts }));
+  process.exit(Object.values(verdicts).every(Boolean) ? 0 : 1);
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 /**
  * The service's processes during a fault run: the API and a set of workers as child processes,
- * kept alive by a supervisor (a killed worker is replaced, as an orchestrator would do).
+ * kept alive by a supervisor (a killed worker is replaced, as an orchestrator would do), except
+ * during an outage window in which every worker is down and none is started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -31,12 +32,18 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+const isAlive = (w: ChildProcess) => w.exitCode === null && w.signalCode === null;
+
 export class WorkerPool {
   private readonly workers: ChildProcess[] = [];
   private supervising = false;
   private loop: Promise<void> | undefined;
+  /** Set during an outage: the supervisor starts no worker until then. */
+  private downUntil = 0;
   started = 0;
   killed = 0;
+  /** Milliseconds during which no worker process ran (outage windows). */
+  allDownMs = 0;
 
   constructor(
     private readonly size: number,
@@ -48,13 +55,30 @@ export class WorkerPool {
     this.loop = this.supervise();
   }
 
+  /** True while an outage window keeps every worker down. */
+  get allDown(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
   /** SIGKILL one running worker: no graceful shutdown, its tasks time out and move to another. */
   killOne(): void {
-    const alive = this.workers.filter((w) => w.exitCode === null && w.signalCode === null);
+    const alive = this.workers.filter(isAlive);
     const victim = alive[Math.floor(Math.random() * alive.length)];
     if (!victim) return;
     victim.kill('SIGKILL');
     this.killed++;
+  }
+
+  /**
+   * SIGKILLs every worker and starts none for `ms`: Temporal holds what arrives meanwhile (the
+   * decisions answered 202) until the supervisor starts workers again.
+   */
+  async allDownFor(ms: number): Promise<void> {
+    const downSince = Date.now();
+    this.downUntil = downSince + ms;
+    await Promise.all(this.workers.filter(isAlive).map((w) => stopProcess(w, 'SIGKILL')));
+    await sleep(Math.max(0, this.downUntil - Date.now()));
+    this.allDownMs += Date.now() - downSince;
   }
 
   async stop(): Promise<void> {
@@ -66,9 +90,9 @@ export class WorkerPool {
   private async supervise(): Promise<void> {
     while (this.supervising) {
       for (let i = this.workers.length - 1; i >= 0; i--) {
-        if (this.workers[i].exitCode !== null || this.workers[i].signalCode !== null) this.workers.splice(i, 1);
+        if (!isAlive(this.workers[i])) this.workers.splice(i, 1);
       }
-      while (this.workers.length < this.size) {
+      while (!this.allDown && this.workers.length < this.size) {
         this.workers.push(spawnService('worker/main.ts', this.env));
         this.started++;
       }

@@ -1,0 +1,111 @@
+/**
+ * The fault run's load: every payout created and decided by clients `concurrency` at a time, while
+ * the trade system closes some orders and refunds part of the cash of others — at random moments,
+ * some at the very moment their buyer confirms.
+ */
+import { expectOk, PAYOUT_FEN_MAX, type Market } from './market';
+import { sleep, type ChaosClient } from './http';
+
+export type Plan = 'confirm' | 'decline' | 'cancel' | 'expire';
+/** What the trade system does to the payout's order while the payout is open. */
+export type OrderChange = 'CLOSE' | 'REFUND';
+
+export interface Tracked {
+  id: string | null;
+  orderId: string;
+  amountFen: number;
+  plan: Plan;
+  expiresAtMs: number | null;
+  /** The decision's answer (200, 202, 409…), when the plan sends one. */
+  decision: { status: number; sentAtMs: number; whileAllWorkersDown: boolean } | null;
+  orderChange: OrderChange | null;
+  /** The order change was sent at the same moment as the decision. */
+  racing: boolean;
+}
+
+export interface DriveOptions {
+  payouts: number;
+  concurrency: number;
+  confirmWindowS: number;
+  /** Shares of payouts whose order the trade system closes, or refunds beyond `refundableCash`. */
+  orderCloseRate: number;
+  orderRefundRate: number;
+}
+
+export interface Load {
+  done: boolean;
+  /** Payouts started so far, of `payouts`. */
+  started: number;
+  /** Payouts created (201) so far. */
+  created: number;
+  promise: Promise<Tracked[]>;
+}
+
+function pickPlan(): Plan {
+  const r = Math.random();
+  return r < 0.5 ? 'confirm' : r < 0.65 ? 'decline' : r < 0.8 ? 'cancel' : 'expire';
+}
+
+function pickOrderChange(options: DriveOptions): OrderChange | null {
+  const r = Math.random();
+  return r < options.orderCloseRate ? 'CLOSE' : r < options.orderCloseRate + options.orderRefundRate ? 'REFUND' : null;
+}
+
+/** Creates every payout and sends its decision and its order change, `concurrency` at a time. */
+export function drive(client: ChaosClient, market: Market, options: DriveOptions, allWorkersDown: () => boolean): Load {
+  const tracked: Tracked[] = [];
+  const load: Load = { done: false, started: 0, created: 0, promise: Promise.resolve(tracked) };
+  const lane = async () => {
+    while (load.started < options.payouts) {
+      const i = load.started++;
+      const seller = market.sellers[i % market.sellers.length];
+      tracked[i] = await onePayout(client, market.system, seller, i, options, allWorkersDown, () => load.created++);
+    }
+  };
+  load.promise = Promise.all(Array.from({ length: options.concurrency }, lane)).then(() => {
+    load.done = true;
+    return tracked;
+  });
+  return load;
+}
+
+const ORDER_CASH_FEN = 2 * PAYOUT_FEN_MAX;
+
+async function onePayout(
+  client: ChaosClient, system: string, seller: Market['sellers'][number], i: number, options: DriveOptions, allWorkersDown: () => boolean, onCreated: () => void,
+): Promise<Tracked> {
+  const plan = pickPlan();
+  const orderId = `chaos-order-${i}`;
+  const order = { sellerId: seller.id, buyerId: seller.buyerId, status: 'PAID', paymentType: 'STANDARD', totalAmount: ORDER_CASH_FEN, cashPaid: ORDER_CASH_FEN, nonCashPaid: 0 };
+  await expectOk(client.send('PUT', `/v1/orders/${orderId}`, system, order));
+  const amountFen = 1 + Math.floor(Math.random() * PAYOUT_FEN_MAX);
+  const orderChange = pickOrderChange(options);
+  const t: Tracked = { id: null, orderId, amountFen, plan, expiresAtMs: null, decision: null, orderChange, racing: false };
+  const created = await client.send('POST', '/v1/payouts', seller.token, { orderId, amount: amountFen, reason: 'COMPENSATION' }, { 'idempotency-key': `chaos-payout-${i}` });
+  if (created.status !== 201) return t;
+  t.id = String(created.body.id);
+  onCreated();
+  t.expiresAtMs = typeof created.body.expiresAt === 'string' ? Date.parse(created.body.expiresAt) : null;
+  const windowMs = options.confirmWindowS * 1_000;
+  const decisionDelayMs = Math.random() * windowMs * 0.4; // within the first 40 % of the window
+  t.racing = orderChange !== null && plan !== 'expire' && Math.random() < 0.5;
+  // An order change not racing the decision comes at any moment of the window's first 60 %.
+  const orderDelayMs = t.racing ? decisionDelayMs : Math.random() * windowMs * 0.6;
+  await Promise.all([
+    plan === 'expire' ? undefined : sleep(decisionDelayMs).then(async () => {
+      const token = plan === 'cancel' ? seller.token : seller.buyerToken;
+      const sentAtMs = Date.now();
+      const whileAllWorkersDown = allWorkersDown();
+      const answer = await client.send('POST', `/v1/payouts/${t.id}/${plan}`, token);
+      t.decision = { status: answer.status, sentAtMs, whileAllWorkersDown };
+    }),
+    orderChange === null ? undefined : sleep(orderDelayMs).then(async () => {
+      // A refund beyond refundableCash: the cash left is below the payout's amount.
+      const cashPaid = orderChange === 'CLOSE' ? ORDER_CASH_FEN : Math.floor(amountFen / 2);
+      await expectOk(client.send('PUT', `/v1/orders/${orderId}`, system, {
+        ...order, status: orderChange === 'CLOSE' ? 'CLOSED' : 'PAID', totalAmount: cashPaid, cashPaid,
+      }));
+    }),
+  ]);
+  return t;
+}

@@ -1,0 +1,97 @@
+/**
+ * The faults of a run, while the load lasts: a worker SIGKILLed on a beat, Temporal and MariaDB
+ * restarted once each, the provider failing for a burst, the webhook receiver down for the first
+ * half of the payouts and flapping for the rest, and one window with every worker down.
+ */
+import type { Orm } from '../db/orm';
+import { SandboxProvider } from '../provider/sandbox';
+import { sleep } from './http';
+import type { Infrastructure } from './infrastructure';
+import type { WorkerPool } from './processes';
+import type { WebhookReceiver } from './webhook';
+import type { Load } from './drive';
+
+export interface FaultOptions {
+  payouts: number;
+  /** A worker is SIGKILLed this often during the load, at most `workerKillsMax` times. */
+  workerKillEveryMs: number;
+  workerKillsMax: number;
+  restartTemporal: boolean;
+  restartDatabase: boolean;
+  /** Provider faults stay on this long from the start of the load; 0: until the load ends. */
+  faultBurstMs: number;
+  /**
+   * Every worker is down this long, once, starting when this share of the payouts has been created
+   * (so that decisions of payouts just created keep arriving meanwhile).
+   */
+  allWorkersDownMs: number;
+  allWorkersDownAtShare: number;
+  log: (line: string) => void;
+}
+
+export interface FaultContext {
+  pool: WorkerPool;
+  infra: Infrastructure;
+  orm: Orm;
+  webhook: WebhookReceiver;
+  load: Load;
+  counters: { temporalRestarts: number; databaseRestarts: number };
+  deadline: number;
+}
+
+const TEMPORAL_RESTART_AFTER_MS = 8_000;
+const DATABASE_RESTART_AFTER_MS = 16_000;
+
+export async function injectFaults(options: FaultOptions, ctx: FaultContext): Promise<void> {
+  const loading = () => !ctx.load.done && Date.now() < ctx.deadline;
+  await Promise.all([restartsAndKills(options, ctx, loading), webhookOutage(options, ctx, loading), workerOutage(options, ctx, loading)]);
+}
+
+/** Kills workers on a beat, and restarts Temporal and MariaDB once each, while the load runs. */
+async function restartsAndKills(options: FaultOptions, ctx: FaultContext, loading: () => boolean): Promise<void> {
+  const started = Date.now();
+  let nextKill = started + options.workerKillEveryMs;
+  let temporalDone = !options.restartTemporal;
+  let databaseDone = !options.restartDatabase;
+  let faultsOn = true;
+  while (loading()) {
+    const elapsed = Date.now() - started;
+    if (Date.now() >= nextKill && ctx.pool.killed < options.workerKillsMax) {
+      ctx.pool.killOne();
+      nextKill = Date.now() + options.workerKillEveryMs;
+    }
+    if (!temporalDone && elapsed > TEMPORAL_RESTART_AFTER_MS) {
+      temporalDone = true;
+      options.log('chaos: restarting the Temporal dev server');
+      await ctx.infra.restartTemporal();
+      ctx.counters.temporalRestarts++;
+    }
+    if (!databaseDone && elapsed > DATABASE_RESTART_AFTER_MS) {
+      databaseDone = true;
+      options.log('chaos: restarting MariaDB');
+      await ctx.infra.restartDatabase();
+      ctx.counters.databaseRestarts++;
+    }
+    if (faultsOn && options.faultBurstMs > 0 && elapsed > options.faultBurstMs) {
+      faultsOn = false;
+      await SandboxProvider.setFaults(ctx.orm, {});
+    }
+    await sleep(250);
+  }
+}
+
+/** The receiver refuses every card until half the payouts have started, then flaps until the load ends. */
+async function webhookOutage(options: FaultOptions, ctx: FaultContext, loading: () => boolean): Promise<void> {
+  while (loading() && ctx.load.started < options.payouts / 2) await sleep(100);
+  options.log(`chaos: webhook receiver down for ${ctx.webhook.downS} s; flapping until the load ends`);
+  await ctx.webhook.flap(() => !loading());
+}
+
+/** One window in which no worker runs while decisions keep arriving (answered 202). */
+async function workerOutage(options: FaultOptions, ctx: FaultContext, loading: () => boolean): Promise<void> {
+  if (options.allWorkersDownMs <= 0) return;
+  while (loading() && ctx.load.created < options.payouts * options.allWorkersDownAtShare) await sleep(100);
+  if (!loading()) return;
+  options.log(`chaos: every worker down for ${options.allWorkersDownMs / 1000} s`);
+  await ctx.pool.allDownFor(options.allWorkersDownMs);
+}
