@@ -11,7 +11,7 @@ import { DEVELOPMENT_JWT_SECRET } from '../../config';
 import { devSignInRoutes } from '../../scripts/dev-sign-in';
 import { close, launchChromium, listen } from '../support/browser';
 import { bearer, openMarket, type Market } from '../support/scenario';
-import { startStack, type Stack } from '../support/stack';
+import { eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let browser: Browser;
@@ -33,6 +33,9 @@ beforeAll(async () => {
   openPayout = (await market.createPayout({ orderId: await market.order(), amount: 1_500, note: '降价补差' }).expect(201)).body.id;
   endedPayout = (await market.createPayout({ orderId: await market.order(), amount: 800 }).expect(201)).body.id;
   await stack.http.post(`/v1/payouts/${endedPayout}/decline`).set(bearer(market.buyer)).expect(200);
+  // Rows for the sub-account list and the seller's cards (the outcome card is stored by its own activity).
+  await stack.http.put(`/v1/sub-accounts/${market.sellerId}-ops/permissions`).set(bearer(market.seller)).send({ payout: true }).expect(200);
+  await eventually(async () => (await stack.http.get('/v1/seller/notifications').set(bearer(market.seller)).expect(200)).body.items.length > 0);
 });
 afterAll(async () => {
   await browser?.close();
@@ -62,7 +65,8 @@ test.each([
   ['the order list', '/console/#/orders', 'seller', '按订单号查找'],
   ['the records', '/console/#/records', 'seller', '记录列表'],
   ['the statement', '/console/#/statement', 'seller', '准备金对账单'],
-  ['the sub-account permissions', '/console/#/sub-accounts', 'seller', '子账号权限'],
+  ['the sub-account permissions', '/console/#/sub-accounts', 'seller', '取消权限'],
+  ['the seller\'s cards', '/console/#/cards', 'seller', '打款结果'],
   ['the buyer\'s page signed out', '/pay/00000000-0000-4000-8000-000000000000', null, '访问令牌'],
   ['the buyer\'s list', '/pay/', 'buyer', '我收到的小额打款'],
   ['the API reference', '/docs', null, 'Small-amount payouts'],
@@ -82,6 +86,8 @@ test('the payout form and a payout\'s detail', async () => {
   await expectAccessible(page, null, '本单最多可打');
   await page.goto(`${origin}/console/#/payouts/${openPayout}`);
   await expectAccessible(page, `/console/#/payouts/${openPayout}`, '进度');
+  await page.getByRole('button', { name: '查看流程历史' }).click();
+  await expectAccessible(page, null, '流程开始');
 });
 
 test.each([

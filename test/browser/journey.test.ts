@@ -6,6 +6,7 @@
  * statement.
  */
 import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { buildApi } from '../../api/server';
 import { Notification } from '../../db/entities';
@@ -98,9 +99,33 @@ test('seller pays ¥15.00 from the console; the buyer confirms on the card\'s pa
     return (await seller.locator(`[data-status="PAID"]`).count()) > 0;
   }, 30_000, 500);
   await expectText(seller.locator('tr[data-payout]').first(), '已打款');
+  await expect(downloaded(seller, '导出 CSV')).resolves.toContain(eligible);
   await seller.getByRole('link', { name: '对账单' }).click();
   await seller.getByRole('cell', { name: '小额打款' }).first().waitFor();
+  await seller.getByLabel('类型').selectOption('PAYOUT');
+  await seller.getByRole('button', { name: '查询' }).click();
+  await expect(downloaded(seller, '导出 CSV')).resolves.toMatch(/,PAYOUT,-?15\.00,小额打款,/);
+
+  // The payout's detail: its timeline, and the workflow history behind it.
+  // The outcome card is stored by its own activity after PAID; the view shows what is stored when it opens.
+  const sellerToken = await stack.token(sellerId, 'seller');
+  await eventually(async () => (await stack.http.get('/v1/seller/notifications').set(bearer(sellerToken)).expect(200)).body.items.some((c: { kind: string }) => c.kind === 'PAYOUT_OUTCOME'));
+  await seller.getByRole('link', { name: '消息通知' }).click();
+  const outcome = seller.locator('ul.cards li', { hasText: '打款结果' }).first();
+  await expectText(outcome, `订单 ${eligible} 的打款 ¥15.00：已打款`);
+  await outcome.getByRole('button', { name: '标为已读' }).click();
+  await outcome.getByRole('button', { name: '标为已读' }).waitFor({ state: 'detached' });
+  await outcome.getByRole('link', { name: '查看打款' }).click();
+  await seller.getByText('买家确认收款').waitFor();
+  await seller.getByRole('button', { name: '查看流程历史' }).click();
+  await seller.getByRole('cell', { name: '流程开始' }).waitFor();
 });
+
+/** Clicks the button that downloads a CSV and returns the file's text. */
+async function downloaded(page: Page, button: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
 
 async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
   await eventually(async () => ((await locator.textContent()) ?? '').includes(text), 10_000, 100).catch(async () => {

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, claimsOf, must, storedToken, type Claims, type Schemas } from '../shared/api';
 import { ErrorMessage, Header, SignInForm, useAction } from '../shared/ui';
 import { AccountView } from './account';
+import { CardsView } from './cards';
 import { OrdersView } from './orders';
 import { PayoutDetailView } from './payout-detail';
 import { RecordsView } from './records';
@@ -15,7 +16,7 @@ import { StatementView } from './statement';
 import { SubAccountsView } from './sub-accounts';
 import '../shared/style.css';
 
-type View = 'account' | 'orders' | 'records' | 'statement' | 'sub-accounts';
+type View = 'account' | 'orders' | 'records' | 'statement' | 'sub-accounts' | 'cards';
 
 const TABS: { view: View; words: string; roles: Claims['role'][] }[] = [
   { view: 'account', words: '准备金账户', roles: ['seller', 'sub_account'] },
@@ -23,6 +24,7 @@ const TABS: { view: View; words: string; roles: Claims['role'][] }[] = [
   { view: 'records', words: '打款记录', roles: ['seller', 'sub_account', 'auditor'] },
   { view: 'statement', words: '对账单', roles: ['seller', 'auditor'] },
   { view: 'sub-accounts', words: '子账号权限', roles: ['seller'] },
+  { view: 'cards', words: '消息通知', roles: ['seller', 'sub_account'] },
 ];
 
 function useHash(): string {
@@ -57,7 +59,8 @@ function Console({ claims }: { claims: Claims }) {
       {view === 'records' && <RecordsView canExport={claims.role !== 'sub_account'} isAuditor={claims.role === 'auditor'} />}
       {view === 'statement' && <StatementView isAuditor={claims.role === 'auditor'} />}
       {view === 'sub-accounts' && <SubAccountsView />}
-      {detail && <PayoutDetailView id={decodeURIComponent(detail)} canCancel={sellerSide} />}
+      {view === 'cards' && <CardsView />}
+      {detail && <PayoutDetailView id={decodeURIComponent(detail)} canCancel={sellerSide} canReadHistory={claims.role !== 'sub_account'} />}
     </>
   );
 }
@@ -65,11 +68,17 @@ function Console({ claims }: { claims: Claims }) {
 function App() {
   const [token, setToken] = useState(storedToken());
   const claims = claimsOf(token);
+  const signedIn = () => {
+    setToken(storedToken());
+    // The session cookie lets the Temporal UI decrypt payloads through the codec endpoint for this
+    // browser (auditors); the console's own calls keep the bearer token, so a failure here is harmless.
+    void api.POST('/v1/session').catch(() => undefined);
+  };
   return (
     <>
-      <Header title="小额打款 · 卖家工作台" onSignOut={() => setToken(null)} />
+      <Header title="小额打款 · 卖家工作台" onSignOut={() => { setToken(null); void api.DELETE('/v1/session').catch(() => undefined); }} />
       <main>
-        {claims ? <Console claims={claims} /> : <SignInForm expectedRoles={['seller', 'sub_account', 'auditor']} onSignedIn={() => setToken(storedToken())} />}
+        {claims ? <Console claims={claims} /> : <SignInForm expectedRoles={['seller', 'sub_account', 'auditor']} onSignedIn={signedIn} />}
       </main>
     </>
   );

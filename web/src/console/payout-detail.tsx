@@ -2,9 +2,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, must, refusalOf, type Schemas } from '../shared/api';
 import { chinaTime, ErrorMessage, Money, Notice, useAction } from '../shared/ui';
-import { REASON_WORDS, STATUS_WORDS, TIMELINE_WORDS } from '../shared/words';
+import { CLOSE_REASON_WORDS, REASON_WORDS, STATUS_WORDS, TIMELINE_WORDS } from '../shared/words';
+import { PayoutHistory } from './payout-history';
 
-export function PayoutDetailView({ id, canCancel }: { id: string; canCancel: boolean }) {
+export function PayoutDetailView({ id, canCancel, canReadHistory }: { id: string; canCancel: boolean; canReadHistory: boolean }) {
   const [payout, setPayout] = useState<Schemas['PayoutDetail'] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const { busy, error, run } = useAction();
@@ -19,12 +20,15 @@ export function PayoutDetailView({ id, canCancel }: { id: string; canCancel: boo
   });
   if (!payout) return error ? <ErrorMessage error={error} /> : <p>加载中…</p>;
   return (
+    <>
     <section class="card" aria-labelledby="detail-title">
       <h2 id="detail-title">打款详情 · 订单 {payout.orderId}</h2>
       <p><a href="#/records">返回打款记录</a></p>
       <dl class="facts">
         <dt>金额</dt><dd><Money fen={payout.amount} /></dd>
-        <dt>状态</dt><dd><span class={`status ${payout.status}`}>{STATUS_WORDS[payout.status] ?? payout.status}</span></dd>
+        <dt>状态</dt><dd><span class={`status ${payout.status}`} data-status={payout.status}>{STATUS_WORDS[payout.status] ?? payout.status}</span></dd>
+        {payout.closeReason && <><dt>关闭原因</dt><dd>{CLOSE_REASON_WORDS[payout.closeReason] ?? payout.closeReason}</dd></>}
+        {payout.providerTransactionId && <><dt>支付机构流水号</dt><dd>{payout.providerTransactionId}</dd></>}
         <dt>原因</dt><dd>{REASON_WORDS[payout.reason] ?? payout.reason}</dd>
         <dt>留言</dt><dd>{payout.note || '（无）'}</dd>
         <dt>买家</dt><dd>{payout.buyerId}</dd>
@@ -43,5 +47,7 @@ export function PayoutDetailView({ id, canCancel }: { id: string; canCancel: boo
       {canCancel && payout.status === 'AWAITING_CONFIRMATION' && <button type="button" class="secondary" disabled={busy} onClick={() => void cancel()}>撤销打款</button>}
       <ErrorMessage error={error} />
     </section>
+    {canReadHistory && <PayoutHistory id={id} />}
+    </>
   );
 }

@@ -1,38 +1,39 @@
 /**
- * Payout records: filters (status, China days, order, operator), the summary of the same range,
- * the list page by page, and the CSV export (fetched with the bearer token, then saved).
+ * Payout records: filters (status, reason, China days, order, buyer, operator), the summary of the
+ * same range, the list page by page, and the CSV export of the same filters.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, must, storedToken, ApiError, type Schemas } from '../shared/api';
+import { api, must, type Schemas } from '../shared/api';
 import { chinaTime, ErrorMessage, Money, useAction } from '../shared/ui';
 import { REASON_WORDS, STATUS_WORDS } from '../shared/words';
+import { chinaDayStart, downloadCsv } from './csv-download';
 
 type Payout = Schemas['Payout'];
 type Status = Schemas['PayoutStatus'];
-type Query = { status?: Status; orderId?: string; initiatedBy?: string; sellerId?: string; createdFrom?: string; createdTo?: string };
+type Reason = Schemas['PayoutReason'];
+type Query = { status?: Status; reason?: Reason; orderId?: string; buyerId?: string; initiatedBy?: string; sellerId?: string; createdFrom?: string; createdTo?: string };
 
-const DAY_MS = 86_400_000;
 /** Pages the list loads at most before asking the reader to narrow the filters. */
 const PAGES_MAX = 20;
 const PAGE_SIZE = 50;
 
-/** A China calendar day (yyyy-mm-dd) as the instant it starts; China keeps no daylight saving time. */
-function chinaDayStart(day: string, plusDays = 0): string {
-  return new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plusDays * DAY_MS).toISOString();
-}
-
-interface Filters { status: string; orderId: string; initiatedBy: string; sellerId: string; from: string; to: string }
+interface Filters { status: string; reason: string; orderId: string; buyerId: string; initiatedBy: string; sellerId: string; from: string; to: string }
+const NO_FILTERS: Filters = { status: '', reason: '', orderId: '', buyerId: '', initiatedBy: '', sellerId: '', from: '', to: '' };
 
 function toQuery(f: Filters): Query {
-  return {
-    ...(f.status ? { status: f.status as Status } : {}),
-    ...(f.orderId.trim() ? { orderId: f.orderId.trim() } : {}),
-    ...(f.initiatedBy.trim() ? { initiatedBy: f.initiatedBy.trim() } : {}),
-    ...(f.sellerId.trim() ? { sellerId: f.sellerId.trim() } : {}),
-    ...(f.from ? { createdFrom: chinaDayStart(f.from) } : {}),
-    ...(f.to ? { createdTo: chinaDayStart(f.to, 1) } : {}),
+  const text = (value: string) => (value.trim() ? value.trim() : undefined);
+  const query: Query = {
+    status: (f.status || undefined) as Status | undefined,
+    reason: (f.reason || undefined) as Reason | undefined,
+    orderId: text(f.orderId),
+    buyerId: text(f.buyerId),
+    initiatedBy: text(f.initiatedBy),
+    sellerId: text(f.sellerId),
+    createdFrom: f.from ? chinaDayStart(f.from) : undefined,
+    createdTo: f.to ? chinaDayStart(f.to, 1) : undefined,
   };
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as Query;
 }
 
 function Summary({ summary }: { summary: Schemas['PayoutSummary'] }) {
@@ -40,6 +41,7 @@ function Summary({ summary }: { summary: Schemas['PayoutSummary'] }) {
     <section class="card" aria-labelledby="summary-title">
       <h2 id="summary-title">汇总</h2>
       <p>共 <strong>{summary.total.count}</strong> 笔，合计 <strong><Money fen={summary.total.amount} /></strong>（{chinaTime(summary.createdFrom)} 至 {chinaTime(summary.createdTo)}）</p>
+      <p class="hint">汇总只按日期范围统计，不受状态、原因、订单、买家和操作人筛选影响；未选日期时为最近 30 天。</p>
       {summary.byStatus.length > 0 && (
         <table>
           <caption class="sr-only">按状态汇总</caption>
@@ -51,33 +53,18 @@ function Summary({ summary }: { summary: Schemas['PayoutSummary'] }) {
   );
 }
 
-async function downloadCsv(query: Query): Promise<void> {
-  const url = new URL('/v1/payouts/export.csv', location.origin);
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${storedToken() ?? ''}` } });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } & Record<string, unknown> };
-    throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error ?? {});
-  }
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = `payouts-${new Date().toISOString().slice(0, 10)}.csv`;
-  link.click();
-  URL.revokeObjectURL(link.href);
-}
-
 function FilterField({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
   return <div class="field"><label for={id}>{label}</label>{children}</div>;
 }
 
 export function RecordsView({ canExport, isAuditor }: { canExport: boolean; isAuditor: boolean }) {
-  const [filters, setFilters] = useState<Filters>({ status: '', orderId: '', initiatedBy: '', sellerId: '', from: '', to: '' });
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [items, setItems] = useState<Payout[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [pages, setPages] = useState(0);
   const [summary, setSummary] = useState<Schemas['PayoutSummary'] | null>(null);
   const { busy, error, run } = useAction();
-  const set = (name: keyof Filters) => (e: Event) => setFilters({ ...filters, [name]: (e.currentTarget as HTMLInputElement).value });
+  const set = (name: keyof Filters) => (e: Event) => setFilters({ ...filters, [name]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
   const search = () => run(async () => {
     const query = toQuery(filters);
     const [page, sums] = await Promise.all([
@@ -107,13 +94,20 @@ export function RecordsView({ canExport, isAuditor }: { canExport: boolean; isAu
               {Object.entries(STATUS_WORDS).map(([code, words]) => <option key={code} value={code}>{words}</option>)}
             </select>
           </FilterField>
+          <FilterField id="f-reason" label="原因">
+            <select id="f-reason" value={filters.reason} onChange={set('reason')}>
+              <option value="">全部</option>
+              {Object.entries(REASON_WORDS).map(([code, words]) => <option key={code} value={code}>{words}</option>)}
+            </select>
+          </FilterField>
           <FilterField id="f-from" label="开始日期（北京时间）"><input id="f-from" type="date" value={filters.from} onInput={set('from')} /></FilterField>
           <FilterField id="f-to" label="结束日期（含）"><input id="f-to" type="date" value={filters.to} onInput={set('to')} /></FilterField>
           <FilterField id="f-order" label="订单号"><input id="f-order" value={filters.orderId} onInput={set('orderId')} /></FilterField>
+          <FilterField id="f-buyer" label="买家"><input id="f-buyer" value={filters.buyerId} onInput={set('buyerId')} /></FilterField>
           <FilterField id="f-operator" label="操作人"><input id="f-operator" value={filters.initiatedBy} onInput={set('initiatedBy')} /></FilterField>
           {isAuditor && <FilterField id="f-seller" label="卖家"><input id="f-seller" value={filters.sellerId} onInput={set('sellerId')} /></FilterField>}
           <button type="submit" disabled={busy}>查询</button>
-          {canExport && <button type="button" class="secondary" disabled={busy} onClick={() => run(() => downloadCsv(toQuery(filters)))}>导出 CSV</button>}
+          {canExport && <button type="button" class="secondary" disabled={busy} onClick={() => run(() => downloadCsv('/v1/payouts/export.csv', toQuery(filters), 'payouts'))}>导出 CSV</button>}
         </div>
         <ErrorMessage error={error} />
       </form>

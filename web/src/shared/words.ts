@@ -58,6 +58,27 @@ export const INELIGIBLE_WORDS: Record<string, string> = {
   AGREEMENT_REQUIRED: '尚未签署代扣协议',
 };
 
+/** Why a payout ended (Payout.closeReason). */
+export const CLOSE_REASON_WORDS: Record<string, string> = {
+  CONFIRM_WINDOW_EXPIRED: '买家未在期限内确认',
+  BUYER_DECLINED: '买家拒收',
+  SELLER_CANCELLED: '卖家撤销',
+  ORDER_CLOSED: '订单已关闭',
+  ORDER_REFUNDED: '订单已退款',
+  TRANSFER_REFUSED: '支付机构拒绝转账',
+  APPROVAL_REJECTED: '主账号驳回',
+  APPROVAL_EXPIRED: '主账号未在期限内审批',
+};
+
+/** The seller's cards (Notification.kind). */
+export const CARD_WORDS: Record<string, string> = {
+  PAYOUT_SENT: '已向买家发出打款',
+  PAYOUT_REMINDER: '提醒买家确认',
+  PAYOUT_OUTCOME: '打款结果',
+  LOW_BALANCE: '准备金余额不足',
+  RECONCILIATION_MISMATCH: '对账发现差异',
+};
+
 /** The SPEC's error codes in words; `details` fill in the numbers where the code has them. */
 export function errorWords(code: string, details: Record<string, unknown> = {}): string {
   switch (code) {
@@ -81,6 +102,11 @@ export function errorWords(code: string, details: Record<string, unknown> = {}):
     case 'AGREEMENT_REFUSED': return '支付机构拒绝了代扣协议，请核对授权码';
     case 'PROVIDER_REFUSED': return '支付机构拒绝了本次操作';
     case 'EXPORT_TOO_LARGE': return '导出记录过多，请缩小日期范围';
+    case 'ORDER_PARTIES_LOCKED': return '该订单已有打款，不能再更改买家或卖家';
+    case 'PAYLOAD_TOO_LARGE': return '提交的内容过大';
+    case 'HEADERS_TOO_LARGE': return '请求头过大，请重新登录后再试';
+    case 'REQUEST_TIMEOUT': return '请求超时，请用同一操作重试';
+    case 'METHOD_NOT_ALLOWED': return '不支持此操作';
     case 'RATE_LIMITED': return '操作太频繁，请稍后再试';
     case 'SERVICE_UNAVAILABLE': return '服务暂时不可用，请稍后用同一操作重试';
     default: return `操作失败（${code}）`;
