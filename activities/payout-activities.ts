@@ -6,10 +6,10 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
+import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
 import { DomainError } from '../domain/errors';
 import { formatYuan } from '../domain/money';
-import type { PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
+import { buyerMaySee, type CloseReason, type PayoutRequest, type PayoutView, type ReleasedStatus } from '../domain/payout';
 import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';
 import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../provider/provider';
@@ -49,6 +49,7 @@ const OUTCOME_TEXT: Record<OutcomeStatus, string> = {
   EXPIRED: 'not confirmed in time; the amount returned to the reserve',
   DECLINED: 'declined by the buyer; the amount returned to the reserve',
   CANCELLED: 'cancelled; the amount returned to the reserve',
+  REJECTED: 'not approved by the main account; the amount returned to the reserve',
 };
 
 function cardPayload(payout: PayoutView): Record<string, unknown> {
@@ -94,6 +95,11 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       return markConfirmed(em(), payoutId, actor, new Date(atMs));
     },
 
+    /** SPEC §5 maker-checker: records the approval and starts the buyer's window from its time. */
+    async approvePayout(payoutId: string, actor: string, atMs: number, confirmWindowMs: number): Promise<PayoutView> {
+      return approvePayout(em(), payoutId, actor, new Date(atMs), confirmWindowMs);
+    },
+
     /**
      * Pays the buyer through the provider, exactly once: the payout id is the idempotency key, and
      * a call that timed out is resolved by asking the provider what it recorded under the key.
@@ -110,8 +116,8 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       return postPayout(em(), payout, clock.now(), providerTransactionId);
     },
 
-    async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number): Promise<PayoutView> {
-      return releasePayout(em(), payout, status, actor, new Date(atMs));
+    async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number, closeReason?: CloseReason): Promise<PayoutView> {
+      return releasePayout(em(), payout, status, actor, new Date(atMs), closeReason);
     },
 
     /**
@@ -120,7 +126,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
      */
     async storePayoutCards(payout: PayoutView, moment: CardMoment): Promise<string[]> {
       const ids = await notifier.store(payoutCards(payout, moment));
-      const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null } as const)[moment];
+      const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null, approval: null } as const)[moment];
       if (event) await recordPayoutEvent(em(), payout.id, event, clock.now());
       return ids;
     },
@@ -150,18 +156,25 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
   }
 }
 
-export type CardMoment = 'sent' | 'reminder' | 'outcome';
+/** `approval`: the seller's card that a sub-account's payout waits for the main account. */
+export type CardMoment = 'sent' | 'reminder' | 'outcome' | 'approval';
 
 function payoutCards(payout: PayoutView, moment: CardMoment): Card[] {
   const card = (dedupeKey: string, recipientId: string, recipientRole: 'buyer' | 'seller', kind: Card['kind'], payload: Record<string, unknown>): Card =>
     ({ dedupeKey, recipientId, recipientRole, kind, payoutId: payout.id, payload });
+  if (moment === 'approval') {
+    // The buyer's page is not where the main account decides: the console is.
+    const payload: Record<string, unknown> = { ...cardPayload(payout), initiatedBy: payout.initiatedBy, approvalDeadline: payout.approvalExpiresAt };
+    delete payload.confirmLink;
+    return [card(`approval:${payout.id}`, payout.sellerId, 'seller', 'APPROVAL_REQUESTED', payload)];
+  }
   if (moment === 'sent') return [card(`sent:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_SENT', cardPayload(payout))];
   if (moment === 'reminder') return [card(`reminder:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_REMINDER', cardPayload(payout))];
   const payload = { ...cardPayload(payout), status: payout.status, closeReason: payout.closeReason, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
-  return [
-    card(`outcome:${payout.id}:buyer`, payout.buyerId, 'buyer', 'PAYOUT_OUTCOME', payload),
-    card(`outcome:${payout.id}:seller`, payout.sellerId, 'seller', 'PAYOUT_OUTCOME', payload),
-  ];
+  const seller = card(`outcome:${payout.id}:seller`, payout.sellerId, 'seller', 'PAYOUT_OUTCOME', payload);
+  // A payout never approved was never shown to the buyer (SPEC §5), so its end is not either.
+  if (!buyerMaySee(payout)) return [seller];
+  return [card(`outcome:${payout.id}:buyer`, payout.buyerId, 'buyer', 'PAYOUT_OUTCOME', payload), seller];
 }
 
 export type PayoutActivities = ReturnType<typeof createPayoutActivities>;

@@ -14,8 +14,10 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
-import type { Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
-import { cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, reserveUpdate } from '../workflows/payout';
+import type { ApprovalDecision, Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import {
+  approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, rejectUpdate, reserveUpdate,
+} from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
 import { isTransientGrpcError } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
@@ -56,6 +58,7 @@ export function payoutStartOptions(request: PayoutRequest, workflowId: string, t
 }
 
 const DECISION_UPDATES = { confirm: confirmUpdate, decline: declineUpdate, cancel: cancelUpdate } as const;
+const APPROVAL_UPDATES = { approve: approveUpdate, reject: rejectUpdate } as const;
 
 export class PayoutGateway {
   constructor(
@@ -111,6 +114,23 @@ export class PayoutGateway {
     const receivedAt = new Date().toISOString();
     await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId }));
     return { accepted: { payoutId, decision, receivedAt } };
+  }
+
+  /**
+   * The main account's approval or rejection (SPEC §5 maker-checker), answered like a payout's
+   * creation: the payout as the workflow left it, the 409 its validator gave, or 503 when Temporal
+   * did not answer in time. No signal fallback and no 202: the console shows the answer at once.
+   */
+  async decideApproval(payoutId: string, decision: ApprovalDecision, actor: string): Promise<PayoutView> {
+    const handle = this.client.workflow.getHandle(payoutWorkflowId(payoutId));
+    try {
+      return await this.answer(() => handle.executeUpdate(APPROVAL_UPDATES[decision], { args: [{ actor, decisionId: randomUUID() }] }));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new DomainError('PAYOUT_NOT_PENDING_APPROVAL', `payout ${payoutId} is no longer pending approval`);
+      }
+      throw err;
+    }
   }
 
   /**

@@ -19,6 +19,8 @@ function reservedView(input: PayoutWorkflowInput, nowMs: number): PayoutView {
     initiatedBy: input.initiatedBy,
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: new Date(nowMs + input.confirmWindowMs).toISOString(),
+    approvalExpiresAt: null,
+    approvedAt: null,
     confirmedAt: null,
     paidAt: null,
     closedAt: null,

@@ -24,6 +24,12 @@ export interface AccountView {
   balance: { available: Fen; held: Fen };
   today: { day: string; count: number; amount: Fen };
   lowBalanceThreshold: Fen | null;
+  /** SPEC §5 maker-checker: sub-accounts' payouts of at least this wait for the main account's approval. */
+  approvalPolicy: ApprovalPolicy;
+}
+
+export interface ApprovalPolicy {
+  subAccountThreshold: Fen | null;
 }
 
 export async function accountView(em: EntityManager, sellerId: Id, now: Date): Promise<AccountView> {
@@ -41,6 +47,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
     balance: { available: account?.availableFen ?? 0, held: account?.heldFen ?? 0 },
     today: { day, count: usage?.count ?? 0, amount: usage?.amountFen ?? 0 },
     lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
+    approvalPolicy: { subAccountThreshold: account?.approvalThresholdFen ?? null },
   };
 }
 
@@ -225,6 +232,22 @@ export async function setLowBalanceThreshold(em: EntityManager, sellerId: Id, th
     account.lowBalanceThresholdFen = thresholdFen;
     account.updatedAt = now;
     logAccountChanges(tx, sellerId, actor, now, before, account);
+  });
+}
+
+/**
+ * Sets the maker-checker policy (SPEC §5). A PUT: repeating it changes nothing and logs nothing
+ * (the change log skips a write that leaves the setting as it was). It applies to payouts reserved
+ * after it commits; a payout already waiting for approval keeps waiting.
+ */
+export async function setApprovalPolicy(em: EntityManager, sellerId: Id, policy: ApprovalPolicy, actor: SettingsActor, now: Date): Promise<void> {
+  await em.transactional(async (tx) => {
+    const account = await lockSellerAccount(tx, sellerId);
+    if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting an approval policy');
+    const before: ApprovalPolicy = { subAccountThreshold: account.approvalThresholdFen };
+    account.approvalThresholdFen = policy.subAccountThreshold;
+    account.updatedAt = now;
+    logSettingChange(tx, { sellerId, setting: 'approvalPolicy', actor, at: now, before, after: policy });
   });
 }
 

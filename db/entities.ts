@@ -19,6 +19,8 @@ export class SellerAccount {
   agreementId: string | null = null;
   agreementSignedAt: Date | null = null;
   lowBalanceThresholdFen: Fen | null = null;
+  /** SPEC §5 maker-checker: a sub-account's payout of at least this waits for the main account; null: never. */
+  approvalThresholdFen: Fen | null = null;
   availableFen: Fen = 0;
   heldFen: Fen = 0;
   dailyCountLimit: number;
@@ -62,6 +64,7 @@ export const SellerAccountSchema = new EntitySchema<SellerAccount>({
     dailyAmountLimitFen: fen(),
     perPayoutLimitFen: fen(),
     lowBalanceThresholdFen: { ...fen(), nullable: true },
+    approvalThresholdFen: { ...fen(), nullable: true },
     availableFen: fen(),
     heldFen: fen(),
     createdAt: time(),
@@ -151,7 +154,9 @@ export interface NewPayout {
   initiatedBy: string;
   chinaDay: string;
   createdAt: Date;
-  expiresAt: Date;
+  expiresAt: Date | null;
+  approvalExpiresAt: Date | null;
+  status: PayoutStatus;
 }
 
 export class Payout {
@@ -165,10 +170,13 @@ export class Payout {
   initiatedBy!: string;
   chinaDay!: string;
   createdAt!: Date;
-  expiresAt!: Date;
+  /** Null while the payout waits for approval: the buyer's window starts at the approval. */
+  expiresAt!: Date | null;
+  approvalExpiresAt!: Date | null;
+  approvedAt: Date | null = null;
   /** The order id while this payout uses up the order's one payout; null once cancelled. */
   orderClaim: string | null;
-  status: PayoutStatus = 'AWAITING_CONFIRMATION';
+  status!: PayoutStatus;
   confirmedAt: Date | null = null;
   paidAt: Date | null = null;
   closedAt: Date | null = null;
@@ -199,7 +207,9 @@ export const PayoutSchema = new EntitySchema<Payout>({
     initiatedBy: id(),
     chinaDay: { type: 'string', columnType: 'date' },
     createdAt: time(),
-    expiresAt: time(),
+    expiresAt: time(true),
+    approvalExpiresAt: time(true),
+    approvedAt: time(true),
     confirmedAt: time(true),
     paidAt: time(true),
     closedAt: time(true),
@@ -210,7 +220,7 @@ export const PayoutSchema = new EntitySchema<Payout>({
 });
 
 export const PAYOUT_EVENT_TYPES = [
-  'INITIATED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED',
+  'INITIATED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED', 'APPROVED', 'REJECTED',
 ] as const;
 export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 
@@ -310,7 +320,7 @@ export const DailyUsageSchema = new EntitySchema<DailyUsage>({
   },
 });
 
-export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE' | 'RECONCILIATION_MISMATCH';
+export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE' | 'RECONCILIATION_MISMATCH' | 'APPROVAL_REQUESTED';
 /** Buyers and sellers get payout cards; finance auditors get reconciliation cards. */
 export type RecipientRole = 'buyer' | 'seller' | 'auditor';
 

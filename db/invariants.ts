@@ -82,7 +82,7 @@ async function balanceFindings(connection: Connection, sellerIds: string[] | und
        coalesce(sum(case when e.kind = 'WITHDRAWAL' then e.amount_fen end), 0)
          - coalesce(sum(case when e.kind = 'WITHDRAWAL_VOID' then e.amount_fen end), 0) as withdrawn,
        (select coalesce(sum(p.amount_fen), 0) from payouts p
-         where p.seller_id = a.seller_id and p.status in ('AWAITING_CONFIRMATION', 'CONFIRMED')) as held_by_payouts
+         where p.seller_id = a.seller_id and p.status in ('PENDING_APPROVAL', 'AWAITING_CONFIRMATION', 'CONFIRMED')) as held_by_payouts
      from seller_accounts a left join ledger_entries e on e.seller_id = a.seller_id
      ${scope} group by a.seller_id, a.available_fen, a.held_fen`,
     sellerIds ?? [],

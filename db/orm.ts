@@ -17,6 +17,7 @@ import { Migration20261204120000_notification_read_at } from './migrations/Migra
 import { Migration20261210000000_exact_ids_and_principals } from './migrations/Migration20261210000000_exact_ids_and_principals';
 import { Migration20261211000000_audit_archive } from './migrations/Migration20261211000000_audit_archive';
 import { Migration20261212000000_cards_undeliverable } from './migrations/Migration20261212000000_cards_undeliverable';
+import { Migration20261213100000_payout_approval } from './migrations/Migration20261213100000_payout_approval';
 
 export type Orm = MikroORM;
 
@@ -43,6 +44,7 @@ const MIGRATIONS = [
   { name: 'Migration20261210000000_exact_ids_and_principals', class: Migration20261210000000_exact_ids_and_principals },
   { name: 'Migration20261211000000_audit_archive', class: Migration20261211000000_audit_archive },
   { name: 'Migration20261212000000_cards_undeliverable', class: Migration20261212000000_cards_undeliverable },
+  { name: 'Migration20261213100000_payout_approval', class: Migration20261213100000_payout_approval },
 ];
 
 function databaseName(databaseUrl: string): string {

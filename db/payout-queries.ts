@@ -16,6 +16,8 @@ export interface PayoutFilter {
   initiatedBy?: Id;
   createdFrom?: Date;
   createdTo?: Date;
+  /** Only what the buyer may see: a payout that needed approval once it is approved (SPEC §5). */
+  buyerVisible?: boolean;
 }
 
 /** Payouts are listed newest first; the (seller_id, created_at, id) and (created_at, id) indexes hold the key. */
@@ -32,6 +34,7 @@ function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
   if (filter.initiatedBy) where.initiatedBy = filter.initiatedBy;
   const createdAt = timeRange(filter.createdFrom, filter.createdTo);
   if (createdAt) where.createdAt = createdAt;
+  if (filter.buyerVisible) where.$or = [{ approvalExpiresAt: null }, { approvedAt: { $ne: null } }];
   return where;
 }
 

@@ -7,8 +7,8 @@
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 import type { CloseReason, PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
-import { SYSTEM_ACTOR, isTerminal } from '../domain/payout';
-import { evaluatePayout, freesOrder, orderCloseReason } from '../domain/rules';
+import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../domain/payout';
+import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../domain/rules';
 import { chinaDay } from '../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from './accounts';
 import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
@@ -27,7 +27,9 @@ export function toPayoutView(payout: Payout): PayoutView {
     status: payout.status,
     initiatedBy: payout.initiatedBy,
     createdAt: payout.createdAt.toISOString(),
-    expiresAt: payout.expiresAt.toISOString(),
+    expiresAt: iso(payout.expiresAt),
+    approvalExpiresAt: iso(payout.approvalExpiresAt),
+    approvedAt: iso(payout.approvedAt),
     confirmedAt: iso(payout.confirmedAt),
     paidAt: iso(payout.paidAt),
     closedAt: iso(payout.closedAt),
@@ -82,6 +84,8 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       request.amountFen,
     );
     if (refusal) throw refusal;
+    // SPEC §5 maker-checker: the policy in force when the money is held decides, under the seller's lock.
+    const needsApproval = request.initiatedBy !== request.sellerId && account.approvalThresholdFen !== null && request.amountFen >= account.approvalThresholdFen;
     const payout = new Payout({
       id: request.payoutId,
       sellerId: request.sellerId,
@@ -93,7 +97,9 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       initiatedBy: request.initiatedBy,
       chinaDay: day,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + confirmWindowMs),
+      status: needsApproval ? 'PENDING_APPROVAL' : 'AWAITING_CONFIRMATION',
+      expiresAt: needsApproval ? null : new Date(now.getTime() + confirmWindowMs),
+      approvalExpiresAt: needsApproval ? new Date(now.getTime() + approvalWindowMs(confirmWindowMs)) : null,
     });
     // No payout under this id yet, so no hold either.
     await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now, keyKnownUnused: true });
@@ -144,32 +150,61 @@ export async function markConfirmed(em: EntityManager, payoutId: string, actor: 
   });
 }
 
+/**
+ * SPEC §5 maker-checker: the main account's approval starts the buyer's window (`expiresAt` from
+ * now). Like a confirmation, it loses to an order change that came first: the payout then stays
+ * `PENDING_APPROVAL` with its pending close reason set, and the workflow cancels it. Replayed
+ * after it was recorded, it returns the payout as it is.
+ */
+export async function approvePayout(em: EntityManager, payoutId: string, actor: string, at: Date, confirmWindowMs: number): Promise<PayoutView> {
+  const { orderId } = await em.findOneOrFail(Payout, { id: payoutId }, { fields: ['orderId'] });
+  return em.transactional(async (tx) => {
+    const order = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
+    const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (payout.status !== 'PENDING_APPROVAL') return toPayoutView(payout);
+    const orderChange = payout.pendingCloseReason ?? (order ? orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [payout]) : null);
+    if (orderChange) {
+      payout.pendingCloseReason = orderChange;
+      return toPayoutView(payout);
+    }
+    payout.status = 'AWAITING_CONFIRMATION';
+    payout.approvedAt = at;
+    payout.expiresAt = new Date(at.getTime() + confirmWindowMs);
+    await recordEvent(tx, payoutId, 'APPROVED', actor, at);
+    return toPayoutView(payout);
+  });
+}
+
 /** Why a payout released with `status` closed, when no order change decided it. */
 const CLOSE_REASON_OF: Record<ReleasedStatus, CloseReason> = {
   EXPIRED: 'CONFIRM_WINDOW_EXPIRED',
   DECLINED: 'BUYER_DECLINED',
   CANCELLED: 'SELLER_CANCELLED',
   FAILED: 'TRANSFER_REFUSED',
+  REJECTED: 'APPROVAL_REJECTED',
 };
 
 /**
- * Voids the hold: the amount returns to available and the payout closes with `status`. An order
- * change recorded while the payout awaited its buyer decides instead (`CANCELLED` by the system,
+ * Voids the hold: the amount returns to available and the payout closes with `status` (and
+ * `closeReason`, which `status` implies except for an approval that expired). An order change
+ * recorded while the payout awaited its buyer or its approval decides instead (`CANCELLED` by the system,
  * with the order's close reason), whatever the workflow was about to do: a deadline, a decline or a
  * seller's cancel that came after the order change does not hide it.
  */
-export async function releasePayout(em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date): Promise<PayoutView> {
+export async function releasePayout(
+  em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date, closeReason: CloseReason = CLOSE_REASON_OF[status],
+): Promise<PayoutView> {
   const payoutId = ref.id;
   return em.transactional(async (tx) => {
     const { payout, account } = await loadForUpdate(tx, ref);
     if (isTerminal(payout.status)) return toPayoutView(payout);
-    const orderChange = payout.status === 'AWAITING_CONFIRMATION' ? payout.pendingCloseReason : null;
+    const orderChange = ORDER_CANCELLABLE_STATUSES.includes(payout.status) ? payout.pendingCloseReason : null;
     const end = orderChange ? 'CANCELLED' : status;
     // Not terminal: neither released nor posted, since both set a terminal status with their movement.
     await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
     payout.status = end;
     payout.closedAt = at;
-    payout.closeReason = orderChange ?? CLOSE_REASON_OF[status];
+    payout.closeReason = orderChange ?? closeReason;
     // SPEC §4.3: an end in which no money reached the buyer through no choice of theirs frees the order.
     if (freesOrder(end)) payout.orderClaim = null;
     await recordEvent(tx, payoutId, end, orderChange ? SYSTEM_ACTOR : actor, at);
@@ -208,6 +243,6 @@ export const ORDER_CHANGE_SWEEP_MAX = 200;
  * committed the order died before it told the workflow): the sweep tells them again.
  */
 export async function payoutsWithPendingOrderChange(em: EntityManager, limit = ORDER_CHANGE_SWEEP_MAX): Promise<{ id: string; pendingCloseReason: string }[]> {
-  const rows = await em.find(Payout, { pendingCloseReason: { $ne: null }, status: { $in: ['AWAITING_CONFIRMATION'] } }, { fields: ['id', 'pendingCloseReason'], limit });
+  const rows = await em.find(Payout, { pendingCloseReason: { $ne: null }, status: { $in: ['PENDING_APPROVAL', 'AWAITING_CONFIRMATION'] } }, { fields: ['id', 'pendingCloseReason'], limit });
   return rows.map((p) => ({ id: p.id, pendingCloseReason: p.pendingCloseReason! }));
 }

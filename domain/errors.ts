@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'METHOD_NOT_ALLOWED',
   'ORDER_ALREADY_PAID_OUT',
   'PAYOUT_NOT_AWAITING_CONFIRMATION',
+  /** Approve or reject of a payout that no longer waits for approval (SPEC §5 maker-checker). */
+  'PAYOUT_NOT_PENDING_APPROVAL',
   /** An order update that would give an order with a payout another seller or buyer (SPEC §6). */
   'ORDER_PARTIES_LOCKED',
   'FEATURE_DISABLED',

@@ -2,6 +2,7 @@
 import type { Fen } from './money';
 
 export const PAYOUT_STATUSES = [
+  'PENDING_APPROVAL',
   'AWAITING_CONFIRMATION',
   'CONFIRMED',
   'PAID',
@@ -9,17 +10,18 @@ export const PAYOUT_STATUSES = [
   'EXPIRED',
   'DECLINED',
   'CANCELLED',
+  'REJECTED',
 ] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly PayoutStatus[] = ['PAID', 'FAILED', 'EXPIRED', 'DECLINED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly PayoutStatus[] = ['PAID', 'FAILED', 'EXPIRED', 'DECLINED', 'CANCELLED', 'REJECTED'];
 
 export function isTerminal(status: PayoutStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
 /** The states reached by releasing the hold, as opposed to posting it (`PAID`). */
-export type ReleasedStatus = 'FAILED' | 'EXPIRED' | 'DECLINED' | 'CANCELLED';
+export type ReleasedStatus = 'FAILED' | 'EXPIRED' | 'DECLINED' | 'CANCELLED' | 'REJECTED';
 
 /** SPEC §5 "The edges": why a payout closed without paying; null while open and on `PAID`. */
 export const CLOSE_REASONS = [
@@ -45,8 +47,29 @@ export type PayoutReason = (typeof PAYOUT_REASONS)[number];
 
 export const NOTE_LENGTH_MAX = 200;
 
-/** The buyer's or seller's decision delivered to a waiting payout workflow. */
+/** The buyer's or seller's decision delivered to a waiting payout workflow (202 possible, SPEC §5). */
 export type Decision = 'confirm' | 'decline' | 'cancel';
+
+/** The main account's decision on a payout that waits for approval (200, 409 or 503; no 202). */
+export type ApprovalDecision = 'approve' | 'reject';
+
+/**
+ * SPEC §5 "Beyond every peer": the approval deadline is this share of the confirmation window
+ * (24 hours of the default 3 days).
+ */
+export const APPROVAL_WINDOW_SHARE = 1 / 3;
+
+export function approvalWindowMs(confirmWindowMs: number): number {
+  return Math.floor(confirmWindowMs * APPROVAL_WINDOW_SHARE);
+}
+
+/**
+ * Whether the buyer may see the payout: one that needed approval stays hidden from the buyer until
+ * it is approved, and for good if it never is (SPEC §5: no card, no list, no refund page).
+ */
+export function buyerMaySee(payout: { approvalExpiresAt: unknown; approvedAt: unknown }): boolean {
+  return payout.approvalExpiresAt === null || payout.approvedAt !== null;
+}
 
 export interface Actor {
   /** The account id from the token's `sub`. */
@@ -82,7 +105,11 @@ export interface PayoutView {
   status: PayoutStatus;
   initiatedBy: string;
   createdAt: string;
-  expiresAt: string;
+  /** The buyer's deadline; null while the payout waits for approval (its window starts at approval). */
+  expiresAt: string | null;
+  /** The approval deadline of a payout that needed approval; null for one that did not. */
+  approvalExpiresAt: string | null;
+  approvedAt: string | null;
   confirmedAt: string | null;
   paidAt: string | null;
   closedAt: string | null;
@@ -97,5 +124,5 @@ export interface PayoutProgress {
   status: PayoutStatus | 'RESERVING' | 'REFUSED';
   expiresAt: string | null;
   reminded: boolean;
-  decision: Decision | null;
+  decision: Decision | ApprovalDecision | null;
 }

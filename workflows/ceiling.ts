@@ -63,7 +63,7 @@ export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ sta
   view = await reservation;
   setStatus(view.status);
   const notifications = [cards.notifySent(view)];
-  await awaitConfirmation(Date.parse(view.expiresAt));
+  await awaitConfirmation(Date.parse(view.expiresAt!));
   if (confirmedAtMs === undefined) {
     view = { ...view, status: 'EXPIRED' };
   } else {

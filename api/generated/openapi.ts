@@ -186,6 +186,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-account/approval-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the approval policy for sub-accounts' payouts (maker-checker)
+         * @description The main account's threshold: a sub-account's payout of at least `subAccountThreshold` fen
+         *     starts in `PENDING_APPROVAL` (the money is held and counted at once, the buyer hears nothing)
+         *     until the main account approves or rejects it, or a third of the confirmation window (24 h
+         *     of the default 3 days) passes (then `REJECTED`, `APPROVAL_EXPIRED`). The main account's own
+         *     payouts never wait. `null` turns approval off. The policy applies to payouts started after
+         *     it is set; payouts already waiting keep waiting. A PUT: sending the same policy again
+         *     changes nothing and is not logged again; each change is in the settings change log
+         *     (`approvalPolicy`). Needs the agreement signed (422 `AGREEMENT_REQUIRED`).
+         */
+        put: operations["putApprovalPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payout-account/statement": {
         parameters: {
             query?: never;
@@ -473,8 +500,59 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a payout (seller) */
+        /**
+         * Cancel a payout (seller)
+         * @description While the payout awaits its buyer's confirmation or the main account's approval; any other state is 409 `PAYOUT_NOT_AWAITING_CONFIRMATION`.
+         */
         post: operations["cancelPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a sub-account's payout (main account)
+         * @description SPEC §5 maker-checker. Only while the payout is `PENDING_APPROVAL`: the buyer is notified
+         *     and the confirmation window starts now (`expiresAt` is set). In any other state, or once
+         *     a rejection, a cancel, the approval deadline or an order change decided first, 409
+         *     `PAYOUT_NOT_PENDING_APPROVAL` and nothing moves. Answered like a payout's creation: 200 or
+         *     409 once the workflow has decided, 503 `SERVICE_UNAVAILABLE` when Temporal does not answer
+         *     in time (retry: a second approval of an approved payout is 409); never 202.
+         */
+        post: operations["approvePayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a sub-account's payout (main account)
+         * @description SPEC §5 maker-checker. Only while the payout is `PENDING_APPROVAL`: the hold is released,
+         *     the payout is `REJECTED` (`closeReason` `APPROVAL_REJECTED`) and its order is free for a new
+         *     payout; the buyer never hears of it. Otherwise 409 `PAYOUT_NOT_PENDING_APPROVAL`; 503 when
+         *     Temporal does not answer in time; never 202.
+         */
+        post: operations["rejectPayout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -871,6 +949,11 @@ export interface components {
                 amount: components["schemas"]["Fen"];
             };
             lowBalanceThreshold: components["schemas"]["Fen"] | null;
+            approvalPolicy: components["schemas"]["ApprovalPolicy"];
+        };
+        ApprovalPolicy: {
+            /** @description Sub-accounts' payouts of at least this many fen wait for the main account's approval; null: none do. At most the system's per-payout cap. */
+            subAccountThreshold: number | null;
         };
         AmountRequest: {
             amount: components["schemas"]["PositiveFen"];
@@ -951,8 +1034,13 @@ export interface components {
         };
         /** @enum {string} */
         PayoutReason: "PRICE_DIFFERENCE" | "SHIPPING_FEE" | "COMPENSATION" | "OTHER";
-        /** @enum {string} */
-        PayoutStatus: "AWAITING_CONFIRMATION" | "CONFIRMED" | "PAID" | "FAILED" | "EXPIRED" | "DECLINED" | "CANCELLED";
+        /**
+         * @description PENDING_APPROVAL → AWAITING_CONFIRMATION | REJECTED | CANCELLED; AWAITING_CONFIRMATION →
+         *     CONFIRMED → PAID | FAILED; AWAITING_CONFIRMATION → EXPIRED | DECLINED | CANCELLED.
+         *     CANCELLED, FAILED and REJECTED free the order for a new payout.
+         * @enum {string}
+         */
+        PayoutStatus: "PENDING_APPROVAL" | "AWAITING_CONFIRMATION" | "CONFIRMED" | "PAID" | "FAILED" | "EXPIRED" | "DECLINED" | "CANCELLED" | "REJECTED";
         PayoutInput: {
             orderId: components["schemas"]["Id"];
             amount: components["schemas"]["PositiveFen"];
@@ -971,7 +1059,21 @@ export interface components {
             status: components["schemas"]["PayoutStatus"];
             initiatedBy: string;
             createdAt: components["schemas"]["Timestamp"];
-            expiresAt: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description The buyer's deadline; null while the payout waits for approval (the window starts at the approval).
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description The approval deadline of a payout that needed approval (a third of the confirmation window after creation); null for one that did not.
+             */
+            approvalExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the main account approved it; null otherwise.
+             */
+            approvedAt: string | null;
             /** Format: date-time */
             confirmedAt: string | null;
             /** Format: date-time */
@@ -992,7 +1094,7 @@ export interface components {
         };
         TimelineEvent: {
             /** @enum {string} */
-            type: "INITIATED" | "NOTIFIED" | "REMINDED" | "CONFIRMED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "PAID" | "FAILED";
+            type: "INITIATED" | "NOTIFIED" | "REMINDED" | "CONFIRMED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "PAID" | "FAILED" | "APPROVED" | "REJECTED";
             at: components["schemas"]["Timestamp"];
             actor: string | null;
         };
@@ -1004,8 +1106,11 @@ export interface components {
         };
         Notification: {
             id: number;
-            /** @enum {string} */
-            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE" | "RECONCILIATION_MISMATCH";
+            /**
+             * @description APPROVAL_REQUESTED: a sub-account's payout waits for the main account (seller cards).
+             * @enum {string}
+             */
+            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE" | "RECONCILIATION_MISMATCH" | "APPROVAL_REQUESTED";
             payoutId: string | null;
             payload: {
                 [key: string]: unknown;
@@ -1486,6 +1591,31 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    putApprovalPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalPolicy"];
+            };
+        };
+        responses: {
+            /** @description Set; the account shows it as `approvalPolicy`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getStatement: {
         parameters: {
             query?: {
@@ -1816,7 +1946,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Reserved; the buyer is notified. */
+            /** @description Reserved; the buyer is notified. A sub-account's payout at or above the approval policy's threshold is PENDING_APPROVAL instead: held and counted, expiresAt null, approvalExpiresAt set, and the buyer hears nothing until the main account approves it. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1835,6 +1965,8 @@ export interface operations {
                      *       "initiatedBy": "seller-1",
                      *       "createdAt": "2026-11-30T02:00:00.000Z",
                      *       "expiresAt": "2026-12-03T02:00:00.000Z",
+                     *       "approvalExpiresAt": null,
+                     *       "approvedAt": null,
                      *       "confirmedAt": null,
                      *       "paidAt": null,
                      *       "closedAt": null,
@@ -1895,7 +2027,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The CSV, streamed (columns: id, orderId, sellerId, buyerId, amountYuan, reason, note, status, initiatedBy, chinaDay, createdAt, expiresAt, confirmedAt, paidAt, closedAt). */
+            /** @description The CSV, streamed (columns: id, orderId, sellerId, buyerId, amountYuan, reason, note, status, initiatedBy, chinaDay, createdAt, expiresAt, confirmedAt, paidAt, closedAt, approvalExpiresAt, approvedAt; expiresAt is empty while a payout waits for approval). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2021,6 +2153,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DecisionAccepted"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    approvePayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PayoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved: AWAITING_CONFIRMATION, with the buyer's deadline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a9e-3b7d-4c55-9e1a-2d8f0b7c4e11",
+                     *       "orderId": "order-1001",
+                     *       "sellerId": "seller-1",
+                     *       "buyerId": "buyer-1",
+                     *       "amount": 30000,
+                     *       "reason": "COMPENSATION",
+                     *       "note": null,
+                     *       "status": "AWAITING_CONFIRMATION",
+                     *       "initiatedBy": "sub-1",
+                     *       "createdAt": "2026-11-30T08:00:00.000Z",
+                     *       "expiresAt": "2026-12-03T09:00:00.000Z",
+                     *       "approvalExpiresAt": "2026-12-01T08:00:00.000Z",
+                     *       "approvedAt": "2026-11-30T09:00:00.000Z",
+                     *       "confirmedAt": null,
+                     *       "paidAt": null,
+                     *       "closedAt": null,
+                     *       "closeReason": null,
+                     *       "providerTransactionId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payout"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    rejectPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PayoutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rejected: REJECTED, the amount back in available. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a9e-3b7d-4c55-9e1a-2d8f0b7c4e11",
+                     *       "orderId": "order-1001",
+                     *       "sellerId": "seller-1",
+                     *       "buyerId": "buyer-1",
+                     *       "amount": 30000,
+                     *       "reason": "COMPENSATION",
+                     *       "note": null,
+                     *       "status": "REJECTED",
+                     *       "initiatedBy": "sub-1",
+                     *       "createdAt": "2026-11-30T08:00:00.000Z",
+                     *       "expiresAt": null,
+                     *       "approvalExpiresAt": "2026-12-01T08:00:00.000Z",
+                     *       "approvedAt": null,
+                     *       "confirmedAt": null,
+                     *       "paidAt": null,
+                     *       "closedAt": "2026-11-30T09:00:00.000Z",
+                     *       "closeReason": "APPROVAL_REJECTED",
+                     *       "providerTransactionId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payout"];
                 };
             };
             default: components["responses"]["Error"];

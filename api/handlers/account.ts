@@ -1,7 +1,7 @@
 /** SPEC §3: the seller's payout account (enable, limits, disable, recharge, statement, sub-accounts). */
 import {
   accountView, creditRecharge, crossedLowBalance, debitWithdrawal, disableAccount, enableAccount, requireAgreement, setLimits,
-  setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
+  setApprovalPolicy, setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
   type StatementFilter,
 } from '../../db/accounts';
 import type { LedgerEntry, SubAccount } from '../../db/entities';
@@ -109,6 +109,14 @@ export const createWithdrawal: Handler<'createWithdrawal'> = async (call) => {
 export const putLowBalanceAlert: Handler<'putLowBalanceAlert'> = async (call) => {
   const sellerId = sellerOf(principalOf(call));
   await setLowBalanceThreshold(call.em, sellerId, call.body.threshold ?? null, actorOf(principalOf(call)), call.deps.clock.now());
+  return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
+};
+
+/** SPEC §5 maker-checker: the main account's threshold for sub-accounts' payouts; null turns approval off. */
+export const putApprovalPolicy: Handler<'putApprovalPolicy'> = async (call) => {
+  const principal = principalOf(call);
+  const sellerId = sellerOf(principal);
+  await setApprovalPolicy(call.em, sellerId, { subAccountThreshold: call.body.subAccountThreshold }, actorOf(principal), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 

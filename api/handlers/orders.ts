@@ -3,6 +3,7 @@ import { Payout, type Order } from '../../db/entities';
 import { eligibilityOf, upsertOrder } from '../../db/orders';
 import { toPayoutView } from '../../db/payouts';
 import { DomainError } from '../../domain/errors';
+import { buyerMaySee } from '../../domain/payout';
 import { refundableCashFen } from '../../domain/rules';
 import { principalOf, type Handler, type Schemas } from '../types';
 import { sellerOf, visibleOrder } from './scope';
@@ -69,9 +70,12 @@ export const batchPayoutEligibility: Handler<'batchPayoutEligibility'> = async (
  * taken off, so that a refund and a payout never pay the same money twice.
  */
 export const getOrderPayout: Handler<'getOrderPayout'> = async (call) => {
-  const order = await visibleOrder(call.em, principalOf(call), call.params.orderId);
+  const principal = principalOf(call);
+  const order = await visibleOrder(call.em, principal, call.params.orderId);
   const payouts = await call.em.find(Payout, { orderId: order.orderId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
-  const current = payouts.find((p) => p.orderClaim !== null) ?? payouts[0] ?? null;
+  // The buyer does not see a payout before its approval (SPEC §5), but refundableCash still counts its hold.
+  const shown = principal.role === 'buyer' ? payouts.filter(buyerMaySee) : payouts;
+  const current = shown.find((p) => p.orderClaim !== null) ?? shown[0] ?? null;
   const paidOut = payouts.filter((p) => p.status === 'PAID').reduce((sum, p) => sum + p.amountFen, 0);
   return {
     status: 200,

@@ -4,11 +4,11 @@ import { mapPage } from '../../db/pagination';
 import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payout-queries';
 import { toPayoutView } from '../../db/payouts';
 import { DomainError } from '../../domain/errors';
-import type { Decision, PayoutView } from '../../domain/payout';
+import { buyerMaySee, type ApprovalDecision, type Decision, type PayoutView } from '../../domain/payout';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { recordFilter } from './records';
-import { canSee, sellerOf, visibleOrder, visiblePayout } from './scope';
+import { canSeePayout, sellerOf, visibleOrder, visiblePayout } from './scope';
 
 /**
  * Starts the payout's workflow, which reserves (every SPEC §4 rule and the hold, in one
@@ -46,7 +46,7 @@ export const listPayouts: Handler<'listPayouts'> = async (call) => {
 
 export const getPayout: Handler<'getPayout'> = async (call) => {
   const found = await payoutWithTimeline(call.em, call.params.id);
-  if (!found || !canSee(principalOf(call), found.payout)) throw new DomainError('NOT_FOUND', `payout ${call.params.id} not found`);
+  if (!found || !canSeePayout(principalOf(call), found.payout)) throw new DomainError('NOT_FOUND', `payout ${call.params.id} not found`);
   const { payout, timeline } = found;
   return {
     status: 200,
@@ -61,9 +61,13 @@ export const getPayout: Handler<'getPayout'> = async (call) => {
  */
 async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<{ status: 200; body: PayoutView } | { status: 202; body: Schemas['DecisionAccepted'] }> {
   const principal = principalOf(call);
-  const payout: Payout = await visiblePayout(call.em, principal, call.params.id);
-  if (payout.status !== 'AWAITING_CONFIRMATION') {
-    throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payout.id} is ${payout.status}`, { status: payout.status });
+  // SPEC §5's table answers the payout's buyer 409 in every state but AWAITING_CONFIRMATION, also
+  // before an approval; the 409 then names no state, since the buyer does not see the payout yet.
+  const payout: Payout = await visiblePayout(call.em, principal, call.params.id, { parties: true });
+  const open = payout.status === 'AWAITING_CONFIRMATION' || (decision === 'cancel' && payout.status === 'PENDING_APPROVAL');
+  if (!open) {
+    const shown = principal.role !== 'buyer' || buyerMaySee(payout);
+    throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', shown ? `payout ${payout.id} is ${payout.status}` : `payout ${payout.id} is not awaiting confirmation`, shown ? { status: payout.status } : {});
   }
   const outcome = await call.deps.gateway.decide(payout.id, decision, principal.id);
   return outcome.accepted ? { status: 202, body: outcome.accepted } : { status: 200, body: outcome.payout };
@@ -73,8 +77,25 @@ export const confirmPayout: Handler<'confirmPayout'> = (call) => decide(call, 'c
 export const declinePayout: Handler<'declinePayout'> = (call) => decide(call, 'decline');
 export const cancelPayout: Handler<'cancelPayout'> = (call) => decide(call, 'cancel');
 
+/**
+ * The main account's approval or rejection (SPEC §5 maker-checker): 200 with the payout as the
+ * workflow left it (approved: `AWAITING_CONFIRMATION` with its deadline; rejected: `REJECTED`),
+ * 409 `PAYOUT_NOT_PENDING_APPROVAL` in any other state, 503 when Temporal does not answer.
+ */
+async function decideApproval(call: Call<'approvePayout' | 'rejectPayout'>, decision: ApprovalDecision): Promise<{ status: 200; body: PayoutView }> {
+  const principal = principalOf(call);
+  const payout = await visiblePayout(call.em, principal, call.params.id);
+  if (payout.status !== 'PENDING_APPROVAL') {
+    throw new DomainError('PAYOUT_NOT_PENDING_APPROVAL', `payout ${payout.id} is ${payout.status}`, { status: payout.status });
+  }
+  return { status: 200, body: await call.deps.gateway.decideApproval(payout.id, decision, principal.id) };
+}
+
+export const approvePayout: Handler<'approvePayout'> = (call) => decideApproval(call, 'approve');
+export const rejectPayout: Handler<'rejectPayout'> = (call) => decideApproval(call, 'reject');
+
 export const listBuyerPayouts: Handler<'listBuyerPayouts'> = async (call) => {
   const principal = principalOf(call);
-  const page = await queryPayouts(call.em, { buyerId: principal.id, status: call.query.status }, call.query);
+  const page = await queryPayouts(call.em, { buyerId: principal.id, status: call.query.status, buyerVisible: true }, call.query);
   return { status: 200, body: mapPage(page, toPayoutView) };
 };

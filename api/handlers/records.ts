@@ -77,7 +77,7 @@ export const getPayoutSummary: Handler<'getPayoutSummary'> = async (call) => {
 
 export const EXPORT_HEADER = [
   'id', 'orderId', 'sellerId', 'buyerId', 'amountYuan', 'reason', 'note', 'status', 'initiatedBy', 'chinaDay',
-  'createdAt', 'expiresAt', 'confirmedAt', 'paidAt', 'closedAt',
+  'createdAt', 'expiresAt', 'confirmedAt', 'paidAt', 'closedAt', 'approvalExpiresAt', 'approvedAt',
 ] as const;
 
 const iso = (at: Date | null) => (at ? at.toISOString() : null);
@@ -85,7 +85,7 @@ const iso = (at: Date | null) => (at ? at.toISOString() : null);
 function toCsvCells(p: Payout): CsvCell[] {
   return [
     p.id, p.orderId, p.sellerId, p.buyerId, formatYuan(p.amountFen), p.reason, p.note, p.status, p.initiatedBy, p.chinaDay,
-    iso(p.createdAt), iso(p.expiresAt), iso(p.confirmedAt), iso(p.paidAt), iso(p.closedAt),
+    iso(p.createdAt), iso(p.expiresAt), iso(p.confirmedAt), iso(p.paidAt), iso(p.closedAt), iso(p.approvalExpiresAt), iso(p.approvedAt),
   ];
 }
 

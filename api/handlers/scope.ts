@@ -4,6 +4,7 @@ import type { SettingsActor } from '../../db/audit-entities';
 import { Order, Payout } from '../../db/entities';
 import { DomainError } from '../../domain/errors';
 import type { Id } from '../../domain/id';
+import { buyerMaySee } from '../../domain/payout';
 import type { Principal } from '../auth';
 
 /** Who made a change, as the settings change log records it. */
@@ -31,9 +32,18 @@ export function canSee(principal: Principal, object: { sellerId: string; buyerId
   }
 }
 
-export async function visiblePayout(em: EntityManager, principal: Principal, payoutId: string): Promise<Payout> {
+/**
+ * Whether the principal may see this payout: its parties as `canSee` says, except that the buyer
+ * sees a payout that needed approval only once it is approved (SPEC §5 maker-checker).
+ */
+export function canSeePayout(principal: Principal, payout: Pick<Payout, 'sellerId' | 'buyerId' | 'approvalExpiresAt' | 'approvedAt'>): boolean {
+  return canSee(principal, payout) && (principal.role !== 'buyer' || buyerMaySee(payout));
+}
+
+/** The payout, if `canSeePayout`; else 404. `parties: true` checks only the parties (decisions answer 409 by state). */
+export async function visiblePayout(em: EntityManager, principal: Principal, payoutId: string, check: { parties?: boolean } = {}): Promise<Payout> {
   const payout = await em.findOne(Payout, { id: payoutId });
-  if (!payout || !canSee(principal, payout)) throw new DomainError('NOT_FOUND', `payout ${payoutId} not found`);
+  if (!payout || !(check.parties ? canSee(principal, payout) : canSeePayout(principal, payout))) throw new DomainError('NOT_FOUND', `payout ${payoutId} not found`);
   return payout;
 }
 

@@ -185,7 +185,7 @@ describe('the CSV export', () => {
     const bytes = res.body as Buffer;
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const [header, ...rows] = parseCsv(bytes.subarray(3).toString('utf8'));
-    expect(header).toEqual(['id', 'orderId', 'sellerId', 'buyerId', 'amountYuan', 'reason', 'note', 'status', 'initiatedBy', 'chinaDay', 'createdAt', 'expiresAt', 'confirmedAt', 'paidAt', 'closedAt']);
+    expect(header).toEqual(['id', 'orderId', 'sellerId', 'buyerId', 'amountYuan', 'reason', 'note', 'status', 'initiatedBy', 'chinaDay', 'createdAt', 'expiresAt', 'confirmedAt', 'paidAt', 'closedAt', 'approvalExpiresAt', 'approvedAt']);
     const column = (name: string) => rows.map((r) => r[header.indexOf(name)]);
     expect(column('id')).toEqual(newestFirst());
     expect(column('amountYuan')).toEqual(['1.23', '2.00', '3.00', '10.00', '45.00']);

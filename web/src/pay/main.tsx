@@ -95,7 +95,7 @@ function PayoutView({ id }: { id: string }) {
         <dt>确认截止</dt><dd>{chinaTime(payout.expiresAt)}（北京时间）</dd>
         {payout.paidAt && <><dt>到账时间</dt><dd>{chinaTime(payout.paidAt)}</dd></>}
       </dl>
-      {open && <Countdown deadline={payout.expiresAt} onEnded={() => void load()} />}
+      {open && payout.expiresAt && <Countdown deadline={payout.expiresAt} onEnded={() => void load()} />}
       {message && <Notice>{message}</Notice>}
       {open && <Decision payout={payout} onChanged={(words) => { setMessage(words); void load(); }} />}
       <ErrorMessage error={error} />

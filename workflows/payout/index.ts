@@ -1,0 +1,70 @@
+/**
+ * One durable workflow per payout (SPEC §5): reserve → (when the seller's policy asks for it, wait
+ * for the main account's approval) → notify the buyer → wait for confirm / decline / cancel until
+ * the deadline, with a reminder before it → transfer and post, or release.
+ *
+ * The API starts it with update-with-start: the `reserve` update holds the money and answers the
+ * caller synchronously with the payout or the SPEC code of the refusal. Decisions arrive as
+ * updates whose validators refuse them once the payout left the state they need (decisions.ts).
+ * A payout that needs no approval runs the very commands it ran before approval existed, so that
+ * histories recorded before it still replay.
+ *
+ * Deterministic code only: activities are imported as types and reached through proxies.
+ */
+import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
+import type { PayoutActivities } from '../../activities/payout-activities';
+import type { PayoutStatus, PayoutWorkflowInput } from '../../domain/payout';
+import { holdLowBalanceCardId, lowReserveCardId } from '../../domain/card-ids';
+import { DB_ACTIVITY } from '../activity-options';
+import { announcer } from './announcements';
+import { adoptReservation, trackDecisions } from './decisions';
+import { payoutSteps, setStatus } from './steps';
+
+export * from './messages';
+
+const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
+
+/** A refused reservation ends the workflow with the refusal, so that a late caller can still learn it. */
+export type PayoutWorkflowResult =
+  | { status: PayoutStatus }
+  | { status: 'REFUSED'; code: string; message: string; details: Record<string, unknown> };
+
+export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutWorkflowResult> {
+  // The workflow reserves whether or not an update ever arrives, so a start whose update was lost
+  // (Temporal restarting, a worker killed) still reserves; the caller sees the refusal itself (its
+  // SPEC code), not the activity failure around it.
+  const reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
+    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+  });
+  const cards = announcer(input.confirmWindowMs);
+  const state = trackDecisions(input.payoutId, reservation);
+  const steps = payoutSteps(input, state, cards);
+
+  try {
+    adoptReservation(state, await reservation);
+  } catch (err) {
+    if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+    state.refusedCode = err.type ?? 'REFUSED';
+    setStatus('REFUSED');
+    if (err.type === 'INSUFFICIENT_RESERVE') cards.deliver([lowReserveCardId(input.payoutId)]);
+    await cards.allDelivered();
+    return { status: 'REFUSED', code: state.refusedCode, message: err.message, details: (err.details?.[0] ?? {}) as Record<string, unknown> };
+  }
+  const reserved = state.view!;
+  setStatus(reserved.status);
+  // The hold may have stored the seller's low-balance card; its delivery starts here, off the money path.
+  if (reserved.status === 'PENDING_APPROVAL') {
+    // The buyer hears nothing until the main account approves (SPEC §5 maker-checker).
+    cards.announce(reserved, 'approval', [holdLowBalanceCardId(input.payoutId)]);
+    await steps.awaitApproval(reserved);
+    await steps.settleApproval(state.verdict!);
+    if (state.view!.status === 'AWAITING_CONFIRMATION') cards.announce(state.view!, 'sent');
+  } else {
+    cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)]);
+  }
+  if (state.view!.status === 'AWAITING_CONFIRMATION') await steps.awaitVerdict(state.view!);
+  if (state.verdict) await steps.settle(state.verdict);
+  cards.announce(state.view!, 'outcome');
+  await cards.allDelivered();
+  return { status: state.view!.status };
+}

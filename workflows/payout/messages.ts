@@ -1,0 +1,49 @@
+/**
+ * What the API and the worker send a payout workflow, defined next to it (the samples' manner):
+ * the reservation it answers, the decisions of the buyer, the seller and the main account, the
+ * order change, and the progress query.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decision, OrderCloseReason, PayoutProgress, PayoutView } from '../../domain/payout';
+
+export interface DecisionInput {
+  /** The account that decided (the buyer, the seller or sub-account that cancelled, the main account that approved). */
+  actor: string;
+  /**
+   * The API's id of this decision; its fallback signal carries the same id, and the workflow
+   * applies each id at most once (SPEC §5).
+   */
+  decisionId?: string;
+}
+
+export interface DecisionSignalInput extends DecisionInput {
+  decision: Decision;
+  decisionId: string;
+}
+
+/**
+ * SPEC §5 "Decisions are durable on arrival": the API's fallback when no worker answered the
+ * decision's update within 2 s. Recorded in history before the API answers 202; applied once a
+ * worker runs, if no earlier decision, deadline or order change decided first.
+ */
+export const decisionSignal = defineSignal<[DecisionSignalInput]>('decision');
+
+export const reserveUpdate = defineUpdate<PayoutView>('reserve');
+export const confirmUpdate = defineUpdate<PayoutView, [DecisionInput]>('confirm');
+export const declineUpdate = defineUpdate<PayoutView, [DecisionInput]>('decline');
+export const cancelUpdate = defineUpdate<PayoutView, [DecisionInput]>('cancel');
+/** SPEC §5 maker-checker: the main account's decisions; answered 200, 409 or 503, never by a signal. */
+export const approveUpdate = defineUpdate<PayoutView, [DecisionInput]>('approve');
+export const rejectUpdate = defineUpdate<PayoutView, [DecisionInput]>('reject');
+export const progressQuery = defineQuery<PayoutProgress>('progress');
+
+export interface OrderChangedInput {
+  closeReason: OrderCloseReason;
+}
+
+/**
+ * The trade system changed the payout's order so that the payout must not be paid (SPEC §5 "The
+ * edges"). Sent after the order's commit, which also marked the payout in the database; the mark,
+ * not this signal, is the truth, so a lost or repeated signal changes nothing.
+ */
+export const orderChangedSignal = defineSignal<[OrderChangedInput]>('orderChanged');

@@ -1,0 +1,88 @@
+/**
+ * The payout workflow's waits and the money each verdict calls for. The server, not a cron, ends
+ * each wait on time: the approval deadline, then the buyer's reminder and deadline.
+ */
+import { condition, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PayoutActivities } from '../../activities/payout-activities';
+import { SYSTEM_ACTOR, type PayoutStatus, type PayoutView, type PayoutWorkflowInput } from '../../domain/payout';
+import { DB_ACTIVITY, RAIL_ACTIVITY } from '../activity-options';
+import { PAYOUT_STATUS_KEY } from '../search-attributes';
+import type { Announcer } from './announcements';
+import type { DecisionState, Verdict } from './decisions';
+
+const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
+const rail = proxyActivities<PayoutActivities>(RAIL_ACTIVITY);
+
+/** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
+const REMINDER_LEAD_SHARE = 1 / 3;
+
+export function setStatus(next: PayoutStatus | 'REFUSED'): void {
+  upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: next }]);
+}
+
+export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, cards: Announcer) {
+  /** SPEC §5 maker-checker: waits for the main account until the approval deadline. */
+  async function awaitApproval(pending: PayoutView): Promise<void> {
+    const untilDeadline = Date.parse(pending.approvalExpiresAt!) - Date.now();
+    if (untilDeadline > 0 && (await condition(() => state.verdict !== undefined, untilDeadline))) return;
+    state.verdict ??= { kind: 'expire', atMs: Date.now() };
+  }
+
+  /**
+   * Records the approval (the buyer's window starts) or releases the hold. An approval that loses
+   * to an order change recorded first in the database leaves the payout pending: the system cancels
+   * it. What arrived while the approval was recorded becomes the verdict of the buyer's wait.
+   */
+  async function settleApproval(decided: Verdict): Promise<void> {
+    if (decided.kind === 'approve') {
+      state.view = await db.approvePayout(input.payoutId, decided.actor, decided.atMs, input.confirmWindowMs);
+      if (state.view.status === 'PENDING_APPROVAL') state.view = await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now());
+      state.verdict = state.view.status === 'AWAITING_CONFIRMATION' ? state.carried : undefined;
+    } else {
+      const actor = 'actor' in decided ? decided.actor : SYSTEM_ACTOR;
+      state.view = decided.kind === 'reject' ? await db.releasePayout(state.view!, 'REJECTED', actor, decided.atMs)
+        : decided.kind === 'expire' ? await db.releasePayout(state.view!, 'REJECTED', SYSTEM_ACTOR, decided.atMs, 'APPROVAL_EXPIRED')
+          : await db.releasePayout(state.view!, 'CANCELLED', actor, decided.atMs);
+      state.verdict = undefined;
+    }
+    setStatus(state.view.status);
+  }
+
+  /** Waits for the buyer's (or the seller's) decision until the deadline, reminding the buyer before it. */
+  async function awaitVerdict(awaiting: PayoutView): Promise<void> {
+    const expiresAtMs = Date.parse(awaiting.expiresAt!);
+    const lead = Math.floor(input.confirmWindowMs * REMINDER_LEAD_SHARE);
+    const untilReminder = expiresAtMs - lead - Date.now();
+    if (untilReminder > 0 && (await condition(() => state.verdict !== undefined, untilReminder))) return;
+    if (state.verdict === undefined) {
+      state.reminded = true;
+      cards.announce(awaiting, 'reminder');
+    }
+    const untilDeadline = expiresAtMs - Date.now();
+    if (untilDeadline > 0 && (await condition(() => state.verdict !== undefined, untilDeadline))) return;
+    state.verdict ??= { kind: 'expire', atMs: Date.now() };
+  }
+
+  /** Moves the money the buyer's verdict calls for and records the end state. */
+  async function settle(decided: Verdict): Promise<void> {
+    if (decided.kind === 'confirm') {
+      state.view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs);
+      // Still awaiting: the order changed before the confirmation was recorded, and cancels it.
+      if (state.view.status === 'AWAITING_CONFIRMATION') state.view = await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now());
+    }
+    const view = state.view!;
+    if (view.status === 'CONFIRMED') {
+      setStatus(view.status);
+      const transfer = await rail.transferPayout(view);
+      state.view = transfer.status === 'SUCCEEDED'
+        ? await db.postPayout(view, transfer.transactionId ?? null)
+        : await db.releasePayout(view, 'FAILED', null, Date.now());
+    } else if (decided.kind !== 'confirm') {
+      const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED', orderChanged: 'CANCELLED' } as const)[decided.kind as 'decline' | 'cancel' | 'expire' | 'orderChanged'];
+      state.view = await db.releasePayout(view, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs);
+    }
+    setStatus(state.view!.status);
+  }
+
+  return { awaitApproval, settleApproval, awaitVerdict, settle };
+}
