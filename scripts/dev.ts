@@ -123,6 +123,15 @@ The happy path (ORD-DEMO-PAID: ¥100.00, of which ¥90.00 cash, so at most ¥45.
   curl -s ${api}/v1/buyer/notifications -H "Authorization: Bearer $BUYER"
   curl -s "${api}/v1/seller/notifications?unread=true" -H "Authorization: Bearer $SELLER"
   curl -s "${api}/v1/payout-account/statement.csv?kind=PAYOUT" -H "Authorization: Bearer $SELLER"
+
+Maker-checker: the sub-account's payouts from ¥20.00 wait for the seller's approval (the buyer sees nothing until then):
+  curl -s -X PUT ${api}/v1/payout-account/approval-policy -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -d '{"subAccountThreshold":2000}'
+  curl -s -X POST ${api}/v1/payouts -H "Authorization: Bearer $SUB" -H 'Content-Type: application/json' \
+       -H "Idempotency-Key: demo-sub-$(date +%s)" -d '{"orderId":"ORD-DEMO-SHIPPED","amount":3000,"reason":"COMPENSATION"}'
+  curl -s "${api}/v1/payouts?status=PENDING_APPROVAL" -H "Authorization: Bearer $SELLER"
+  curl -s -X POST ${api}/v1/payouts/<id>/approve -H "Authorization: Bearer $SELLER"     # or /reject: REJECTED, the money back
+  curl -s ${api}/v1/buyer/payouts -H "Authorization: Bearer $BUYER"                     # the buyer sees it from the approval on
 Ineligible orders to try: ORD-DEMO-COMPLETED, ORD-DEMO-CREDIT-TERM. Ctrl-C stops everything.
 `);
 }

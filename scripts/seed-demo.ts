@@ -1,10 +1,11 @@
 /**
  * Demo data for `npm start`, written through the same code paths as the API (idempotent, so a
  * restart finds it there): an enabled seller with a funded reserve, a sub-account holding the
- * payout permission, a buyer, and orders that are and are not eligible.
+ * payout permission whose payouts from ¥20.00 wait for the seller's approval, a buyer, and orders
+ * that are and are not eligible.
  */
 import type { Orm } from '../db/orm';
-import { creditRecharge, enableAccount, setSubAccountPermission } from '../db/accounts';
+import { creditRecharge, enableAccount, setApprovalPolicy, setSubAccountPermission } from '../db/accounts';
 import { upsertOrder } from '../db/orders';
 import type { OrderFields } from '../db/entities';
 import { asId } from '../domain/id';
@@ -16,6 +17,8 @@ export const DEMO = Object.freeze({
   buyerId: 'buyer-demo',
   reserveFen: 100_000, // ¥1,000.00
   limits: { dailyCount: 100, dailyAmount: 200_000, perPayoutAmount: 50_000 },
+  /** The sub-account's payouts of ¥20.00 or more wait for the seller's approval (maker-checker). */
+  approvalThresholdFen: 2_000,
 });
 
 const base: Omit<OrderFields, 'status' | 'paymentType'> = {
@@ -43,5 +46,6 @@ export async function seedDemo(orm: Orm, provider: PaymentProvider, now = new Da
   if (withheld.status !== 'SUCCEEDED') throw new Error('demo recharge refused');
   await creditRecharge(em(), DEMO.sellerId, 'demo-initial-reserve', DEMO.reserveFen, now);
   await setSubAccountPermission(em(), DEMO.sellerId, DEMO.subAccountId, true, seller, now);
+  await setApprovalPolicy(em(), DEMO.sellerId, { subAccountThreshold: DEMO.approvalThresholdFen }, seller, now);
   for (const [orderId, fields] of Object.entries(DEMO_ORDERS)) await upsertOrder(em(), orderId, fields, now);
 }
