@@ -1,6 +1,6 @@
 /**
- * Once per test run: a Temporal dev server from the project's CLI binary (in memory, on a free
- * port, SQLite pragmas for speed), a fresh MariaDB database with the migrations applied, and the
+ * Once per test run: a Temporal dev server from the project's CLI binary through @temporalio/testing
+ * (test/support/temporal-server.ts), a fresh MariaDB database with the migrations applied, and the
  * workflow code bundled once for every worker the tests start. The pages are typechecked against
  * openapi.yaml's generated types and built at the same time, so `npm test` (and `npx jest`) always
  * serves and drives the pages of the code under test.
@@ -11,9 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
-import { startDevServer } from '../../worker/temporal-dev-server';
 import { bundleWorkflows } from '../../worker/worker';
 import { payloadKeyEnv } from './payload-keys';
+import { startTestServer } from './temporal-server';
 
 const TMP = path.join(__dirname, '..', '..', '.data', `test-${process.pid}`);
 
@@ -27,7 +27,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.query(`drop database if exists ${databaseName}`);
   await admin.end();
   const [server, , bundle] = await Promise.all([
-    startDevServer({ sqlitePragmas: ['journal_mode=WAL', 'synchronous=OFF'], logFile: path.join(TMP, 'temporal.log') }),
+    startTestServer(),
     openMigratedOrm(databaseUrl).then((orm) => orm.close()),
     bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} }),
     buildPages(),

@@ -1,10 +1,10 @@
 import mysql from 'mysql2/promise';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import type { DevServer } from '../../worker/temporal-dev-server';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __temporal?: DevServer }).__temporal?.stop();
+  await (globalThis as { __temporal?: TestWorkflowEnvironment }).__temporal?.teardown();
   const name = process.env.TEST_DATABASE_NAME;
   if (name && !process.env.KEEP_TEST_DATABASE) {
     const admin = await mysql.createConnection(`${process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306'}/`);

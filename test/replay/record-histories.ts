@@ -1,0 +1,182 @@
+/**
+ * Records the histories that replay.test.ts replays: each end state of every workflow, driven
+ * through HTTP on the real stack (Temporal dev server, MariaDB, the real worker and activities)
+ * exactly as the integration tests drive it, then fetched from Temporal as they are stored, payloads
+ * encrypted with the test key `test-1`.
+ *
+ *     npm run record:histories                       # every history
+ *     HISTORIES=card-delivery npm run record:histories   # only these (comma-separated)
+ *
+ * Not part of `npm test` (its name does not end in .test.ts): run it only when a history should
+ * change on purpose, e.g. a new end state or a new workflow. Re-recording after a workflow change
+ * that alters the commands of an existing path hides exactly the break the replay test exists to
+ * catch; such a change goes behind `patched()` instead, and the old histories stay (README,
+ * "Changing a workflow").
+ */
+import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker, NativeConnection } from '@temporalio/worker';
+import { payloadDataConverter } from '../../codec/data-converter';
+import { payoutWorkflowId } from '../../api/payout-gateway';
+import { SandboxProvider } from '../../provider/sandbox';
+import { createWorker, loadWorkflowBundle, workerSettings } from '../../worker/worker';
+import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
+import { reconciliationWorkflow } from '../../workflows/reconciliation';
+import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
+import { testPayloadKeyring } from '../support/payload-keys';
+import { RECORDED_HISTORIES, historyFile, loadHistory, type RecordedHistory } from './histories';
+
+let stack: Stack;
+/** The reminder and the deadline pass within seconds. */
+let shortWindow: Stack;
+/** No worker of its own: the fallback-signal history needs a worker that stops and comes back. */
+let workerless: Stack;
+beforeAll(async () => {
+  [stack, shortWindow, workerless] = await Promise.all([
+    startStack({ confirmWindow: '1h' }),
+    startStack({ confirmWindow: '3s' }),
+    startStack({ confirmWindow: '1h', worker: 'none' }),
+  ]);
+});
+afterAll(() => Promise.all([stack, shortWindow, workerless].map((s) => s.stop())));
+
+const recorded = new Set<string>();
+/** `HISTORIES=a,b npm run record:histories` rewrites only these; every other file stays as it is. */
+const only = process.env.HISTORIES?.split(',').map((name) => name.trim()).filter(Boolean);
+
+async function record(on: Stack, name: RecordedHistory, workflowId: string): Promise<void> {
+  const handle = on.client.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  recorded.add(name);
+  if (only && !only.includes(name)) return;
+  writeFileSync(historyFile(name), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}
+
+async function createPayout(market: Market, amount = 1_000): Promise<string> {
+  const created = await market.createPayout({ orderId: await market.order(), amount }).expect(201);
+  return created.body.id as string;
+}
+
+const decide = (on: Stack, id: string, decision: string, token: string) => on.http.post(`/v1/payouts/${id}/${decision}`).set(bearer(token));
+
+test('payout: confirmed and paid; declined; cancelled by the seller', async () => {
+  const market = await openMarket(stack);
+  const [paid, declined, cancelled] = [await createPayout(market), await createPayout(market), await createPayout(market)];
+  await decide(stack, paid, 'confirm', market.buyer).expect(200);
+  await decide(stack, declined, 'decline', market.buyer).expect(200);
+  await decide(stack, cancelled, 'cancel', market.seller).expect(200);
+  await record(stack, 'payout-paid', payoutWorkflowId(paid));
+  await record(stack, 'payout-declined', payoutWorkflowId(declined));
+  await record(stack, 'payout-cancelled-by-seller', payoutWorkflowId(cancelled));
+});
+
+test('payout: the provider refuses the transfer for good', async () => {
+  const market = await openMarket(stack);
+  await SandboxProvider.setFaults(stack.orm, { refuseBuyerIds: [market.buyerId] });
+  try {
+    const id = await createPayout(market);
+    await decide(stack, id, 'confirm', market.buyer).expect(200);
+    await record(stack, 'payout-failed-transfer-refused', payoutWorkflowId(id));
+  } finally {
+    await SandboxProvider.setFaults(stack.orm, {});
+  }
+});
+
+test('payout: the order closes while it awaits the buyer', async () => {
+  const market = await openMarket(stack);
+  const orderId = await market.order();
+  const created = await market.createPayout({ orderId, amount: 1_000 }).expect(201);
+  await stack.http.put(`/v1/orders/${orderId}`).set(bearer(market.system))
+    .send({ sellerId: market.sellerId, buyerId: market.buyerId, status: 'CLOSED', paymentType: 'STANDARD', totalAmount: 10_000, cashPaid: 9_000, nonCashPaid: 1_000 })
+    .expect(200);
+  await record(stack, 'payout-cancelled-order-changed', payoutWorkflowId(created.body.id));
+});
+
+test('payout: refused for an insufficient reserve (the low-reserve card delivered)', async () => {
+  const market = await openMarket(stack, { reserveFen: 100 });
+  const key = uniqueId('refused');
+  const refused = await market.createPayout({ orderId: await market.order(), amount: 500 }, { 'Idempotency-Key': key }).expect(422);
+  expect(refused.body.error.code).toBe('INSUFFICIENT_RESERVE');
+  await record(stack, 'payout-refused-insufficient-reserve', payoutWorkflowId(sellerPayoutId(market.sellerId, key)));
+});
+
+test('payout: expires after the reminder', async () => {
+  const market = await openMarket(shortWindow);
+  await record(shortWindow, 'payout-expired-after-reminder', payoutWorkflowId(await createPayout(market)));
+});
+
+test('payout: confirmed while no worker ran (202, the fallback signal), applied when one comes back', async () => {
+  const first = await ownWorker(workerless);
+  const market = await openMarket(workerless);
+  const id = await createPayout(market);
+  await first.stop();
+  await decide(workerless, id, 'confirm', market.buyer).expect(202);
+  const second = await ownWorker(workerless);
+  try {
+    await record(workerless, 'payout-confirmed-by-fallback-signal', payoutWorkflowId(id));
+  } finally {
+    await second.stop();
+  }
+});
+
+test('reconciliation: clean, and a mismatch that sends finance a card', async () => {
+  const market = await openMarket(stack);
+  await decide(stack, await createPayout(market), 'decline', market.buyer).expect(200);
+  const run = (name: RecordedHistory) => {
+    const workflowId = uniqueId(name);
+    return stack.client.workflow.execute(reconciliationWorkflow, { taskQueue: stack.config.taskQueue, workflowId, args: [{ sellerIds: [market.sellerId], settleGraceMs: 0 }] })
+      .then(() => record(stack, name, workflowId));
+  };
+  await run('reconciliation-clean');
+  const connection = stack.orm.em.fork().getConnection();
+  await connection.execute('update seller_accounts set available_fen = available_fen + 1 where seller_id = ?', [market.sellerId]);
+  try {
+    await run('reconciliation-mismatch');
+  } finally {
+    await connection.execute('update seller_accounts set available_fen = available_fen - 1 where seller_id = ?', [market.sellerId]);
+  }
+});
+
+test('archive sweep, scoped to a seller with closed payouts', async () => {
+  const market = await openMarket(stack);
+  await decide(stack, await createPayout(market), 'cancel', market.seller).expect(200);
+  const workflowId = uniqueId('archive-sweep');
+  await stack.client.workflow.execute(archiveSweepWorkflow, { taskQueue: stack.config.taskQueue, workflowId, args: [{ sellerIds: [market.sellerId] }] });
+  await record(stack, 'archive-sweep', workflowId);
+});
+
+test('card delivery: the low-balance card of a withdrawal', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  await stack.http.put('/v1/payout-account/low-balance-alert').set(bearer(market.seller)).send({ threshold: 5_000 }).expect(200);
+  await stack.http.post('/v1/payout-account/withdrawals').set(bearer(market.seller)).set('Idempotency-Key', uniqueId('wd')).send({ amount: 6_000 }).expect(201);
+  // The API names the workflow after the card; the only card delivery on this task queue is this one.
+  const workflowId = await eventually(async () => {
+    for await (const run of stack.client.workflow.list({ query: `WorkflowType = 'cardDeliveryWorkflow' AND TaskQueue = '${stack.config.taskQueue}'` })) return run.workflowId;
+    return undefined;
+  });
+  await record(stack, 'card-delivery', workflowId);
+});
+
+test('every history the replay test expects was recorded, and replays on the code that recorded it', async () => {
+  expect([...recorded].sort()).toEqual([...RECORDED_HISTORIES].sort());
+  const options = { workflowBundle: await loadWorkflowBundle(), dataConverter: payloadDataConverter(testPayloadKeyring()) };
+  for await (const result of Worker.runReplayHistories(options, RECORDED_HISTORIES.map((name) => ({ workflowId: name, history: loadHistory(name) })))) {
+    expect([result.workflowId, result.error]).toEqual([result.workflowId, undefined]);
+  }
+});
+
+/** A worker for the workerless stack's task queue, started and stopped by the test. */
+async function ownWorker(on: Stack): Promise<{ stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: on.config.temporalAddress! });
+  const worker = await createWorker({ connection, orm: on.orm, ...workerSettings(on.config), workflowBundle: await loadWorkflowBundle() });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
