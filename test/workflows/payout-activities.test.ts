@@ -1,0 +1,82 @@
+/**
+ * A few of the payout workflow's activities (activities/payout-activities.ts) run in
+ * @temporalio/testing's MockActivityEnvironment against the run's real MariaDB database: what each
+ * writes, that each is safe to run twice (Temporal may retry any of them), and that a business
+ * refusal crosses into Temporal as a non-retryable failure typed with its SPEC code.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createPayoutActivities } from '../../activities/payout-activities';
+import { Notification } from '../../db/entities';
+import { lowReserveCardId } from '../../domain/card-ids';
+import type { PayoutWorkflowInput } from '../../domain/payout';
+import { systemClock } from '../../domain/time';
+import { Notifier } from '../../notify/notifier';
+import { SandboxProvider } from '../../provider/sandbox';
+import { openMarket, sellerPayoutId, type Market } from '../support/scenario';
+import { startStack, uniqueId, type Stack } from '../support/stack';
+
+let stack: Stack;
+let activities: ReturnType<typeof createPayoutActivities>;
+const env = new MockActivityEnvironment();
+beforeAll(async () => {
+  stack = await startStack();
+  activities = createPayoutActivities({ orm: stack.orm, provider: new SandboxProvider(stack.orm, systemClock), notifier: new Notifier(stack.orm, systemClock, undefined), clock: systemClock });
+});
+afterAll(() => stack.stop());
+
+/** `env.run`, typed by the activity it runs (the SDK's signature infers neither arguments nor result). */
+function run<A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(activity, ...args);
+}
+
+async function request(market: Market, amountFen: number): Promise<PayoutWorkflowInput> {
+  const payoutId = sellerPayoutId(market.sellerId, uniqueId('key'));
+  return { payoutId, sellerId: market.sellerId, orderId: await market.order(), amountFen, reason: 'OTHER', note: null, initiatedBy: market.sellerId, confirmWindowMs: 60_000 };
+}
+
+test('reservePayout holds the amount once, however often it runs', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const asked = await request(market, 2_500);
+  const first = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const again = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  expect(again).toEqual(first);
+  expect(first).toMatchObject({ id: asked.payoutId, status: 'AWAITING_CONFIRMATION', amount: 2_500, buyerId: market.buyerId });
+  expect(Date.parse(first.expiresAt) - Date.parse(first.createdAt)).toBe(60_000);
+  expect((await market.account()).balance).toEqual({ available: 7_500, held: 2_500 });
+});
+
+test('reservePayout refuses an insufficient reserve non-retryably, with the SPEC code, and stores the seller\'s card', async () => {
+  const market = await openMarket(stack, { reserveFen: 100 });
+  const asked = await request(market, 500);
+  const refusal = await run(activities.reservePayout, asked, asked.confirmWindowMs).catch((err: unknown) => err);
+  expect(refusal).toBeInstanceOf(ApplicationFailure);
+  expect(refusal).toMatchObject({ type: 'INSUFFICIENT_RESERVE', nonRetryable: true });
+  expect((await market.account()).balance).toEqual({ available: 100, held: 0 });
+  expect(await stack.orm.em.fork().findOne(Notification, { dedupeKey: lowReserveCardId(asked.payoutId) })).toMatchObject({ recipientId: market.sellerId, kind: 'LOW_BALANCE' });
+});
+
+test('transferPayout pays once under the payout\'s key, then postPayout closes it PAID; both safe to repeat', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const asked = await request(market, 1_200);
+  const reserved = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const confirmed = await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now());
+  expect(confirmed.status).toBe('CONFIRMED');
+  const transfer = await run(activities.transferPayout, confirmed);
+  expect(await run(activities.transferPayout, confirmed)).toEqual(transfer);
+  expect(transfer).toMatchObject({ status: 'SUCCEEDED', transactionId: expect.any(String) });
+  const paid = await run(activities.postPayout, confirmed, transfer.status === 'SUCCEEDED' ? transfer.transactionId ?? null : null);
+  expect(await run(activities.postPayout, confirmed, paid.providerTransactionId)).toMatchObject({ status: 'PAID' });
+  expect(paid).toMatchObject({ id: reserved.id, status: 'PAID', providerTransactionId: transfer.status === 'SUCCEEDED' ? transfer.transactionId : null });
+  expect((await market.account()).balance).toEqual({ available: 8_800, held: 0 });
+});
+
+test('releasePayout returns the hold once and records who declined', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const asked = await request(market, 900);
+  const reserved = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const declined = await run(activities.releasePayout, reserved, 'DECLINED', market.buyerId, Date.now());
+  expect(await run(activities.releasePayout, reserved, 'DECLINED', market.buyerId, Date.now())).toMatchObject({ status: 'DECLINED', closedAt: declined.closedAt });
+  expect(declined).toMatchObject({ status: 'DECLINED', closeReason: 'BUYER_DECLINED' });
+  expect((await market.account()).balance).toEqual({ available: 10_000, held: 0 });
+});
