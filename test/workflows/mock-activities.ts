@@ -29,6 +29,7 @@ const CLOSE_REASON: Record<ReleasedStatus, CloseReason> = {
   EXPIRED: 'CONFIRM_WINDOW_EXPIRED',
   DECLINED: 'BUYER_DECLINED',
   CANCELLED: 'SELLER_CANCELLED',
+  REJECTED: 'APPROVAL_REJECTED',
 };
 
 export class MockWorld {
@@ -65,7 +66,7 @@ export class MockWorld {
           id: request.payoutId, orderId: request.orderId, sellerId: request.sellerId, buyerId: `buyer-of-${request.orderId}`,
           amount: request.amountFen, reason: request.reason, note: request.note, status: 'AWAITING_CONFIRMATION',
           initiatedBy: request.initiatedBy, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + confirmWindowMs).toISOString(),
-          confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, providerTransactionId: null,
+          confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, providerTransactionId: null, approvalExpiresAt: null, approvedAt: null,
         };
         reserved.set(request.payoutId, view);
         return view;
@@ -74,6 +75,10 @@ export class MockWorld {
         record('markConfirmed', [payoutId, actor, atMs]);
         const view = reserved.get(payoutId)!;
         return of(payoutId).orderChangedBeforeConfirm ? view : { ...view, status: 'CONFIRMED', confirmedAt: new Date(atMs).toISOString() };
+      },
+      async approvePayout(payoutId: string, actor: string, atMs: number): Promise<PayoutView> {
+        record('approvePayout', [payoutId, actor, atMs]);
+        return { ...reserved.get(payoutId)!, status: 'AWAITING_CONFIRMATION', approvedAt: new Date(atMs).toISOString() };
       },
       async transferPayout(payout: PayoutView): Promise<TransferResult> {
         record('transferPayout', [payout]);

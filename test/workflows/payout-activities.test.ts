@@ -42,7 +42,7 @@ test('reservePayout holds the amount once, however often it runs', async () => {
   const again = await run(activities.reservePayout, asked, asked.confirmWindowMs);
   expect(again).toEqual(first);
   expect(first).toMatchObject({ id: asked.payoutId, status: 'AWAITING_CONFIRMATION', amount: 2_500, buyerId: market.buyerId });
-  expect(Date.parse(first.expiresAt) - Date.parse(first.createdAt)).toBe(60_000);
+  expect(Date.parse(first.expiresAt!) - Date.parse(first.createdAt)).toBe(60_000);
   expect((await market.account()).balance).toEqual({ available: 7_500, held: 2_500 });
 });
 
