@@ -14,6 +14,7 @@
  */
 import { principalKey } from './auth';
 import type { Role } from './spec';
+import { withDefaults } from './options';
 
 /** The default burst: existing clients fire ~30 concurrent writes from one seller; they must never be limited. */
 export const WRITE_BURST_MAX = 50;
@@ -62,9 +63,7 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(options: Partial<RateLimitOptions> = {}) {
-    // Keys given as undefined keep their default, as if they were absent.
-    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-    this.options = { ...DEFAULT_RATE_LIMIT, ...given };
+    this.options = withDefaults(DEFAULT_RATE_LIMIT, options);
     for (const limits of [this.options, ...Object.values(this.options.byRole)]) {
       if (!(limits.burst >= 1 && limits.refillPerSecond > 0)) throw new Error(`rate limit needs burst >= 1 and refillPerSecond > 0, got ${JSON.stringify(limits)}`);
     }

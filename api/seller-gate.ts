@@ -16,6 +16,7 @@
  */
 import pLimit from 'p-limit';
 import { DomainError } from '../domain/errors';
+import { withDefaults } from './options';
 
 export type GateKind = 'write' | 'read';
 
@@ -49,8 +50,7 @@ export class SellerGate {
   private readonly limits = new Map<string, Limit>();
 
   constructor(options: Partial<SellerGateOptions> = {}) {
-    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-    this.options = { ...DEFAULT_SELLER_GATE, ...given };
+    this.options = withDefaults(DEFAULT_SELLER_GATE, options);
     for (const [name, value] of Object.entries(this.options)) {
       if (!(Number.isInteger(value) && value >= 1)) throw new Error(`seller gate ${name} must be a positive integer, got ${value}`);
     }
