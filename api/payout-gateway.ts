@@ -24,7 +24,7 @@ import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/sea
 import { cardDeliveryWorkflow } from '../workflows/cards';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
-export const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
+const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
 
 export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
 
@@ -37,11 +37,11 @@ export type DecisionOutcome =
   | { accepted: { payoutId: string; decision: Decision; receivedAt: string }; payout?: undefined };
 
 /**
- * How a payout's workflow is started (the benchmark's ceiling starts its own with the same options).
- * A retried request with the same payout id joins the running workflow; a finished one is never
- * started again.
+ * How a payout's workflow is started (bench/ceiling-api.ts starts the ceiling's with the same options:
+ * keep them alike). A retried request with the same payout id joins the running workflow; a
+ * finished one is never started again.
  */
-export function payoutStartOptions(request: PayoutRequest, workflowId: string, taskQueue: string, confirmWindowMs: number) {
+function payoutStartOptions(request: PayoutRequest, workflowId: string, taskQueue: string, confirmWindowMs: number) {
   return {
     workflowId,
     taskQueue,

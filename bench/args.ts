@@ -57,18 +57,38 @@ const DEFAULTS: Record<ScenarioName, { payouts: number; concurrency: number }> =
 /** noisy-neighbour: Y's warm-up and two runs must fit in one seller's daily count cap. */
 const NOISY_Y_PAYOUTS_MAX = 400;
 
-const USAGE = `usage: npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--payouts N] [--concurrency C]
+export const USAGE = `usage: npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--payouts N] [--concurrency C]
        [--rows N] [--time-limit-s S] [--database NAME] [--keep-database] [--report FILE] [--profile] [--poll-interval-ms MS]
-       [--temporal-store memory|file]`;
+       [--temporal-store memory|file]
+       npm run bench -- --help
+bench/README.md says what each scenario measures and what each flag does.`;
+
+/** A command line the benchmark cannot run: said with the usage, without a stack. */
+export class UsageError extends Error {}
 
 function boundedInt(text: string | undefined, fallback: number, min: number, max: number, name: string): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got "${text}"\n${USAGE}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got "${text}"\n${USAGE}`);
   return value;
 }
 
+/** `--help` asks for the usage, not a run. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 export function parseBenchArgs(argv: string[]): BenchArgs {
+  try {
+    return readBenchArgs(argv);
+  } catch (err) {
+    // node:util's parseArgs throws TypeErrors for unknown or ill-typed options.
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${err.message}\n${USAGE}`);
+    throw err;
+  }
+}
+
+function readBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -87,9 +107,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     strict: true,
   });
   const scenario = values.scenario as ScenarioName;
-  if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario "${values.scenario}"\n${USAGE}`);
-  if (values['temporal-store'] !== 'memory' && values['temporal-store'] !== 'file') throw new Error(`--temporal-store is memory or file\n${USAGE}`);
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database!)) throw new Error(`--database must match [A-Za-z0-9_]{1,64}\n${USAGE}`);
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`unknown scenario "${values.scenario}"\n${USAGE}`);
+  if (values['temporal-store'] !== 'memory' && values['temporal-store'] !== 'file') throw new UsageError(`--temporal-store is memory or file\n${USAGE}`);
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database!)) throw new UsageError(`--database must match [A-Za-z0-9_]{1,64}\n${USAGE}`);
   const defaults = DEFAULTS[scenario];
   // A seller may lower its own dailyCount limit but never raise it above the system cap.
   const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : scenario === 'noisy-neighbour' ? NOISY_Y_PAYOUTS_MAX : PAYOUTS_MAX;

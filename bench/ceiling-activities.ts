@@ -1,9 +1,9 @@
 /**
- * The ceiling's activities (workflows/ceiling.ts): each does nothing but answer, so that what the
+ * The ceiling's activities (bench/ceiling-workflow.ts): each does nothing but answer, so that what the
  * ceiling measures is Temporal's own cost for a payout-shaped workflow, and nothing of ours.
  */
 import type { PayoutView, PayoutWorkflowInput } from '../domain/payout';
-import type { CeilingActivities } from '../workflows/ceiling';
+import type { CeilingActivities } from './ceiling-workflow';
 
 /** The reserved payout, as the product's reserve activity would answer it. */
 function reservedView(input: PayoutWorkflowInput, nowMs: number): PayoutView {

@@ -13,16 +13,39 @@ import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFail
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
 import { asId } from '../domain/id';
-import { WORKFLOW_ANSWER_DEADLINE_MS, payoutStartOptions } from '../api/payout-gateway';
 import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
-import type { PayoutReason } from '../domain/payout';
-import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from '../workflows/ceiling';
+import type { PayoutReason, PayoutRequest, PayoutWorkflowInput } from '../domain/payout';
 import { isTransientGrpcError } from '../temporal/grpc-status';
-import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
+import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
+import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from './ceiling-workflow';
 import { CEILING_API_READY_LINE } from './ready-lines';
 
 const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
+
+/** As long as the product's API waits for a workflow's answer (api/payout-gateway.ts) before its 503. */
+const ANSWER_DEADLINE_MS = 15_000;
+
+/**
+ * The start options of the product's payouts (api/payout-gateway.ts, `payoutStartOptions`), so that
+ * both doors start identical executions: a retry joins the running workflow, the same search
+ * attributes and memo are written. Keep the two alike.
+ */
+function startOptions(request: PayoutRequest, taskQueue: string, confirmWindowMs: number) {
+  return {
+    workflowId: ceilingWorkflowId(request.payoutId),
+    taskQueue,
+    args: [{ ...request, confirmWindowMs }] as [PayoutWorkflowInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: [
+      { key: SELLER_ID_KEY, value: request.sellerId },
+      { key: ORDER_ID_KEY, value: request.orderId },
+      { key: PAYOUT_STATUS_KEY, value: 'RESERVING' },
+    ],
+    memo: { sellerId: request.sellerId, orderId: request.orderId, amountFen: request.amountFen, initiatedBy: request.initiatedBy },
+  };
+}
 
 interface CreateBody {
   orderId: string;
@@ -36,11 +59,11 @@ const CEILING_PRINCIPAL = { id: asId('ceiling-seller'), role: 'seller' as const,
 
 function createRouter(client: Client, config: Config): Router {
   const router = new Router();
-  const answer = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, call);
+  const answer = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + ANSWER_DEADLINE_MS, call);
 
   router.post('/ceiling/payouts', async (ctx) => {
     const body = ctx.request.body as CreateBody;
-    const request = {
+    const request: PayoutRequest = {
       // Derived from the order, as the product derives it from the Idempotency-Key: a retry joins the same workflow.
       payoutId: idFromKey('ceiling', CEILING_PRINCIPAL, body.orderId),
       sellerId: 'ceiling-seller',
@@ -50,11 +73,7 @@ function createRouter(client: Client, config: Config): Router {
       note: body.note ?? null,
       initiatedBy: 'ceiling-seller',
     };
-    // The product's start options (api/payout-gateway.ts), so that both start identical executions.
-    const operation = new WithStartWorkflowOperation(
-      ceilingWorkflow,
-      payoutStartOptions(request, ceilingWorkflowId(request.payoutId), config.taskQueue, config.confirmWindowMs),
-    );
+    const operation = new WithStartWorkflowOperation(ceilingWorkflow, startOptions(request, config.taskQueue, config.confirmWindowMs));
     ctx.status = 201;
     ctx.body = await answer(() => client.workflow.executeUpdateWithStart(ceilingReserveUpdate, { startWorkflowOperation: operation }));
   });

@@ -6,7 +6,7 @@
  * Bounded: every scenario has bounded counts, every request a timeout, and a watchdog ends the run
  * (children included) at `--time-limit-s` whatever happens.
  */
-import { parseBenchArgs, type BenchArgs, type ScenarioName } from './args';
+import { parseBenchArgs, UsageError, USAGE, wantsHelp, type BenchArgs, type ScenarioName } from './args';
 import { emitReport, type ScenarioReport } from './report';
 import { hotSellerScenario } from './scenarios/hot-seller';
 import { lifecycleScenario } from './scenarios/lifecycle';
@@ -26,6 +26,10 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (args: BenchArgs, deadlineMs: numbe
 };
 
 async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(USAGE);
+    return 0;
+  }
   const args = parseBenchArgs(process.argv.slice(2));
   const watchdog = setTimeout(() => {
     console.error(`bench: time limit of ${args.timeLimitMs / 1_000} s reached; stopping everything`);
@@ -41,7 +45,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    console.error(err instanceof UsageError ? err.message : err);
     process.exit(1);
   },
 );

@@ -1,5 +1,5 @@
 /**
- * How the payout workflow calls its activities, by kind. The benchmark's ceiling (ceiling.ts) uses
+ * How the payout workflow calls its activities, by kind. The benchmark's ceiling (bench/ceiling-workflow.ts) uses
  * the same objects, so that both schedule identical activities and the ratio compares like with like.
  */
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
@@ -19,13 +19,6 @@ export const DB_ACTIVITY: LocalActivityOptions = {
 export const RAIL_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-};
-
-/** Cards are retried until delivered, for up to a week, without holding up the money. */
-export const CARD_ACTIVITY: ActivityOptions = {
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '7d',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
 };
 
 /** SPEC §5 "The edges": a card's delivery is retried for at least 3 days; then it is kept for an operator. */

@@ -1,13 +1,14 @@
 /**
  * The benchmark's ceiling (issue 8): a workflow of the payout workflow's shape whose activities do
  * nothing, so that `npm run bench` can tell how close the product comes to what Temporal alone
- * allows on the same machine.
+ * allows on the same machine. It is no part of the product: its own bundle (bench/ceiling-bundle.ts)
+ * runs on the ceiling's worker only.
  *
- * Same shape as payout.ts, step for step: started with update-with-start, the workflow reserving
+ * Same shape as the payout workflow (workflows/payout/), step for step: started with update-with-start, the workflow reserving
  * at once and the `reserve` update observing that reservation; the six activities of a paid payout
  * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same options
  * (activity-options.ts: timeouts, retries, the database ones local); the same timers (reminder, deadline), search-attribute upserts and confirm update
- * whose validator refuses a second decision. When payout.ts gains or loses a step on the paid path,
+ * whose validator refuses a second decision. When the payout gains or loses a step on the paid path,
  * this file must follow, or the ratio the benchmark reports stops meaning anything.
  *
  * Only the paid path is mirrored: the benchmark confirms every payout, so a deadline that passes
@@ -15,8 +16,8 @@
  */
 import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
-import { CARD_ACTIVITY, DB_ACTIVITY, RAIL_ACTIVITY } from './activity-options';
-import { PAYOUT_STATUS_KEY } from './search-attributes';
+import { DB_ACTIVITY, RAIL_ACTIVITY, cardDeliveryOptions } from '../workflows/activity-options';
+import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 
 /** What the ceiling's worker registers; the benchmark implements every one as a no-op. */
 export interface CeilingActivities {
@@ -31,14 +32,15 @@ export interface CeilingActivities {
 export const ceilingReserveUpdate = defineUpdate<PayoutView>('reserve');
 export const ceilingConfirmUpdate = defineUpdate<PayoutView, [{ actor: string }]>('confirm');
 
-// The same options as payout.ts's proxies, so that both workflows schedule identical activities.
+// The same options as the payout workflow's proxies, so that both workflows schedule identical activities.
 const db = proxyLocalActivities<CeilingActivities>(DB_ACTIVITY);
 const rail = proxyActivities<CeilingActivities>(RAIL_ACTIVITY);
-const cards = proxyActivities<CeilingActivities>(CARD_ACTIVITY);
 
 const REMINDER_LEAD_SHARE = 1 / 3;
 
 export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ status: PayoutStatus }> {
+  // As the payout's card deliveries, whose retry spacing follows the confirmation window.
+  const cards = proxyActivities<CeilingActivities>(cardDeliveryOptions(input.confirmWindowMs));
   const reservation = db.reserve(input);
   let view: PayoutView | undefined;
   let confirmedAtMs: number | undefined;
