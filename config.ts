@@ -4,6 +4,7 @@
  */
 import { parsePayloadKeyring, type PayloadKeyring } from './codec/keyring';
 import { parseDurationMs } from './domain/duration';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger';
 import { redactUrl, StartupError } from './startup/errors';
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   payloadKeys: PayloadKeyring;
   /** AUTH_MAX_TOKEN_TTL: the longest lifetime (`exp` − `iat`) a token may declare, in seconds. */
   authTokenTtlMaxS: number;
+  /** LOG_LEVEL: the least level the API and the worker write (logger.ts); `info` by default. */
+  logLevel: LogLevel;
   /**
    * TEST_CRASH_AFTER_ORDER_COMMIT=1, for tests only: the API process SIGKILLs itself right after an
    * order update that cancels a payout commits, before it tells the workflow, so that a test can
@@ -73,6 +76,13 @@ function parseOrigins(text: string): string[] {
   return origins;
 }
 
+/** Case-insensitive, so that the SDK's `WARN` and pino's `warn` both work. */
+function parseLogLevel(text: string): LogLevel {
+  const level = text.toLowerCase();
+  if (!isLogLevel(level)) throw new StartupError(`LOG_LEVEL="${text}" is not a log level: set it to one of ${LOG_LEVELS.join(', ')}.`);
+  return level;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const temporalDevPort = parsePort(env, 'TEMPORAL_DEV_PORT', 7233);
   const temporalUiPort = parsePort(env, 'TEMPORAL_UI_PORT', temporalDevPort + 1000);
@@ -93,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codecCorsOrigins: parseOrigins(env.CODEC_CORS_ORIGINS ?? developmentUiOrigins(temporalUiPort)),
     payloadKeys: parsePayloadKeyring(env.PAYLOAD_KEYS || undefined, env.PAYLOAD_KEY_ID || undefined),
     authTokenTtlMaxS: Math.floor(parseDurationMs(env.AUTH_MAX_TOKEN_TTL ?? '24h') / 1000),
+    logLevel: parseLogLevel(env.LOG_LEVEL || 'info'),
     crashAfterOrderCommit: env.TEST_CRASH_AFTER_ORDER_COMMIT === '1',
   };
 }

@@ -12,7 +12,7 @@
  * watermark only moves forward once every workflow listed up to it was archived.
  */
 import { LockMode } from '@mikro-orm/core';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
@@ -89,7 +89,8 @@ export function createArchiveActivities({ orm, client, clock }: ArchiveActivityD
         result.listed++;
         const outcome = await archiveRun(orm, client, run, clock).catch((err: unknown) => {
           // One run that cannot be archived now must not hold up the others.
-          console.warn(JSON.stringify({ level: 'warn', message: 'workflow not archived; the next sweep retries', workflowId: run.workflowId, runId: run.runId, error: String(err) }));
+          // The line's own workflowId is the sweep's; the run that failed is named apart.
+          log.warn('workflow not archived; the next sweep retries', { archivedWorkflowId: run.workflowId, archivedRunId: run.runId, error: err });
           return 'failed' as const;
         });
         result[({ archived: 'archived', gone: 'gone', failed: 'failed', 'already archived': 'alreadyArchived' } as const)[outcome]]++;

@@ -4,7 +4,8 @@
  * twice: the database writes are keyed by the payout id, and the provider call uses the payout id
  * as its idempotency key.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
 import { DomainError } from '../domain/errors';
@@ -31,12 +32,17 @@ export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
 
 export type TransferResult = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
-/** Business refusals cross into Temporal as non-retryable failures whose type is the SPEC code. */
+/**
+ * Business refusals cross into Temporal as non-retryable failures whose type is the SPEC code.
+ * Benign: a refusal is the service answering, so the SDK logs it at debug, not as a warning.
+ */
 async function asTemporalFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code, err.details);
+    if (err instanceof DomainError) {
+      throw ApplicationFailure.create({ message: err.message, type: err.code, details: [err.details], nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+    }
     throw err;
   }
 }
@@ -138,7 +144,9 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
 
     /** The delivery's retries ended: the cards are kept, marked for an operator, counted and logged. */
     async markCardsUndeliverable(ids: string[]): Promise<number> {
-      return notifier.markUndeliverable(ids);
+      const marked = await notifier.markUndeliverable(ids);
+      if (marked > 0) log.error('cards undelivered after their retries; kept for an operator', { cards: ids });
+      return marked;
     },
   };
 

@@ -1,7 +1,7 @@
 /**
  * The Koa application. One error path: every failure reaches the error middleware first in the
  * chain, which maps DomainErrors to their SPEC status and code and answers anything unexpected
- * with a generic 500 (the details go to the log line, with the request id, never to the client).
+ * with a generic 500 (the details go to the request's log line, with its id, never to the client).
  *
  * Routes come from openapi.yaml: each operation is mounted with its `x-roles`, its validators and
  * the handler of the same operationId.
@@ -10,7 +10,6 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
-import { randomUUID } from 'node:crypto';
 import { SubAccount } from '../db/entities';
 import { DomainError } from '../domain/errors';
 import { illFormedPath, isWellFormed } from '../domain/unicode';
@@ -20,6 +19,7 @@ import { errorBody } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { pagesMiddleware } from './pages';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { requestLogging, type LoggedState } from './request-log';
 import { SellerGate, type SellerGateOptions } from './seller-gate';
 import { SESSION_COOKIE, type SessionCookie } from './session';
 import { describeValidationError, loadOperations, type Operation } from './spec';
@@ -30,14 +30,8 @@ export const BODY_SIZE_MAX = '16kb';
 /** The codec endpoint takes a batch of payloads from the Temporal UI; Temporal's own limit on one payload is 2 MB. */
 export const CODEC_BODY_SIZE_MAX = '4mb';
 const CODEC_PATH_PREFIX = '/codec/';
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-interface State {
-  requestId: string;
-  operationId?: string;
-  /** `principalKey` of the caller once authenticated: role, seller and account. */
-  principal?: string;
-}
+type State = LoggedState;
 
 export interface AppOptions {
   /** The per-principal limit on writes; the defaults of `api/rate-limit.ts` when absent. */
@@ -57,6 +51,7 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   const sellerGate = new SellerGate(options.sellerGate);
   const { metrics } = deps;
   app.proxy = false;
+  app.use(requestLogging(deps.logger));
   app.use(errorMiddleware(metrics));
   app.use(codecCors(deps.config.codecCorsOrigins));
   if (options.devRoutes) app.use(options.devRoutes);
@@ -88,7 +83,7 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
       const call = validate(ctx, operation);
       const handler = handlers[operation.operationId] as (call: unknown) => Promise<{ status: number; body: unknown; contentType?: string; cookies?: SessionCookie[] }>;
       const bearerToken = principal && ctx.get('authorization') ? ctx.get('authorization').slice('Bearer '.length) : undefined;
-      const run = () => handler({ ...call, principal, bearerToken, em: deps.orm.em.fork(), deps });
+      const run = () => handler({ ...call, principal, bearerToken, em: deps.orm.em.fork(), deps, log: ctx.state.log });
       // A seller's requests (all its accounts together) queue behind its own bound, not in front of others'.
       const reply = principal?.sellerId ? await sellerGate.run(principal.sellerId, operation.method === 'get' ? 'read' : 'write', run) : await run();
       for (const cookie of reply.cookies ?? []) setCookie(ctx, cookie);
@@ -190,9 +185,6 @@ function toKoaPath(path: string): string {
 
 function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
   return async (ctx, next) => {
-    const header = ctx.get('x-request-id');
-    ctx.state.requestId = REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
-    ctx.set('x-request-id', ctx.state.requestId);
     const stopTimer = metrics.latency.startTimer();
     try {
       await next();
@@ -203,11 +195,11 @@ function errorMiddleware(metrics: ApiMetrics): Koa.Middleware<State> {
       const retryAfterS = domain.code === 'RATE_LIMITED' ? domain.details.retryAfterSeconds : undefined;
       if (typeof retryAfterS === 'number') ctx.set('Retry-After', String(retryAfterS));
       // A dependency that is down is an operating condition (a warning, no stack); anything else
-      // that ends in a 5xx is a defect and logs its stack with the request id.
+      // that ends in a 5xx is a defect and logs its stack. Both on the request's line (request-log.ts).
       if (domain.code === 'SERVICE_UNAVAILABLE') {
-        console.warn(JSON.stringify({ level: 'warn', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.message ?? err) }));
+        ctx.state.failure = { level: 'warn', err: String((err as Error)?.message ?? err) };
       } else if (ctx.status >= 500) {
-        console.error(JSON.stringify({ level: 'error', requestId: ctx.state.requestId, operation: ctx.state.operationId, principal: ctx.state.principal, error: String((err as Error)?.stack ?? err) }));
+        ctx.state.failure = { level: 'error', err };
       }
     } finally {
       const operation = ctx.state.operationId ?? 'unmatched';

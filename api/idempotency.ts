@@ -14,6 +14,7 @@ import { IdempotencyRecord } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import { wellFormed } from '../domain/unicode';
+import type { Logger } from '../logger';
 import { principalKey, type Principal } from './auth';
 import { httpStatus } from './errors';
 
@@ -36,7 +37,7 @@ export function idFromKey(operation: string, principal: Principal, key: string |
 
 export async function withIdempotency(
   em: EntityManager,
-  scope: { principal: Principal; operation: string; key: string | undefined; body: unknown; now: Date },
+  scope: { principal: Principal; operation: string; key: string | undefined; body: unknown; now: Date; log: Logger },
   run: () => Promise<Outcome>,
 ): Promise<Outcome> {
   const { operation, key } = scope;
@@ -60,7 +61,7 @@ export async function withIdempotency(
     if (!(err instanceof DomainError) || httpStatus(err) >= 500) throw err;
     outcome = { status: httpStatus(err), body: errorBody(err) };
   }
-  await storeOutcome(em, { principal, operation, idemKey: key }, outcome);
+  await storeOutcome(em, { principal, operation, idemKey: key }, outcome, scope.log);
   return outcome;
 }
 
@@ -71,11 +72,12 @@ export async function withIdempotency(
  * creates derives from the key (`idFromKey`), and answers the same. The body is made well-formed
  * first, so that the database's JSON check cannot refuse what the request was allowed to send.
  */
-async function storeOutcome(em: EntityManager, id: { principal: string; operation: string; idemKey: string }, outcome: Outcome): Promise<void> {
+async function storeOutcome(em: EntityManager, id: { principal: string; operation: string; idemKey: string }, outcome: Outcome, log: Logger): Promise<void> {
   try {
     await em.fork().nativeUpdate(IdempotencyRecord, { ...id, statusCode: null }, { statusCode: outcome.status, responseBody: wellFormed(outcome.body) });
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', message: 'idempotent answer not stored; a retry runs the operation again', ...id, error: String(err) }));
+    // A warning: the answer went out, and a retry with the key is harmless (it runs again, the same).
+    log.warn({ ...id, err }, 'idempotent answer not stored; a retry runs the operation again');
   }
 }
 

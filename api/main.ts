@@ -2,6 +2,7 @@
 import '../startup/node-version';
 import { DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../config';
 import { openMigratedOrm } from '../db/orm';
+import { createLogger } from '../logger';
 import { exitOnStartupError } from '../startup/errors';
 import { assertPortFree, listenHttp } from '../startup/ports';
 import { checkTemporal } from '../startup/temporal-check';
@@ -14,9 +15,10 @@ async function main(): Promise<void> {
   await checkTemporal(config.temporalAddress ?? DEFAULT_TEMPORAL_ADDRESS, config.temporalNamespace, config.temporalAddress !== undefined);
   const orm = await openMigratedOrm(config.databaseUrl);
   const temporal = await connectTemporal(config);
-  const { app } = buildApi({ config, orm, temporal });
+  const logger = createLogger(config.logLevel, 'api');
+  const { app } = buildApi({ config, orm, temporal, logger });
   const server = await listenHttp(app.callback(), config.port, config.host);
-  console.log(`api: listening on http://${config.host}:${config.port}`);
+  logger.info({ host: config.host, port: config.port }, `api: listening on http://${config.host}:${config.port}`);
   // Requests under way finish; idle keep-alive connections would otherwise hold the close open.
   const stop = () => {
     server.close(async () => {

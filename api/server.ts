@@ -3,6 +3,7 @@ import { Connection, type Client } from '@temporalio/client';
 import { temporalClient } from '../codec/data-converter';
 import type Koa from 'koa';
 import type { Config } from '../config';
+import { createLogger, type Logger } from '../logger';
 import type { Orm } from '../db/orm';
 import { systemClock, type Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
@@ -27,10 +28,13 @@ export interface ApiOptions {
   sellerGate?: AppOptions['sellerGate'];
   /** The dev sign-in of `npm start` (scripts/dev-sign-in.ts); never in a deployment. */
   devRoutes?: AppOptions['devRoutes'];
+  /** The process's logger; one at LOG_LEVEL (config.ts) when absent. */
+  logger?: Logger;
 }
 
-export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit, sellerGate, devRoutes }: ApiOptions): { app: Koa; deps: ApiDeps } {
+export function buildApi({ config, orm, temporal, clock = systemClock, provider, rateLimit, sellerGate, devRoutes, logger }: ApiOptions): { app: Koa; deps: ApiDeps } {
   const deps: ApiDeps = {
+    logger: logger ?? createLogger(config.logLevel, 'api'),
     orm,
     temporal,
     gateway: new PayoutGateway(temporal, config.taskQueue, config.confirmWindowMs),

@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import type { Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
 import type { Orm } from '../db/orm';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   jwtSecret: Uint8Array;
   metrics: ApiMetrics;
   notifier: Notifier;
+  /** The process's logger; a request logs through its own child (`Call.log`). */
+  logger: Logger;
 }
 
 export interface Call<Op extends OperationId> {
@@ -56,6 +59,8 @@ export interface Call<Op extends OperationId> {
   /** Forked for this request. */
   em: EntityManager;
   deps: ApiDeps;
+  /** The request's logger: every line carries the request id. */
+  log: Logger;
 }
 
 export type Handler<Op extends OperationId> = (call: Call<Op>) => Promise<Reply<Op>>;

@@ -1,24 +1,29 @@
 /**
- * The ceiling's worker: the product's worker limits and the same pre-built workflow bundle, with
- * the ceiling's no-op activities, polling the ceiling's own task queue. A process of its own, like
- * the product's worker, so that both pay the same inter-process costs.
+ * The ceiling's worker: the product's worker limits, the ceiling's own pre-built workflow bundle
+ * (bench/ceiling-bundle.ts) and no-op activities, polling the ceiling's own task queue. A process of
+ * its own, like the product's worker, so that both pay the same inter-process costs.
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { payloadDataConverter } from '../codec/data-converter';
 import { loadConfig } from '../config';
-import { loadWorkflowBundle, WORKER_LIMITS } from '../worker/worker';
+import { createLogger } from '../logger';
+import { sdkLogger } from '../worker/logging';
+import { WORKER_LIMITS } from '../worker/worker';
 import { createCeilingActivities } from './ceiling-activities';
+import { loadCeilingBundle } from './ceiling-bundle';
 import { CEILING_WORKER_READY_LINE } from './ready-lines';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL ?? 'WARN') as LogLevel) });
   const config = loadConfig();
+  // The SDK's lines in the product's format; the core's stay on its own console output.
+  const logger = sdkLogger(createLogger(config.logLevel, 'ceiling-worker'));
+  Runtime.install({ logger });
   const connection = await NativeConnection.connect({ address: config.temporalAddress ?? '127.0.0.1:7233' });
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowBundle: await loadWorkflowBundle(),
+    workflowBundle: await loadCeilingBundle(logger),
     // The product's codec, so that the ceiling pays for encryption as the product does.
     dataConverter: payloadDataConverter(config.payloadKeys),
     activities: createCeilingActivities(),

@@ -10,15 +10,17 @@
  *   task queue of their own.
  */
 import { Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { secretKey } from '../api/auth';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-dev-server';
 import { bundleWorkflows } from '../worker/worker';
+import { bundleCeilingWorkflow } from './ceiling-bundle';
 import { DATABASE_SERVER_URL, createFreshDatabase, dropDatabase } from './database';
-import { findListenerPid, spawnService, type Service } from './processes';
-import { API_READY_LINE, CEILING_API_READY_LINE, CEILING_WORKER_READY_LINE, WORKER_READY_LINE } from './ready-lines';
+import { findListenerPid, spawnService, type Service, type SpawnOptions } from './processes';
+import { CEILING_API_READY_LINE, CEILING_WORKER_READY_LINE } from './ready-lines';
 
 const ROOT = path.join(__dirname, '..');
 /** SQLite pragmas that make the dev server fast enough to not be the thing measured (as the tests use). */
@@ -58,7 +60,8 @@ interface ServiceConfig {
   databaseUrl: string;
   temporalAddress: string;
   jwtSecret: string;
-  bundlePath: string;
+  /** The product's workflow bundle and the ceiling's, each made once here. */
+  bundlePaths: { product: string; ceiling: string };
   confirmWindow: string;
 }
 
@@ -73,16 +76,16 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   };
   try {
     // If one of these fails, a dev server already started still dies with this process (its exit hook).
-    const [temporal, databaseUrl, bundlePath] = await Promise.all([
+    const [temporal, databaseUrl, bundlePaths] = await Promise.all([
       startTemporal(runDir, options.temporalStore ?? 'memory'),
       createFreshDatabase(options.database),
-      options.worker || options.ceiling ? writeWorkflowBundle(runDir) : Promise.resolve(''),
+      writeWorkflowBundles(runDir, options),
     ]);
     stoppers.push(() => (options.keepDatabase ? Promise.resolve() : dropDatabase(options.database)));
     stoppers.push(() => (temporal.server ? temporal.server.stop() : terminateLeftovers(temporal.address, runId)));
     log(`temporal ${temporal.address}${temporal.server ? ` (dev server, SQLite in ${options.temporalStore ?? 'memory'})` : ' (reused)'}, database ${options.database}`);
     const jwtSecret = randomBytes(32).toString('hex');
-    const config = { databaseUrl, temporalAddress: temporal.address, jwtSecret, bundlePath, confirmWindow: options.confirmWindow };
+    const config = { databaseUrl, temporalAddress: temporal.address, jwtSecret, bundlePaths, confirmWindow: options.confirmWindow };
     const services = await startServices(options, config, runId);
     stoppers.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
     const portOf = (name: string) => services.find((service) => service.name === name)?.port;
@@ -114,7 +117,7 @@ function measuredPids(services: RunningService[], devServer: DevServer | undefin
   return pids;
 }
 
-function serviceEnv(config: ServiceConfig, taskQueue: string, port: number): NodeJS.ProcessEnv {
+function serviceEnv(config: ServiceConfig, taskQueue: string, port: number, bundlePath: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     DATABASE_URL: config.databaseUrl,
@@ -122,11 +125,11 @@ function serviceEnv(config: ServiceConfig, taskQueue: string, port: number): Nod
     TEMPORAL_TASK_QUEUE: taskQueue,
     PAYOUT_CONFIRM_WINDOW: config.confirmWindow,
     AUTH_JWT_SECRET: config.jwtSecret,
-    WORKFLOW_BUNDLE_PATH: config.bundlePath,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     HOST: '127.0.0.1',
     PORT: String(port),
-    // The worker logs every refused reservation as a warning; the report counts them instead.
-    LOG_LEVEL: 'ERROR',
+    // A line per request would measure the pipe to the benchmark; warnings and errors still show.
+    LOG_LEVEL: 'warn',
     // Cards stay in the database: a webhook would measure the receiver, not the service.
     NOTIFY_WEBHOOK_URL: '',
   };
@@ -160,12 +163,17 @@ async function startTemporal(runDir: string, store: TemporalStore): Promise<{ ad
 }
 
 /** Bundled once here, so that no worker spends its memory or start-up on webpack. */
-async function writeWorkflowBundle(runDir: string): Promise<string> {
+async function writeWorkflowBundles(runDir: string, options: StackOptions): Promise<ServiceConfig['bundlePaths']> {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
-  const bundle = await bundleWorkflows(quiet);
-  const bundlePath = path.join(runDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
-  return bundlePath;
+  const write = async (name: string, bundle: Promise<{ code: string }>) => {
+    const bundlePath = path.join(runDir, name);
+    writeFileSync(bundlePath, (await bundle).code);
+    return bundlePath;
+  };
+  // One after the other: on two cores, two webpack runs at once only slow each other down.
+  const product = options.worker ? await write('workflow-bundle.js', bundleWorkflows(quiet)) : '';
+  const ceiling = options.ceiling ? await write('ceiling-bundle.js', bundleCeilingWorkflow(quiet)) : '';
+  return { product, ceiling };
 }
 
 function profilerFlags(runId: string): string[] {
@@ -181,24 +189,56 @@ async function startServices(options: StackOptions, config: ServiceConfig, runId
   const payoutsQueue = taskQueueOf(runId, 'payouts');
   const ceilingQueue = taskQueueOf(runId, 'ceiling');
   const profileFlags = options.profile ? profilerFlags(runId) : [];
-  const plans = [
-    { name: 'api', entry: 'api/main.ts', readyLine: API_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: true },
-    { name: 'worker', entry: 'worker/main.ts', readyLine: WORKER_READY_LINE, queue: payoutsQueue, flags: profileFlags, wanted: options.worker },
-    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
-    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, flags: [], wanted: options.ceiling },
+  const { product, ceiling } = config.bundlePaths;
+  // The product's processes are probed (their start-up lines are info logs, below LOG_LEVEL); the ceiling's print a line.
+  const plans: ServicePlan[] = [
+    { name: 'api', entry: 'api/main.ts', ready: (port) => ({ probe: () => answersHealth(port) }), queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: true },
+    { name: 'worker', entry: 'worker/main.ts', ready: () => ({ probe: () => polls(config.temporalAddress, payoutsQueue) }), queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: options.worker },
+    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', ready: () => ({ line: CEILING_API_READY_LINE }), queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
+    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', ready: () => ({ line: CEILING_WORKER_READY_LINE }), queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
   ];
   const started: RunningService[] = [];
   try {
     // One at a time: on two cores, parallel tsx start-ups only slow each other down.
     for (const plan of plans.filter((p) => p.wanted)) {
       const port = await freePort();
-      const env = serviceEnv(config, plan.queue, port);
-      const service = await spawnService({ name: plan.name, entry: plan.entry, env, readyLine: plan.readyLine, nodeFlags: plan.flags });
+      const env = serviceEnv(config, plan.queue, port, plan.bundle);
+      const service = await spawnService({ name: plan.name, entry: plan.entry, env, ready: plan.ready(port), nodeFlags: plan.flags });
       started.push({ ...service, port });
     }
     return started;
   } catch (err) {
     await Promise.all(started.map((service) => service.stop()));
     throw err;
+  }
+}
+
+interface ServicePlan {
+  name: string;
+  entry: string;
+  ready: (port: number) => SpawnOptions['ready'];
+  queue: string;
+  bundle: string;
+  flags: string[];
+  wanted: boolean;
+}
+
+async function answersHealth(port: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) });
+  return response.ok;
+}
+
+/** True once a worker polls the task queue for workflow tasks, as the server sees it. */
+async function polls(address: string, taskQueue: string): Promise<boolean> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return pollers.length > 0;
+  } finally {
+    await connection.close();
   }
 }

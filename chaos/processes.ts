@@ -12,7 +12,8 @@ const ROOT = path.join(__dirname, '..');
 const SUPERVISE_EVERY_MS = 300;
 
 export function spawnService(entry: 'api/main.ts' | 'worker/main.ts', env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The child's log lines (stdout, JSON, LOG_LEVEL=ERROR) join chaos's stderr: chaos's stdout is its report.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env, stdio: ['ignore', process.stderr, 'inherit'] });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));

@@ -84,12 +84,10 @@ export class Notifier {
 
   /**
    * The delivery's retries ended: the cards stay stored (and in the recipients' lists), marked
-   * undeliverable for an operator, counted in `/metrics` and logged.
+   * undeliverable for an operator and counted in `/metrics`; returns how many were marked now.
    */
   async markUndeliverable(ids: string[]): Promise<number> {
-    const marked = await this.orm.em.fork().nativeUpdate(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null, undeliverableAt: null }, { undeliverableAt: this.clock.now() });
-    if (marked > 0) console.error(JSON.stringify({ level: 'error', message: 'cards undelivered after their retries; kept for an operator', cards: ids }));
-    return marked;
+    return this.orm.em.fork().nativeUpdate(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null, undeliverableAt: null }, { undeliverableAt: this.clock.now() });
   }
 
   private async post(webhook: WebhookConfig, notification: Notification): Promise<void> {

@@ -14,6 +14,7 @@ import { buildApi, connectTemporal } from '../api/server';
 import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/keyring';
 import { loadConfig, type Config } from '../config';
 import { openMigratedOrm } from '../db/orm';
+import { installRuntimeLogging } from '../worker/logging';
 import { createWorker, runWorker, workerSettings } from '../worker/worker';
 import { ensureArchiveSchedule } from '../worker/archive-schedule';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
@@ -51,9 +52,12 @@ async function main(): Promise<void> {
     });
     temporalAddress = devServer.address;
   }
+  const settings = workerSettings(config);
+  // The SDK's and the core's lines in the worker's JSON format, as worker/main.ts has them.
+  installRuntimeLogging(settings.logger);
   const connection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createWorker({ connection, orm, ...workerSettings(config) });
-  const running = runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
+  const worker = await createWorker({ connection, orm, ...settings });
+  const running = runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger: settings.logger });
   const temporal = await connectTemporal(config, temporalAddress);
   // The dev sign-in mints tokens for anyone who asks: only with the development secret.
   const devRoutes = config.jwtSecretIsDevelopment ? devSignInRoutes(config) : undefined;

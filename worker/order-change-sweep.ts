@@ -6,6 +6,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/mysql';
+import type { Logger } from '../logger';
 import { payoutsWithPendingOrderChange } from '../db/payouts';
 import type { OrderCloseReason } from '../domain/payout';
 import { orderChangedSignal } from '../workflows/payout';
@@ -18,13 +19,14 @@ export interface Sweep {
   stop(): Promise<void>;
 }
 
-export function startOrderChangeSweep(orm: MikroORM, client: Client, intervalMs = ORDER_CHANGE_SWEEP_INTERVAL_MS): Sweep {
+export function startOrderChangeSweep(orm: MikroORM, client: Client, logger: Logger, intervalMs = ORDER_CHANGE_SWEEP_INTERVAL_MS): Sweep {
   let stopped = false;
   let wake: (() => void) | undefined;
   const loop = (async () => {
     while (!stopped) {
       await sweepOnce(orm, client).catch((err) => {
-        console.error(JSON.stringify({ level: 'error', message: 'order change sweep failed; retrying', error: String(err) }));
+        // A warning: the next pass, seconds later, tries again (a database or Temporal that is down).
+        logger.warn({ err }, 'order change sweep failed; retrying');
       });
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -2,7 +2,7 @@
  * Wires the world for the worker: ORM, sandbox provider, notifier, clock → activities; the
  * pre-bundled workflow code; a bounded workflow cache and bounded concurrency.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type Logger, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type Logger as SdkLogger, type WorkflowBundleOption } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import { Notifier, type WebhookConfig } from '../notify/notifier';
 import type { PaymentProvider } from '../provider/provider';
 import { SandboxProvider } from '../provider/sandbox';
 import type { Config } from '../config';
+import { createLogger, type Logger } from '../logger';
+import { sdkLogger } from './logging';
 import { startOrderChangeSweep } from './order-change-sweep';
 
 /**
@@ -44,12 +46,18 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/** What runs beside the worker (the order-change sweep) logs here; the SDK's lines go to its runtime's logger. */
+interface RunDeps extends Pick<WorkerDeps, 'connection' | 'namespace' | 'orm' | 'payloadKeys'> {
+  logger: Logger;
+}
+
 /**
  * What the configuration says about the worker (SPEC §8b), read in this one place for `npm start`,
  * `worker/main.ts` and the tests alike, so that a variable means the same in every way of running.
  */
-export function workerSettings(config: Config): Pick<WorkerDeps, 'namespace' | 'taskQueue' | 'webhook' | 'payloadKeys'> {
+export function workerSettings(config: Config): Pick<WorkerDeps, 'namespace' | 'taskQueue' | 'webhook' | 'payloadKeys'> & Pick<RunDeps, 'logger'> {
   return {
+    logger: createLogger(config.logLevel, 'worker'),
     namespace: config.temporalNamespace,
     payloadKeys: config.payloadKeys,
     taskQueue: config.taskQueue,
@@ -61,8 +69,8 @@ export function workerSettings(config: Config): Pick<WorkerDeps, 'namespace' | '
  * Runs the worker and, beside it, the sweep that re-tells payout workflows of order changes a dead
  * API process did not tell; resolves when the worker stops (after `worker.shutdown()`).
  */
-export async function runWorker(worker: Worker, deps: Pick<WorkerDeps, 'connection' | 'namespace' | 'orm' | 'payloadKeys'>): Promise<void> {
-  const sweep = startOrderChangeSweep(deps.orm, temporalClient(deps.connection, deps.namespace, deps.payloadKeys));
+export async function runWorker(worker: Worker, deps: RunDeps): Promise<void> {
+  const sweep = startOrderChangeSweep(deps.orm, temporalClient(deps.connection, deps.namespace, deps.payloadKeys), deps.logger);
   try {
     await worker.run();
   } finally {
@@ -81,11 +89,12 @@ export async function loadWorkflowBundle(bundlePath = process.env.WORKFLOW_BUNDL
  * converts a workflow's errors itself, so the converter must be inside the bundle, not only in the
  * worker's options. Every bundle of the project (tests, chaos, bench) is made here.
  */
-export function bundleWorkflows(logger: Logger = quietLogger): Promise<{ code: string }> {
+export function bundleWorkflows(logger: SdkLogger = bundlerLogger()): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'workflows', 'index.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger });
 }
 
-const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never;
+/** The bundler reports every module it packs at info: only its warnings and errors are worth a line. */
+const bundlerLogger = () => sdkLogger(createLogger('warn', 'worker'), 'WARN');
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const clock = deps.clock ?? systemClock;

@@ -121,7 +121,7 @@ export const putApprovalPolicy: Handler<'putApprovalPolicy'> = async (call) => {
 };
 
 function idempotencyScope(call: Call<'createRecharge' | 'createWithdrawal'>, operation: string) {
-  return { principal: principalOf(call), operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now() };
+  return { principal: principalOf(call), operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now(), log: call.log };
 }
 
 function providerUnavailable(): DomainError {
@@ -137,7 +137,7 @@ async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string,
   if (!crossed) return;
   const ids = await call.deps.notifier.store([lowBalanceCard(sellerId, movementKey, crossed)]);
   await call.deps.gateway.deliverCards(ids).catch((err) => {
-    console.error(JSON.stringify({ level: 'warn', message: 'low-balance card stored, its delivery not started', movementKey, error: String(err) }));
+    call.log.warn({ movementKey, err }, 'low-balance card stored, its delivery not started');
   });
 }
 

@@ -41,7 +41,7 @@ export const putOrder: Handler<'putOrder'> = async (call) => {
   // Tests only (config.ts): die as a crash would, between the order's commit and the tell.
   if (cancelled.length > 0 && call.deps.config.crashAfterOrderCommit) process.kill(process.pid, 'SIGKILL');
   await Promise.all(cancelled.map(({ payoutId, closeReason }) => call.deps.gateway.tellOrderChanged(payoutId, closeReason).catch((err) => {
-    console.warn(JSON.stringify({ level: 'warn', message: 'order change not told to the payout workflow; the sweep will', payoutId, error: String(err) }));
+    call.log.warn({ payoutId, err }, 'order change not told to the payout workflow; the sweep will');
   })));
   return { status: 200, body: toOrder(order) };
 };

@@ -18,7 +18,7 @@ export const createPayout: Handler<'createPayout'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
   const now = call.deps.clock.now();
-  const outcome = await withIdempotency(call.em, { principal, operation: 'payout', key: call.idempotencyKey, body: call.body, now }, async () => {
+  const outcome = await withIdempotency(call.em, { principal, operation: 'payout', key: call.idempotencyKey, body: call.body, now, log: call.log }, async () => {
     await visibleOrder(call.em, principal, call.body.orderId);
     const payoutId = idFromKey('payout', principal, call.idempotencyKey);
     const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id };

@@ -9,7 +9,10 @@ import { readdirSync } from 'node:fs';
 import { payloadDataConverter } from '../../codec/data-converter';
 import { loadWorkflowBundle } from '../../worker/worker';
 import { testPayloadKeyring } from '../support/payload-keys';
+import { installQuietRuntime } from '../support/stack';
 import { HISTORIES_DIR, RECORDED_HISTORIES, loadHistory } from './histories';
+
+beforeAll(installQuietRuntime);
 
 test('every recorded history is there, and none unlisted', () => {
   const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));

@@ -64,11 +64,19 @@ export function testEnv(taskQueue: string, confirmWindow: string, payloadKeys: N
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK's runtime of a test file, quiet: errors only, through the SDK's own console logger, and no
+ * forwarding of the core's lines (worker/logging.ts's, which would keep Jest from exiting). Call it
+ * before the file's first worker or replay; the default runtime would log every worker's state.
+ */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   const env = testEnv(options.taskQueue ?? `test-${randomUUID()}`, options.confirmWindow ?? '1h', options.payloadKeys);
   // Through the environment, as an operator configures it, so the API and every worker read the same.
   if (options.webhook) Object.assign(env, { NOTIFY_WEBHOOK_URL: options.webhook.url, NOTIFY_WEBHOOK_SECRET: options.webhook.secret });
@@ -82,11 +90,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nativeConnection: NativeConnection | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
-    worker = await createWorker({ connection: nativeConnection, orm, ...workerSettings(config), clock: options.clock, workflowBundle: await loadWorkflowBundle() });
-    running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys });
+    const settings = workerSettings(config);
+    worker = await createWorker({ connection: nativeConnection, orm, ...settings, clock: options.clock, workflowBundle: await loadWorkflowBundle() });
+    running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger: settings.logger });
   }
   const startChildWorker = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Its log lines (stdout, LOG_LEVEL=ERROR) and start-up failures (stderr) show in the test's output.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;

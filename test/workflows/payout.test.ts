@@ -17,7 +17,7 @@ import {
   cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, progressQuery, reserveUpdate,
 } from '../../workflows/payout';
 import { testPayloadKeyring } from '../support/payload-keys';
-import { eventually, testEnv } from '../support/stack';
+import { eventually, installQuietRuntime, testEnv } from '../support/stack';
 import { MockWorld } from './mock-activities';
 
 /** The windows as an operator configures them (PAYOUT_CONFIRM_WINDOW): the default, and a test's few seconds. */
@@ -33,6 +33,7 @@ let running: Promise<void>;
 const taskQueue = `wf-test-${randomUUID()}`;
 
 beforeAll(async () => {
+  installQuietRuntime();
   env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEST_TEMPORAL_ADDRESS, client: { dataConverter } });
   worker = await newWorker(taskQueue);
   running = worker.run();
