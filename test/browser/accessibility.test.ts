@@ -1,6 +1,7 @@
 /**
  * Every page, checked by axe-core in the real browser (WCAG 2 A and AA rules): no serious or
- * critical violation on the console's views, the buyer's page in its open and ended states, the
+ * critical violation on the console's views (the approvals waiting and a waiting payout's detail
+ * among them), the buyer's page in its open and ended states, the
  * buyer's list, the API reference and the dev sign-in.
  */
 import AxeBuilder from '@axe-core/playwright';
@@ -20,6 +21,8 @@ let origin: string;
 let market: Market;
 let openPayout: string;
 let endedPayout: string;
+let waitingPayout: string;
+let sub: string;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -35,7 +38,12 @@ beforeAll(async () => {
   await stack.http.post(`/v1/payouts/${endedPayout}/decline`).set(bearer(market.buyer)).expect(200);
   // Rows for the sub-account list and the seller's cards (the outcome card is stored by its own activity).
   await stack.http.put(`/v1/sub-accounts/${market.sellerId}-ops/permissions`).set(bearer(market.seller)).send({ payout: true }).expect(200);
-  await eventually(async () => (await stack.http.get('/v1/seller/notifications').set(bearer(market.seller)).expect(200)).body.items.length > 0);
+  // A sub-account's payout waiting for the main account: the approvals list, its detail and its card.
+  sub = await stack.token(`${market.sellerId}-ops`, 'sub_account', market.sellerId);
+  await stack.http.put('/v1/payout-account/approval-policy').set(bearer(market.seller)).send({ subAccountThreshold: 2_000 }).expect(200);
+  waitingPayout = (await stack.http.post('/v1/payouts').set(bearer(sub)).send({ orderId: await market.order(), amount: 3_000, reason: 'COMPENSATION' }).expect(201)).body.id;
+  const kinds = async () => (await stack.http.get('/v1/seller/notifications').set(bearer(market.seller)).expect(200)).body.items.map((c: { kind: string }) => c.kind);
+  await eventually(async () => (await kinds()).includes('PAYOUT_OUTCOME') && (await kinds()).includes('APPROVAL_REQUESTED'));
 });
 afterAll(async () => {
   await browser?.close();
@@ -66,13 +74,15 @@ test.each([
   ['the records', '/console/#/records', 'seller', '记录列表'],
   ['the statement', '/console/#/statement', 'seller', '准备金对账单'],
   ['the sub-account permissions', '/console/#/sub-accounts', 'seller', '取消权限'],
-  ['the seller\'s cards', '/console/#/cards', 'seller', '打款结果'],
+  ['the seller\'s cards', '/console/#/cards', 'seller', '子账号打款待审批'],
+  ['the approvals waiting', '/console/#/approvals', 'seller', '发起人'],
+  ['the sub-account\'s account view', '/console/#/account', 'sub', '大额打款审批'],
   ['the buyer\'s page signed out', '/pay/00000000-0000-4000-8000-000000000000', null, '访问令牌'],
   ['the buyer\'s list', '/pay/', 'buyer', '我收到的小额打款'],
   ['the API reference', '/docs', null, 'Small-amount payouts'],
   ['the dev sign-in', '/dev/', null, '演示账号'],
 ] as const)('%s', async (_name, path, who, ready) => {
-  const page = await pageAs(who === 'seller' ? market.seller : who === 'buyer' ? market.buyer : null);
+  const page = await pageAs(who === 'seller' ? market.seller : who === 'buyer' ? market.buyer : who === 'sub' ? sub : null);
   await expectAccessible(page, path, ready);
 });
 
@@ -88,6 +98,9 @@ test('the payout form and a payout\'s detail', async () => {
   await expectAccessible(page, `/console/#/payouts/${openPayout}`, '进度');
   await page.getByRole('button', { name: '查看流程历史' }).click();
   await expectAccessible(page, null, '流程开始');
+  await expectAccessible(page, `/console/#/payouts/${waitingPayout}`, '审批截止');
+  await page.getByRole('button', { name: '驳回' }).click();
+  await expectAccessible(page, null, '确定驳回');
 });
 
 test.each([

@@ -3,7 +3,7 @@
  * Koa app on a port): a seller signs in, enables, recharges, finds an eligible order in the list
  * (the ineligible one has no button) and pays ¥15.00; the buyer opens the card's link, sees the
  * deadline counting down and confirms; the seller sees PAID in the records and 小额打款 in the
- * statement.
+ * statement. Then a sub-account's large payout waits for the main account's approval in the console.
  */
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { buildApi } from '../../api/server';
 import { Notification } from '../../db/entities';
 import { close, launchChromium, listen } from '../support/browser';
-import { bearer } from '../support/scenario';
+import { bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -119,6 +119,64 @@ test('seller pays ¥15.00 from the console; the buyer confirms on the card\'s pa
   await seller.getByText('买家确认收款').waitFor();
   await seller.getByRole('button', { name: '查看流程历史' }).click();
   await seller.getByRole('cell', { name: '流程开始' }).waitFor();
+});
+
+test('a sub-account\'s large payout waits for the main account\'s approval in the console', async () => {
+  const market = await openMarket(stack);
+  const subId = uniqueId('sub');
+  const orderId = await market.order();
+  const main = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(main, '/console/', market.seller);
+  await main.getByLabel('子账号单笔打款达到此金额需审批（元）').fill('20');
+  await main.getByRole('button', { name: '保存审批设置' }).click();
+  await main.getByText('审批设置已保存').waitFor();
+  await expectText(main.getByTestId('approval-policy'), '¥20.00');
+  await main.getByRole('link', { name: '子账号权限' }).click();
+  await main.getByLabel('子账号', { exact: true }).fill(subId);
+  await main.getByRole('button', { name: '授予打款权限' }).click();
+  await main.getByRole('button', { name: `取消权限：${subId}` }).waitFor();
+
+  // The sub-account sees the policy, and its ¥30.00 payout waits instead of reaching the buyer.
+  const sub = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(sub, '/console/', await stack.token(subId, 'sub_account', market.sellerId));
+  await expectText(sub.getByTestId('approval-policy'), '子账号单笔打款达到 ¥20.00 时，需主账号审批');
+  expect(await sub.getByRole('link', { name: '待审批' }).count()).toBe(0);
+  await sub.getByRole('link', { name: '订单打款' }).click();
+  await sub.getByLabel(/^订单号/).fill(orderId);
+  await sub.getByRole('button', { name: '查找' }).click();
+  await sub.getByRole('button', { name: `小额打款：订单 ${orderId}` }).click();
+  await sub.getByText('单笔达到 ¥20.00 的打款需主账号审批').waitFor();
+  await sub.getByLabel('打款金额（元）').fill('30.00');
+  await sub.getByLabel('打款原因').selectOption('COMPENSATION');
+  await sub.getByRole('button', { name: '确认打款' }).click();
+  await sub.getByText('等待主账号审批').waitFor();
+  const pending = (await stack.http.get(`/v1/orders/${orderId}/payout`).set(bearer(market.seller)).expect(200)).body.payout;
+  expect(pending).toMatchObject({ status: 'PENDING_APPROVAL', expiresAt: null, initiatedBy: subId });
+  expect((await stack.http.get('/v1/buyer/payouts').set(bearer(market.buyer)).expect(200)).body.items).toEqual([]);
+
+  // The main account finds it in 待审批 and its card, and approves it in the detail.
+  await main.getByRole('link', { name: '待审批' }).click();
+  const row = main.locator(`tr[data-payout="${pending.id}"]`);
+  await expectText(row, '¥30.00');
+  await expectText(row, subId);
+  await eventually(async () => (await stack.http.get('/v1/seller/notifications').set(bearer(market.seller)).expect(200)).body.items.some((c: { kind: string }) => c.kind === 'APPROVAL_REQUESTED'));
+  await main.getByRole('link', { name: '消息通知' }).click();
+  const card = main.locator('ul.cards li', { hasText: '子账号打款待审批' }).first();
+  await expectText(card, `子账号 ${subId} 给订单 ${orderId} 的打款 ¥30.00 待您审批`);
+  await card.getByRole('link', { name: '去审批' }).click();
+  await expectText(main.locator('[data-status]'), '待主账号审批');
+  await main.getByTestId('approval-deadline').waitFor();
+  await main.getByRole('button', { name: '审批通过' }).click();
+  await main.getByText('已审批通过，已通知买家').waitFor();
+  await expectText(main.locator('[data-status]'), '待买家确认');
+  await main.getByText('主账号审批通过').waitFor();
+
+  // Now the buyer hears of it and confirms.
+  const buyer = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(buyer, `/pay/${pending.id}`, market.buyer);
+  await expectText(buyer.locator('.pay-amount'), '¥30.00');
+  await buyer.getByRole('button', { name: '确认收款' }).click();
+  await buyer.getByText('款项已打入您的账户').waitFor({ timeout: 30_000 });
 });
 
 /** Clicks the button that downloads a CSV and returns the file's text. */

@@ -1,6 +1,6 @@
 /**
- * The seller's cards (GET /v1/seller/notifications): low balance, payout outcomes and the rest the
- * webhook receives, newest first, unread ones marked; reading one marks it read.
+ * The seller's cards (GET /v1/seller/notifications): low balance, payout outcomes, payouts waiting
+ * for approval and the rest the webhook receives, newest first, unread ones marked; reading one marks it read.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, must, type Schemas } from '../shared/api';
@@ -28,6 +28,8 @@ function cardText(card: Card): string {
       const closed = typeof p.closeReason === 'string' ? `（${CLOSE_REASON_WORDS[p.closeReason] ?? p.closeReason}）` : '';
       return `订单 ${String(p.orderId ?? '')} 的打款 ${fen(p.amount)}：${STATUS_WORDS[String(p.status)] ?? String(p.status ?? '')}${closed}`;
     }
+    case 'APPROVAL_REQUESTED':
+      return `子账号 ${String(p.initiatedBy ?? '')} 给订单 ${String(p.orderId ?? '')} 的打款 ${fen(p.amount)} 待您审批，截止 ${chinaTime(typeof p.approvalDeadline === 'string' ? p.approvalDeadline : null)}`;
     case 'PAYOUT_SENT':
     case 'PAYOUT_REMINDER':
       return `订单 ${String(p.orderId ?? '')} 的打款 ${fen(p.amount)}`;
@@ -69,7 +71,7 @@ export function CardsView() {
               <strong>{card.readAt ? '' : '【未读】'}{CARD_WORDS[card.kind] ?? card.kind}</strong> · {chinaTime(card.createdAt)}
               <div>{cardText(card)}</div>
               <div class="actions">
-                {card.payoutId && <a href={`#/payouts/${card.payoutId}`}>查看打款</a>}
+                {card.payoutId && <a href={`#/payouts/${card.payoutId}`}>{card.kind === 'APPROVAL_REQUESTED' ? '去审批' : '查看打款'}</a>}
                 {card.kind === 'LOW_BALANCE' && <a href="#/account">去充值</a>}
                 {!card.readAt && <button type="button" class="link" disabled={busy} onClick={() => void markRead(card.id)}>标为已读</button>}
               </div>

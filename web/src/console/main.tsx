@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, claimsOf, must, storedToken, type Claims, type Schemas } from '../shared/api';
 import { ErrorMessage, Header, SignInForm, useAction } from '../shared/ui';
 import { AccountView } from './account';
+import { ApprovalsView } from './approvals';
 import { CardsView } from './cards';
 import { OrdersView } from './orders';
 import { PayoutDetailView } from './payout-detail';
@@ -16,11 +17,12 @@ import { StatementView } from './statement';
 import { SubAccountsView } from './sub-accounts';
 import '../shared/style.css';
 
-type View = 'account' | 'orders' | 'records' | 'statement' | 'sub-accounts' | 'cards';
+type View = 'account' | 'orders' | 'approvals' | 'records' | 'statement' | 'sub-accounts' | 'cards';
 
 const TABS: { view: View; words: string; roles: Claims['role'][] }[] = [
   { view: 'account', words: '准备金账户', roles: ['seller', 'sub_account'] },
   { view: 'orders', words: '订单打款', roles: ['seller', 'sub_account'] },
+  { view: 'approvals', words: '待审批', roles: ['seller'] },
   { view: 'records', words: '打款记录', roles: ['seller', 'sub_account', 'auditor'] },
   { view: 'statement', words: '对账单', roles: ['seller', 'auditor'] },
   { view: 'sub-accounts', words: '子账号权限', roles: ['seller'] },
@@ -55,12 +57,13 @@ function Console({ claims }: { claims: Claims }) {
       <ErrorMessage error={error} />
       {tabs.length === 0 && <p>当前账号不能使用卖家工作台。</p>}
       {view === 'account' && account && <AccountView account={account} isMain={claims.role === 'seller'} onChanged={(next) => void reload(next)} />}
-      {view === 'orders' && <OrdersView account={account} onPaid={() => void reload()} />}
+      {view === 'orders' && <OrdersView account={account} isSub={claims.role === 'sub_account'} onPaid={() => void reload()} />}
+      {view === 'approvals' && <ApprovalsView />}
       {view === 'records' && <RecordsView canExport={claims.role !== 'sub_account'} isAuditor={claims.role === 'auditor'} />}
       {view === 'statement' && <StatementView isAuditor={claims.role === 'auditor'} />}
       {view === 'sub-accounts' && <SubAccountsView />}
       {view === 'cards' && <CardsView />}
-      {detail && <PayoutDetailView id={decodeURIComponent(detail)} canCancel={sellerSide} canReadHistory={claims.role !== 'sub_account'} />}
+      {detail && <PayoutDetailView key={detail} id={decodeURIComponent(detail)} canCancel={sellerSide} canApprove={claims.role === 'seller'} canReadHistory={claims.role !== 'sub_account'} />}
     </>
   );
 }

@@ -29,13 +29,15 @@ function storedOrderIds(): string[] {
 }
 
 
-function PayoutForm({ eligibility, account, onCreated, onCancel }: { eligibility: Eligibility; account: Account | null; onCreated: (p: Schemas['Payout']) => void; onCancel: () => void }) {
+function PayoutForm({ eligibility, account, isSub, onCreated, onCancel }: { eligibility: Eligibility; account: Account | null; isSub: boolean; onCreated: (p: Schemas['Payout']) => void; onCancel: () => void }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState<PayoutReason>('PRICE_DIFFERENCE');
   const [note, setNote] = useState('');
   const [key] = useState(newIdempotencyKey);
   const { busy, error, run } = useAction();
   const limits = account?.limits ?? account?.systemCaps;
+  // Only a sub-account's payouts wait for approval (SPEC §5); the main account's never do.
+  const approvalFrom = isSub ? account?.approvalPolicy.subAccountThreshold ?? null : null;
   const submit = (event: Event) => {
     event.preventDefault();
     void run(async () => {
@@ -48,6 +50,7 @@ function PayoutForm({ eligibility, account, onCreated, onCancel }: { eligibility
       <h2 id="payout-form">给订单 {eligibility.orderId} 的买家打款</h2>
       <p>本单最多可打 <strong data-testid="max-amount"><Money fen={eligibility.maxAmount} /></strong>（实付现金的50%，红包、优惠券不计入{limits ? `；单笔上限 ${formatYuan(limits.perPayoutAmount)}` : ''}）。
         {account && <> 准备金可用余额 <Money fen={account.balance.available} />。</>}</p>
+      {approvalFrom !== null && <p class="hint">单笔达到 {formatYuan(approvalFrom)} 的打款需主账号审批，审批通过后才通知买家。</p>}
       <div class="row">
         <YuanField label="打款金额" value={amount} onInput={setAmount} />
         <div class="field">
@@ -70,7 +73,7 @@ function PayoutForm({ eligibility, account, onCreated, onCancel }: { eligibility
   );
 }
 
-export function OrdersView({ account, onPaid }: { account: Account | null; onPaid: () => void }) {
+export function OrdersView({ account, isSub, onPaid }: { account: Account | null; isSub: boolean; onPaid: () => void }) {
   const [ids, setIds] = useState<string[]>(storedOrderIds);
   const [search, setSearch] = useState('');
   const [rows, setRows] = useState<Eligibility[]>([]);
@@ -105,8 +108,10 @@ export function OrdersView({ account, onPaid }: { account: Account | null; onPai
         </div>
         <ErrorMessage error={error} />
       </form>
-      {created && <Notice>已向买家发起打款 <Money fen={created.amount} />（订单 {created.orderId}），等待买家确认。<a href={`#/payouts/${created.id}`}>查看打款详情</a></Notice>}
-      {paying && <PayoutForm eligibility={paying} account={account} onCancel={() => setPaying(null)}
+      {created && <Notice>{created.status === 'PENDING_APPROVAL'
+        ? <>已发起打款 <Money fen={created.amount} />（订单 {created.orderId}），金额已冻结，等待主账号审批；审批通过后才通知买家。</>
+        : <>已向买家发起打款 <Money fen={created.amount} />（订单 {created.orderId}），等待买家确认。</>}<a href={`#/payouts/${created.id}`}>查看打款详情</a></Notice>}
+      {paying && <PayoutForm eligibility={paying} account={account} isSub={isSub} onCancel={() => setPaying(null)}
         onCreated={(payout) => { setPaying(null); setCreated(payout); onPaid(); void refresh(ids); }} />}
       <section class="card" aria-labelledby="orders-title">
         <h2 id="orders-title">订单</h2>

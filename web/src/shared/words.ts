@@ -46,6 +46,8 @@ export const TIMELINE_WORDS: Record<string, string> = {
   EXPIRED: '超期关闭',
   PAID: '打款成功',
   FAILED: '打款失败',
+  APPROVED: '主账号审批通过',
+  REJECTED: '审批未通过，款项已退回',
 };
 
 export const INELIGIBLE_WORDS: Record<string, string> = {
@@ -77,6 +79,7 @@ export const CARD_WORDS: Record<string, string> = {
   PAYOUT_OUTCOME: '打款结果',
   LOW_BALANCE: '准备金余额不足',
   RECONCILIATION_MISMATCH: '对账发现差异',
+  APPROVAL_REQUESTED: '子账号打款待审批',
 };
 
 /** The SPEC's error codes in words; `details` fill in the numbers where the code has them. */
