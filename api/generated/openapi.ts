@@ -213,6 +213,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-account/auto-top-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the automatic top-up of the reserve
+         * @description Keeps the reserve topped up under the signed withholding agreement (SPEC §5). A *crossing*
+         *     is a hold that takes the available balance from at least `threshold` to below it, or a
+         *     payout refused for `INSUFFICIENT_RESERVE`; each crossing withholds `amount` once (its own
+         *     workflow, keyed by the crossing, so retries and concurrent crossings withhold once; the
+         *     statement and the provider's books show the memo `自动充值`). A top-up that would take the
+         *     China day's top-ups past `dailyMax` is not made, and the seller gets an
+         *     `AUTO_TOP_UP_DAILY_MAX_REACHED` card. A withholding the provider refuses sends an
+         *     `AUTO_TOP_UP_REFUSED` card and turns the setting off (a change by the `system` actor in the
+         *     settings change log) until it is set again. The body is the setting, or `null` to turn it
+         *     off. A PUT: sending the same setting again changes nothing and is not logged again; each
+         *     change is in the settings change log (`autoTopUp`). `amount` may not exceed `dailyMax`
+         *     (400 `VALIDATION_ERROR`). Needs the agreement signed (422 `AGREEMENT_REQUIRED`).
+         */
+        put: operations["putAutoTopUp"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payout-account/statement": {
         parameters: {
             query?: never;
@@ -950,7 +981,17 @@ export interface components {
             };
             lowBalanceThreshold: components["schemas"]["Fen"] | null;
             approvalPolicy: components["schemas"]["ApprovalPolicy"];
+            autoTopUp: components["schemas"]["AutoTopUp"];
         };
+        /** @description The automatic top-up (SPEC §5), in fen; null: off. */
+        AutoTopUp: {
+            /** @description A hold that takes available from at least this to below it is a crossing. */
+            threshold: components["schemas"]["PositiveFen"];
+            /** @description Withheld once per crossing; at most dailyMax. */
+            amount: components["schemas"]["PositiveFen"];
+            /** @description The most the top-ups of one China day may withhold together. */
+            dailyMax: components["schemas"]["PositiveFen"];
+        } | null;
         ApprovalPolicy: {
             /** @description Sub-accounts' payouts of at least this many fen wait for the main account's approval; null: none do. At most the system's per-payout cap. */
             subAccountThreshold: number | null;
@@ -958,7 +999,10 @@ export interface components {
         AmountRequest: {
             amount: components["schemas"]["PositiveFen"];
         };
-        /** @enum {string} */
+        /**
+         * @description RECHARGE is the seller's recharge (memo 准备金充值) or an automatic top-up (memo 自动充值).
+         * @enum {string}
+         */
         MovementKind: "RECHARGE" | "HOLD" | "RELEASE" | "PAYOUT" | "WITHDRAWAL" | "WITHDRAWAL_VOID";
         Movement: {
             id: string;
@@ -1107,10 +1151,10 @@ export interface components {
         Notification: {
             id: number;
             /**
-             * @description APPROVAL_REQUESTED: a sub-account's payout waits for the main account (seller cards).
+             * @description APPROVAL_REQUESTED: a sub-account's payout waits for the main account (seller cards). AUTO_TOP_UP_DONE, AUTO_TOP_UP_DAILY_MAX_REACHED (none made), AUTO_TOP_UP_REFUSED (the setting is off): the automatic top-up (seller cards).
              * @enum {string}
              */
-            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE" | "RECONCILIATION_MISMATCH" | "APPROVAL_REQUESTED";
+            kind: "PAYOUT_SENT" | "PAYOUT_REMINDER" | "PAYOUT_OUTCOME" | "LOW_BALANCE" | "RECONCILIATION_MISMATCH" | "APPROVAL_REQUESTED" | "AUTO_TOP_UP_DONE" | "AUTO_TOP_UP_DAILY_MAX_REACHED" | "AUTO_TOP_UP_REFUSED";
             payoutId: string | null;
             payload: {
                 [key: string]: unknown;
@@ -1605,6 +1649,31 @@ export interface operations {
         };
         responses: {
             /** @description Set; the account shows it as `approvalPolicy`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putAutoTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoTopUp"];
+            };
+        };
+        responses: {
+            /** @description Set; the account shows it as `autoTopUp`. */
             200: {
                 headers: {
                     [name: string]: unknown;
