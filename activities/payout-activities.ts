@@ -17,6 +17,7 @@ import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../pr
 import { SellerAccount } from '../db/entities';
 import { PAYOUT_MEMO } from '../db/ledger';
 import { crossedLowBalance } from '../db/accounts';
+import { topUpOfCrossing } from '../db/top-ups';
 import { lowBalanceCard } from '../notify/cards';
 import { lowReserveCardId } from '../domain/card-ids';
 
@@ -29,6 +30,9 @@ export interface ActivityDeps {
 
 /** The `type` of the failure a permanently refused transfer raises; the workflow releases on it. */
 export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
+
+/** The reserved payout, and the top-up its hold asked for when it crossed the auto top-up threshold (never shown to callers). */
+export type ReservedPayout = PayoutView & { topUpId?: string };
 
 export type TransferResult = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
@@ -80,16 +84,18 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
   // reservation or the last write returned) instead of reading it again: ids, parties, amount and
   // deadline never change, and the status is the workflow's own.
   return {
-    async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<PayoutView> {
+    async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<ReservedPayout> {
       return asTemporalFailure(async () => {
         try {
-          const { payout, lowBalance } = await reservePayout(em(), request, clock.now(), confirmWindowMs);
+          const { payout, lowBalance, topUpId } = await reservePayout(em(), request, clock.now(), confirmWindowMs);
           // A replayed reservation does not know whether its hold crossed the threshold: the ledger does.
           const key = `hold:${payout.id}`;
           const crossed = lowBalance === undefined ? await crossedLowBalance(em(), request.sellerId, key) : lowBalance;
           // Stored only: the workflow delivers it apart from the money (SPEC §5 "The edges").
           if (crossed) await notifier.store([lowBalanceCard(request.sellerId, key, crossed)]);
-          return payout;
+          // Likewise the top-up the hold asked for: the crossing is in the database, its workflow starts from the payout's.
+          const askedTopUp = topUpId === undefined ? await topUpOfCrossing(em(), key) : topUpId;
+          return askedTopUp ? { ...payout, topUpId: askedTopUp } : payout;
         } catch (err) {
           if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await storeLowReserveCard(request.sellerId, request.payoutId);
           throw err;

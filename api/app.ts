@@ -42,6 +42,9 @@ export interface AppOptions {
   devRoutes?: Koa.Middleware;
 }
 
+/** The one operation whose body may be a bare JSON `null`. */
+const AUTO_TOP_UP_PATH = '/v1/payout-account/auto-top-up';
+
 export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operation[] = loadOperations(), options: AppOptions = {}): Koa<State> {
   for (const { operationId } of operations) {
     if (typeof handlers[operationId] !== 'function') throw new Error(`openapi.yaml operation ${operationId} has no handler`);
@@ -61,7 +64,11 @@ export function createApp(deps: ApiDeps, handlers: Handlers, operations: Operati
   const parsedMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
   const smallBodies = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8', parsedMethods });
   const codecBodies = bodyParser({ enableTypes: ['json'], jsonLimit: CODEC_BODY_SIZE_MAX, encoding: 'utf-8', parsedMethods });
+  // The auto top-up's body is its setting or a bare `null` (SPEC §5), which the strict parser refuses;
+  // the request is still validated against openapi.yaml, so nothing but an object or null gets through.
+  const nullableBodies = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_SIZE_MAX, encoding: 'utf-8', parsedMethods, jsonStrict: false });
   app.use((ctx, next) => {
+    if (ctx.path === AUTO_TOP_UP_PATH) return nullableBodies(ctx, next);
     if (!ctx.path.startsWith(CODEC_PATH_PREFIX)) return smallBodies(ctx, next);
     // The codec takes `{}` for an empty list (Go's clients send it), so a missing body, which the
     // parser would also turn into `{}`, stays missing and fails the body's validation.

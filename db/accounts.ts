@@ -14,6 +14,7 @@ import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind }
 import { lockSellerAccount, move } from './ledger';
 import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from './pagination';
 import { logSettingChange } from './settings-changes';
+import { autoTopUpOf, type AutoTopUp } from './top-ups';
 
 export interface AccountView {
   sellerId: string;
@@ -26,6 +27,8 @@ export interface AccountView {
   lowBalanceThreshold: Fen | null;
   /** SPEC §5 maker-checker: sub-accounts' payouts of at least this wait for the main account's approval. */
   approvalPolicy: ApprovalPolicy;
+  /** SPEC §5 automatic top-up; null: off. */
+  autoTopUp: AutoTopUp | null;
 }
 
 export interface ApprovalPolicy {
@@ -48,6 +51,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
     today: { day, count: usage?.count ?? 0, amount: usage?.amountFen ?? 0 },
     lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
     approvalPolicy: { subAccountThreshold: account?.approvalThresholdFen ?? null },
+    autoTopUp: autoTopUpOf(account),
   };
 }
 

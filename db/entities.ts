@@ -21,6 +21,10 @@ export class SellerAccount {
   lowBalanceThresholdFen: Fen | null = null;
   /** SPEC §5 maker-checker: a sub-account's payout of at least this waits for the main account; null: never. */
   approvalThresholdFen: Fen | null = null;
+  /** SPEC §5 automatic top-up (db/top-ups.ts): all three set, or all three null (off). */
+  autoTopUpThresholdFen: Fen | null = null;
+  autoTopUpAmountFen: Fen | null = null;
+  autoTopUpDailyMaxFen: Fen | null = null;
   availableFen: Fen = 0;
   heldFen: Fen = 0;
   dailyCountLimit: number;
@@ -65,6 +69,9 @@ export const SellerAccountSchema = new EntitySchema<SellerAccount>({
     perPayoutLimitFen: fen(),
     lowBalanceThresholdFen: { ...fen(), nullable: true },
     approvalThresholdFen: { ...fen(), nullable: true },
+    autoTopUpThresholdFen: { ...fen(), nullable: true },
+    autoTopUpAmountFen: { ...fen(), nullable: true },
+    autoTopUpDailyMaxFen: { ...fen(), nullable: true },
     availableFen: fen(),
     heldFen: fen(),
     createdAt: time(),
@@ -320,7 +327,8 @@ export const DailyUsageSchema = new EntitySchema<DailyUsage>({
   },
 });
 
-export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE' | 'RECONCILIATION_MISMATCH' | 'APPROVAL_REQUESTED';
+export type NotificationKind = 'PAYOUT_SENT' | 'PAYOUT_REMINDER' | 'PAYOUT_OUTCOME' | 'LOW_BALANCE' | 'RECONCILIATION_MISMATCH' | 'APPROVAL_REQUESTED'
+  | 'AUTO_TOP_UP_DONE' | 'AUTO_TOP_UP_DAILY_MAX_REACHED' | 'AUTO_TOP_UP_REFUSED';
 /** Buyers and sellers get payout cards; finance auditors get reconciliation cards. */
 export type RecipientRole = 'buyer' | 'seller' | 'auditor';
 

@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { databaseFailure } from '../startup/errors';
 import { AUDIT_ENTITIES } from './audit-entities';
 import { ALL_ENTITIES } from './entities';
+import { TOP_UP_ENTITIES } from './top-up-entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
 import { Migration20261202000000_sub_accounts_per_seller } from './migrations/Migration20261202000000_sub_accounts_per_seller';
@@ -18,6 +19,7 @@ import { Migration20261210000000_exact_ids_and_principals } from './migrations/M
 import { Migration20261211000000_audit_archive } from './migrations/Migration20261211000000_audit_archive';
 import { Migration20261212000000_cards_undeliverable } from './migrations/Migration20261212000000_cards_undeliverable';
 import { Migration20261213100000_payout_approval } from './migrations/Migration20261213100000_payout_approval';
+import { Migration20261214000000_auto_top_up } from './migrations/Migration20261214000000_auto_top_up';
 
 export type Orm = MikroORM;
 
@@ -45,6 +47,7 @@ const MIGRATIONS = [
   { name: 'Migration20261211000000_audit_archive', class: Migration20261211000000_audit_archive },
   { name: 'Migration20261212000000_cards_undeliverable', class: Migration20261212000000_cards_undeliverable },
   { name: 'Migration20261213100000_payout_approval', class: Migration20261213100000_payout_approval },
+  { name: 'Migration20261214000000_auto_top_up', class: Migration20261214000000_auto_top_up },
 ];
 
 function databaseName(databaseUrl: string): string {
@@ -76,7 +79,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
   return MikroORM.init({
     clientUrl: databaseUrl,
-    entities: [...ALL_ENTITIES, ...AUDIT_ENTITIES],
+    entities: [...ALL_ENTITIES, ...AUDIT_ENTITIES, ...TOP_UP_ENTITIES],
     extensions: [Migrator],
     // MySQL commits DDL implicitly, so a migration cannot be wrapped in a transaction.
     migrations: { migrationsList: MIGRATIONS, transactional: false, silent: true },

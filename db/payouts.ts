@@ -13,6 +13,7 @@ import { chinaDay } from '../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from './accounts';
 import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
 import { PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
+import { holdCrosses, recordCrossing } from './top-ups';
 
 export function toPayoutView(payout: Payout): PayoutView {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -51,6 +52,8 @@ export interface Reservation {
   payout: PayoutView;
   /** Whether the hold took available below the seller's alert threshold; undefined when replayed (read it from the ledger). */
   lowBalance: LowBalanceCrossing | undefined;
+  /** The top-up the hold's crossing asked for or joined (SPEC §5 automatic top-up); undefined when replayed. */
+  topUpId: string | null | undefined;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // This payout (a replayed activity) and the payout holding the order's claim, in one query.
     const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
     const already = found.find((p) => p.id === request.payoutId);
-    if (already) return { payout: toPayoutView(already), lowBalance: undefined };
+    if (already) return { payout: toPayoutView(already), lowBalance: undefined, topUpId: undefined };
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const day = chinaDay(now);
@@ -107,7 +110,9 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
     tx.persist([payout, usage, new PayoutEvent(payout.id, 'INITIATED', request.initiatedBy, now)]);
-    return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen) };
+    // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
+    const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
+    return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
   });
 }
 

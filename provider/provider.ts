@@ -23,8 +23,8 @@ export interface ProviderTransaction {
 export interface PaymentProvider {
   /** Signs the withholding agreement; a refused auth code gives `{ status: 'REFUSED' }`. */
   signAgreement(sellerId: string, authCode: string): Promise<{ status: 'SIGNED'; agreementId: string } | { status: 'REFUSED'; code: string }>;
-  /** Takes money from the seller's payment account under the agreement (recharge). */
-  withhold(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
+  /** Takes money from the seller's payment account under the agreement (recharge, automatic top-up); `memo` is what the seller's bill shows. */
+  withhold(key: string, sellerId: string, amountFen: Fen, memo?: string): Promise<ProviderOutcome>;
   /** Pays a buyer on the seller's behalf (a confirmed payout); `memo` is what the buyer's bill shows. */
   transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen, memo: string): Promise<ProviderOutcome>;
   /** Pays money back to the seller's payment account (withdrawal). */

@@ -5,7 +5,9 @@
  *
  * Deterministic refusals, for demos and tests:
  * - an agreement auth code that starts with `DENY` is refused (`AUTH_CODE_REFUSED`);
- * - a transfer to a buyer listed in `refuseBuyerIds` is refused for good (`ACCOUNT_FROZEN`).
+ * - a transfer to a buyer listed in `refuseBuyerIds` is refused for good (`ACCOUNT_FROZEN`);
+ * - a withholding from a seller listed in `refuseWithholdSellerIds` is refused for good
+ *   (`INSUFFICIENT_FUNDS`: the seller's payment account cannot cover it).
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
@@ -24,9 +26,11 @@ export interface SandboxFaults {
   timeoutAfterMoveRate: number;
   /** Buyers whose transfers are refused for good. */
   refuseBuyerIds: string[];
+  /** Sellers whose withholdings (recharges, top-ups) are refused for good. */
+  refuseWithholdSellerIds: string[];
 }
 
-export const NO_FAULTS: SandboxFaults = Object.freeze({ failRate: 0, latencyMs: 0, timeoutAfterMoveRate: 0, refuseBuyerIds: [] });
+export const NO_FAULTS: SandboxFaults = Object.freeze({ failRate: 0, latencyMs: 0, timeoutAfterMoveRate: 0, refuseBuyerIds: [], refuseWithholdSellerIds: [] });
 export const SANDBOX_FAULTS_SETTING = 'sandbox.faults';
 
 /** The fault settings are read at most this often, so a call costs no extra query. */
@@ -60,8 +64,8 @@ export class SandboxProvider implements PaymentProvider {
     return { status: 'SIGNED' as const, agreementId: signed.agreementId };
   }
 
-  withhold(key: string, sellerId: string, amountFen: Fen) {
-    return this.book(key, 'WITHHOLD', sellerId, null, amountFen);
+  withhold(key: string, sellerId: string, amountFen: Fen, memo?: string) {
+    return this.book(key, 'WITHHOLD', sellerId, null, amountFen, memo ?? null);
   }
 
   transfer(key: string, sellerId: string, buyerId: string, amountFen: Fen, memo: string) {
@@ -82,8 +86,8 @@ export class SandboxProvider implements PaymentProvider {
   private async book(key: string, kind: SandboxKind, sellerId: string, counterpartyId: string | null, amountFen: Fen, memo: string | null = null): Promise<ProviderOutcome> {
     const faults = await this.inject();
     const em = this.orm.em.fork();
-    const refused = kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId);
-    const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refused ? 'REFUSED' : 'SUCCEEDED', refused ? 'ACCOUNT_FROZEN' : null, this.clock.now());
+    const refusal = refusalOf(faults, kind, sellerId, counterpartyId);
+    const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refusal ? 'REFUSED' : 'SUCCEEDED', refusal, this.clock.now());
     row.transactionId = `sbx_${randomUUID()}`;
     row.memo = memo;
     const fresh = await insertOnce(em, SandboxTransaction, row, ['idempotencyKey']);
@@ -115,4 +119,11 @@ export class SandboxProvider implements PaymentProvider {
     this.faultsReadAt = now;
     return this.faults;
   }
+}
+
+/** The refusal for good that the faults make of a call, if any. */
+function refusalOf(faults: SandboxFaults, kind: SandboxKind, sellerId: string, counterpartyId: string | null): string | null {
+  if (kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId)) return 'ACCOUNT_FROZEN';
+  if (kind === 'WITHHOLD' && (faults.refuseWithholdSellerIds ?? []).includes(sellerId)) return 'INSUFFICIENT_FUNDS';
+  return null;
 }

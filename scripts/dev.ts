@@ -136,6 +136,13 @@ Maker-checker: the sub-account's payouts from ¥20.00 wait for the seller's appr
   curl -s "${api}/v1/payouts?status=PENDING_APPROVAL" -H "Authorization: Bearer $SELLER"
   curl -s -X POST ${api}/v1/payouts/<id>/approve -H "Authorization: Bearer $SELLER"     # or /reject: REJECTED, the money back
   curl -s ${api}/v1/buyer/payouts -H "Authorization: Bearer $BUYER"                     # the buyer sees it from the approval on
+Automatic top-up: a hold that takes available below ¥600.00 withholds ¥300.00 (memo 自动充值), at most ¥900.00 a China day:
+  curl -s -X PUT ${api}/v1/payout-account/auto-top-up -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -d '{"threshold":60000,"amount":30000,"dailyMax":90000}'
+  curl -s -X POST ${api}/v1/payouts -H "Authorization: Bearer $SELLER" -H 'Content-Type: application/json' \
+       -H "Idempotency-Key: demo-top-up-$(date +%s)" -d '{"orderId":"ORD-DEMO-BULK","amount":50000,"reason":"COMPENSATION"}'
+  curl -s "${api}/v1/payout-account/statement?kind=RECHARGE" -H "Authorization: Bearer $SELLER"   # 自动充值 ¥300.00
+  curl -s "${api}/v1/seller/notifications?unread=true" -H "Authorization: Bearer $SELLER"       # AUTO_TOP_UP_DONE
 Ineligible orders to try: ORD-DEMO-COMPLETED, ORD-DEMO-CREDIT-TERM. Ctrl-C stops everything.
 `);
 }

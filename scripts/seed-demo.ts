@@ -2,7 +2,7 @@
  * Demo data for `npm start`, written through the same code paths as the API (idempotent, so a
  * restart finds it there): an enabled seller with a funded reserve, a sub-account holding the
  * payout permission whose payouts from ¥20.00 wait for the seller's approval, a buyer, and orders
- * that are and are not eligible.
+ * that are and are not eligible (one large enough for the tour's automatic top-up).
  */
 import type { Orm } from '../db/orm';
 import { creditRecharge, enableAccount, setApprovalPolicy, setSubAccountPermission } from '../db/accounts';
@@ -34,6 +34,8 @@ export const DEMO_ORDERS: Record<string, OrderFields> = {
   'ORD-DEMO-SHIPPED': { ...base, status: 'SHIPPED', paymentType: 'STANDARD' },
   'ORD-DEMO-COMPLETED': { ...base, status: 'COMPLETED', paymentType: 'STANDARD' },
   'ORD-DEMO-CREDIT-TERM': { ...base, status: 'PAID', paymentType: 'CREDIT_TERM' },
+  // ¥1,000.00 in cash, so that one payout of ¥500.00 (the demo's per-payout limit) crosses the tour's top-up threshold.
+  'ORD-DEMO-BULK': { ...base, totalAmountFen: 100_000, cashPaidFen: 100_000, nonCashPaidFen: 0, status: 'PAID', paymentType: 'STANDARD' },
 };
 
 export async function seedDemo(orm: Orm, provider: PaymentProvider, now = new Date()): Promise<void> {

@@ -11,6 +11,7 @@ import { createPayoutActivities } from '../activities/payout-activities';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter, temporalClient } from '../codec/data-converter';
 import type { PayloadKeyring } from '../codec/keyring';
 import { createReconciliationActivities } from '../activities/reconciliation-activities';
+import { createTopUpActivities } from '../activities/top-up-activities';
 import { systemClock, type Clock } from '../domain/time';
 import { Notifier, type WebhookConfig } from '../notify/notifier';
 import type { PaymentProvider } from '../provider/provider';
@@ -99,8 +100,10 @@ const bundlerLogger = () => sdkLogger(createLogger('warn', 'worker'), 'WARN');
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const clock = deps.clock ?? systemClock;
   const notifier = new Notifier(deps.orm, clock, deps.webhook);
+  const provider = deps.provider ?? new SandboxProvider(deps.orm, clock);
   const activities = {
-    ...createPayoutActivities({ orm: deps.orm, provider: deps.provider ?? new SandboxProvider(deps.orm, clock), notifier, clock }),
+    ...createPayoutActivities({ orm: deps.orm, provider, notifier, clock }),
+    ...createTopUpActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createReconciliationActivities({ orm: deps.orm, notifier, clock }),
     // The archive reads histories through this client: it must decode payloads as the worker does.
     ...createArchiveActivities({ orm: deps.orm, client: temporalClient(deps.connection, deps.namespace, deps.payloadKeys), clock }),

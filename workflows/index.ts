@@ -3,3 +3,4 @@ export { payoutWorkflow } from './payout';
 export { reconciliationWorkflow } from './reconciliation';
 export { archiveSweepWorkflow } from './archive-sweep';
 export { cardDeliveryWorkflow } from './cards';
+export { topUpWorkflow } from './reserve/top-up';

@@ -5,6 +5,7 @@ import {
   type StatementFilter,
 } from '../../db/accounts';
 import type { LedgerEntry, SubAccount } from '../../db/entities';
+import { setAutoTopUp } from '../../db/top-ups';
 import { mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';
 import { asId, optionalId } from '../../domain/id';
@@ -117,6 +118,14 @@ export const putApprovalPolicy: Handler<'putApprovalPolicy'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
   await setApprovalPolicy(call.em, sellerId, { subAccountThreshold: call.body.subAccountThreshold }, actorOf(principal), call.deps.clock.now());
+  return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
+};
+
+/** SPEC §5 automatic top-up: the setting, or null to turn it off (db/top-ups.ts). */
+export const putAutoTopUp: Handler<'putAutoTopUp'> = async (call) => {
+  const principal = principalOf(call);
+  const sellerId = sellerOf(principal);
+  await setAutoTopUp(call.em, sellerId, call.body ?? null, actorOf(principal), call.deps.clock.now());
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 

@@ -23,6 +23,7 @@ export const handlers: Handlers = {
   createWithdrawal: account.createWithdrawal,
   putLowBalanceAlert: account.putLowBalanceAlert,
   putApprovalPolicy: account.putApprovalPolicy,
+  putAutoTopUp: account.putAutoTopUp,
   getStatement: account.getStatement,
   exportStatement: account.exportStatement,
   listSubAccounts: account.listSubAccounts,

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PayoutActivities, TransferResult } from '../../activities/payout-activities';
+import type { TopUpActivities } from '../../activities/top-up-activities';
 import type { CloseReason, PayoutView, PayoutWorkflowInput, ReleasedStatus } from '../../domain/payout';
 
 export interface Behaviour {
@@ -51,7 +52,7 @@ export class MockWorld {
     return this.callsOf(payoutId).map((call) => call.activity);
   }
 
-  activities(): PayoutActivities {
+  activities(): PayoutActivities & Pick<TopUpActivities, 'recordRefusalCrossing'> {
     const record = (activity: string, args: unknown[]) => this.calls.push({ activity, args });
     const of = (payoutId: string) => this.behaviours.get(payoutId) ?? {};
     const reserved = this.reserved;
@@ -103,6 +104,11 @@ export class MockWorld {
       async markCardsUndeliverable(ids: string[]): Promise<number> {
         record('markCardsUndeliverable', [ids]);
         return ids.length;
+      },
+      /** No auto top-up in these worlds: a refusal's crossing asks for none. */
+      async recordRefusalCrossing(sellerId: string, payoutId: string): Promise<string | null> {
+        record('recordRefusalCrossing', [sellerId, payoutId]);
+        return null;
       },
     };
   }

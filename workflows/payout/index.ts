@@ -19,6 +19,7 @@ import { DB_ACTIVITY } from '../activity-options';
 import { announcer } from './announcements';
 import { adoptReservation, trackDecisions } from './decisions';
 import { payoutSteps, setStatus } from './steps';
+import { askTopUp, askTopUpAfterRefusal } from '../reserve/ask-top-up';
 
 export * from './messages';
 
@@ -33,7 +34,12 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // The workflow reserves whether or not an update ever arrives, so a start whose update was lost
   // (Temporal restarting, a worker killed) still reserves; the caller sees the refusal itself (its
   // SPEC code), not the activity failure around it.
-  const reservation = db.reservePayout(input, input.confirmWindowMs).catch((err) => {
+  // The top-up a crossing hold asked for stays in the workflow: callers see the payout alone.
+  let topUpId: string | undefined;
+  const reservation = db.reservePayout(input, input.confirmWindowMs).then(({ topUpId: asked, ...view }) => {
+    topUpId = asked;
+    return view;
+  }, (err) => {
     throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
   });
   const cards = announcer(input.confirmWindowMs);
@@ -46,12 +52,16 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
     state.refusedCode = err.type ?? 'REFUSED';
     setStatus('REFUSED');
-    if (err.type === 'INSUFFICIENT_RESERVE') cards.deliver([lowReserveCardId(input.payoutId)]);
+    if (err.type === 'INSUFFICIENT_RESERVE') {
+      cards.deliver([lowReserveCardId(input.payoutId)]);
+      await askTopUpAfterRefusal(input.sellerId, input.payoutId, input.confirmWindowMs);
+    }
     await cards.allDelivered();
     return { status: 'REFUSED', code: state.refusedCode, message: err.message, details: (err.details?.[0] ?? {}) as Record<string, unknown> };
   }
   const reserved = state.view!;
   setStatus(reserved.status);
+  if (topUpId) await askTopUp(input.sellerId, topUpId, input.confirmWindowMs);
   // The hold may have stored the seller's low-balance card; its delivery starts here, off the money path.
   if (reserved.status === 'PENDING_APPROVAL') {
     // The buyer hears nothing until the main account approves (SPEC §5 maker-checker).
