@@ -3,7 +3,8 @@
  * Koa app on a port): a seller signs in, enables, recharges, finds an eligible order in the list
  * (the ineligible one has no button) and pays ¥15.00; the buyer opens the card's link, sees the
  * deadline counting down and confirms; the seller sees PAID in the records and 小额打款 in the
- * statement. Then a sub-account's large payout waits for the main account's approval in the console.
+ * statement. Then a sub-account's large payout waits for the main account's approval in the console,
+ * and the main account sets the automatic top-up and turns it off.
  */
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -177,6 +178,26 @@ test('a sub-account\'s large payout waits for the main account\'s approval in th
   await expectText(buyer.locator('.pay-amount'), '¥30.00');
   await buyer.getByRole('button', { name: '确认收款' }).click();
   await buyer.getByText('款项已打入您的账户').waitFor({ timeout: 30_000 });
+});
+
+test('the main account sets the automatic top-up in the console and turns it off', async () => {
+  const market = await openMarket(stack);
+  const accountOf = async () => (await stack.http.get('/v1/payout-account').set(bearer(market.seller)).expect(200)).body;
+  const page = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  await signIn(page, '/console/', market.seller);
+  await expectText(page.getByTestId('auto-top-up'), '当前：未开启');
+  await page.getByLabel('可用余额低于（元）', { exact: true }).fill('50');
+  // Not 充值金额: the recharge form's field has that label.
+  await page.getByLabel('每次充入金额（元）', { exact: true }).fill('100');
+  await page.getByLabel('每日充值上限（元）', { exact: true }).fill('300.00');
+  await page.getByRole('button', { name: '保存自动充值' }).click();
+  await page.getByText('自动充值已开启').waitFor();
+  await expectText(page.getByTestId('auto-top-up'), '可用余额低于 ¥50.00 时自动充值 ¥100.00，每日最多 ¥300.00');
+  expect((await accountOf()).autoTopUp).toEqual({ threshold: 5_000, amount: 10_000, dailyMax: 30_000 });
+  await page.getByRole('button', { name: '关闭自动充值' }).click();
+  await page.getByText('自动充值已关闭').waitFor();
+  await expectText(page.getByTestId('auto-top-up'), '当前：未开启');
+  expect((await accountOf()).autoTopUp).toBeNull();
 });
 
 /** Clicks the button that downloads a CSV and returns the file's text. */

@@ -1,6 +1,6 @@
 /**
  * The seller's payout account: balances, today's use against the limits, and the settings — enable
- * with the withholding agreement, limits, low-balance alert, approval policy, recharge, withdraw,
+ * with the withholding agreement, limits, low-balance alert, auto top-up, approval policy, recharge, withdraw,
  * disable. A sub-account sees the figures and the approval policy only.
  */
 import { useState } from 'preact/hooks';
@@ -8,6 +8,7 @@ import { api, must, newIdempotencyKey, type Schemas } from '../shared/api';
 import { formatYuan, yuanInput } from '../shared/money';
 import { ErrorMessage, Money, Notice, useAction } from '../shared/ui';
 import { ApprovalPolicyForm, ApprovalPolicyNote } from './approval-policy';
+import { AutoTopUpForm } from './auto-top-up';
 import { countOf, CountField, fenOf, YuanField } from './fields';
 
 type Account = Schemas['PayoutAccount'];
@@ -184,6 +185,7 @@ export function AccountView({ account, isMain, onChanged }: { account: Account; 
           <AlertForm account={account} onSaved={saved('低余额提醒已保存')} />
         </>
       )}
+      {isMain && account.agreementSigned && <AutoTopUpForm account={account} onSaved={(next, words) => saved(words)(next)} />}
       {isMain && account.agreementSigned && <ApprovalPolicyForm account={account} onSaved={saved('审批设置已保存')} />}
       {!isMain && <ApprovalPolicyNote account={account} />}
       {isMain && account.agreementSigned && <MoneyForm kind="withdraw" onDone={(words) => { setMessage(words); onChanged(); }} />}

@@ -1,6 +1,7 @@
 /**
  * The seller's cards (GET /v1/seller/notifications): low balance, payout outcomes, payouts waiting
- * for approval and the rest the webhook receives, newest first, unread ones marked; reading one marks it read.
+ * for approval, automatic top-ups and the rest the webhook receives, newest first, unread ones
+ * marked; reading one marks it read.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, must, type Schemas } from '../shared/api';
@@ -30,6 +31,12 @@ function cardText(card: Card): string {
     }
     case 'APPROVAL_REQUESTED':
       return `子账号 ${String(p.initiatedBy ?? '')} 给订单 ${String(p.orderId ?? '')} 的打款 ${fen(p.amount)} 待您审批，截止 ${chinaTime(typeof p.approvalDeadline === 'string' ? p.approvalDeadline : null)}`;
+    case 'AUTO_TOP_UP_DONE':
+      return `已按设置从支付账户扣款 ${fen(p.amount)} 存入准备金`;
+    case 'AUTO_TOP_UP_DAILY_MAX_REACHED':
+      return `今日自动充值已达上限，本次未扣款 ${fen(p.amount)}；如需打款请手动充值`;
+    case 'AUTO_TOP_UP_REFUSED':
+      return `支付机构拒绝了自动充值扣款 ${fen(p.amount)}，自动充值已关闭，请核对后重新设置`;
     case 'PAYOUT_SENT':
     case 'PAYOUT_REMINDER':
       return `订单 ${String(p.orderId ?? '')} 的打款 ${fen(p.amount)}`;
@@ -72,7 +79,7 @@ export function CardsView() {
               <div>{cardText(card)}</div>
               <div class="actions">
                 {card.payoutId && <a href={`#/payouts/${card.payoutId}`}>{card.kind === 'APPROVAL_REQUESTED' ? '去审批' : '查看打款'}</a>}
-                {card.kind === 'LOW_BALANCE' && <a href="#/account">去充值</a>}
+                {(card.kind === 'LOW_BALANCE' || card.kind.startsWith('AUTO_TOP_UP_')) && <a href="#/account">去充值</a>}
                 {!card.readAt && <button type="button" class="link" disabled={busy} onClick={() => void markRead(card.id)}>标为已读</button>}
               </div>
             </li>

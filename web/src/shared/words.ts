@@ -80,6 +80,9 @@ export const CARD_WORDS: Record<string, string> = {
   LOW_BALANCE: '准备金余额不足',
   RECONCILIATION_MISMATCH: '对账发现差异',
   APPROVAL_REQUESTED: '子账号打款待审批',
+  AUTO_TOP_UP_DONE: '已自动充值',
+  AUTO_TOP_UP_DAILY_MAX_REACHED: '自动充值已达每日上限',
+  AUTO_TOP_UP_REFUSED: '自动充值被拒，已关闭',
 };
 
 /** The SPEC's error codes in words; `details` fill in the numbers where the code has them. */
