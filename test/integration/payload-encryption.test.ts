@@ -46,7 +46,8 @@ async function rawHistory(client: Client, id: string): Promise<temporal.api.hist
 /**
  * Every payload of a history but those the SDK never hands to codecs: search attributes (indexes,
  * cleartext by design) and the bookkeeping of a local-activity marker (sequence number, attempt,
- * activity type and times, written by the SDK's core; the activity's result beside it is encrypted).
+ * activity type and times, written by the SDK's core; the activity's result beside it is encrypted)
+ * and a `patched()` marker's patch id (core writes it as plain JSON: the name of a code change).
  */
 function payloadsOf(value: unknown, path = '', found: RawPayload[] = []): RawPayload[] {
   if (!value || typeof value !== 'object' || value instanceof Uint8Array || CLEARTEXT_BY_DESIGN.test(path)) return found;
@@ -65,7 +66,7 @@ function payloadsOf(value: unknown, path = '', found: RawPayload[] = []): RawPay
   for (const [key, child] of Object.entries(record)) payloadsOf(child, `${path}.${key}`, found);
   return found;
 }
-const CLEARTEXT_BY_DESIGN = /\.searchAttributes$|\.markerRecordedEventAttributes\.details\.data$/;
+const CLEARTEXT_BY_DESIGN = /\.searchAttributes$|\.markerRecordedEventAttributes\.details\.(data|patch-data)$/;
 
 function failureMessagesOf(history: temporal.api.history.v1.IHistory): string[] {
   const json = JSON.stringify(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History));
