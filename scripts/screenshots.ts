@@ -3,6 +3,7 @@
  * stack exactly as the browser tests do (test/support: a Temporal dev server, a fresh database,
  * the pages built, the worker in process), makes a small scene through the HTTP API — an enabled,
  * funded seller, orders that are and are not eligible, one payout paid, one awaiting the buyer —
+ * a sub-account's payout waiting for the main account's approval, the automatic top-up set —
  * and drives Debian's chromium through the pages. It is its own command so that tests never write
  * tracked files; run it again after a change to the pages and commit the pictures.
  *
@@ -28,9 +29,10 @@ const PHONE = { width: 390, height: 844 };
 /** The database is the run's own, so the scene can use readable ids. */
 const SELLER = 'seller-demo';
 const BUYER = 'buyer-demo';
-const ORDERS = { paid: 'TB2026113000001', awaiting: 'TB2026113000002', open: 'TB2026113000003', shipped: 'TB2026113000004', finished: 'TB2026113000005', creditTerm: 'TB2026113000006' };
+const SUB_ACCOUNT = 'seller-demo-ops';
+const ORDERS = { paid: 'TB2026113000001', awaiting: 'TB2026113000002', open: 'TB2026113000003', shipped: 'TB2026113000004', finished: 'TB2026113000005', creditTerm: 'TB2026113000006', approval: 'TB2026113000007' };
 
-interface Scene { seller: string; buyer: string; paidId: string; awaitingId: string }
+interface Scene { seller: string; buyer: string; paidId: string; awaitingId: string; pendingApprovalId: string }
 
 async function makeScene(stack: Stack): Promise<Scene> {
   const [seller, buyer, system] = await Promise.all([stack.token(SELLER, 'seller'), stack.token(BUYER, 'buyer'), stack.token('trade-system', 'system')]);
@@ -42,17 +44,23 @@ async function makeScene(stack: Stack): Promise<Scene> {
   await order(ORDERS.shipped, 'SHIPPED');
   await order(ORDERS.finished, 'COMPLETED');
   await order(ORDERS.creditTerm, 'PAID', 'CREDIT_TERM');
+  await order(ORDERS.approval, 'SHIPPED');
   await stack.http.post('/v1/payout-account/enable').set(bearer(seller))
     .send({ agreement: { authCode: 'DEMO-AUTH-CODE' }, limits: { dailyCount: 100, dailyAmount: 200_000, perPayoutAmount: 50_000 } }).expect(200);
   await stack.http.post('/v1/payout-account/recharges').set(bearer(seller)).set('Idempotency-Key', 'demo-recharge-1').send({ amount: 100_000 }).expect(201);
   await stack.http.put('/v1/payout-account/low-balance-alert').set(bearer(seller)).send({ threshold: 20_000 }).expect(200);
-  const pay = async (orderId: string, amount: number, reason: string, note: string) => (await stack.http.post('/v1/payouts').set(bearer(seller))
+  await stack.http.put('/v1/payout-account/auto-top-up').set(bearer(seller)).send({ threshold: 10_000, amount: 50_000, dailyMax: 200_000 }).expect(200);
+  await stack.http.put('/v1/payout-account/approval-policy').set(bearer(seller)).send({ subAccountThreshold: 2_000 }).expect(200);
+  await stack.http.put(`/v1/sub-accounts/${SUB_ACCOUNT}/permissions`).set(bearer(seller)).send({ payout: true }).expect(200);
+  const pay = async (orderId: string, amount: number, reason: string, note: string, by = seller) => (await stack.http.post('/v1/payouts').set(bearer(by))
     .set('Idempotency-Key', `demo-${orderId}`).send({ orderId, amount, reason, note }).expect(201)).body.id as string;
   const paidId = await pay(ORDERS.paid, 1_500, 'PRICE_DIFFERENCE', '降价补差');
   const awaitingId = await pay(ORDERS.awaiting, 800, 'SHIPPING_FEE', '补运费，感谢支持');
+  const sub = await stack.token(SUB_ACCOUNT, 'sub_account', SELLER);
+  const pendingApprovalId = await pay(ORDERS.approval, 3_000, 'COMPENSATION', '破损补偿', sub);
   await stack.http.post(`/v1/payouts/${paidId}/confirm`).set(bearer(buyer)).expect(200);
   await eventually(async () => (await stack.http.get(`/v1/payouts/${paidId}`).set(bearer(seller)).expect(200)).body.status === 'PAID');
-  return { seller, buyer, paidId, awaitingId };
+  return { seller, buyer, paidId, awaitingId, pendingApprovalId };
 }
 
 async function pageAs(browser: Browser, token: string | null, viewport = DESKTOP): Promise<Page> {
@@ -87,6 +95,9 @@ async function shootAll(browser: Browser, origin: string, scene: Scene): Promise
   await console_.goto(`${origin}/console/#/records`);
   await console_.locator('[data-status="PAID"]').first().waitFor();
   await shoot(console_, 'console-records', '记录列表');
+  await console_.goto(`${origin}/console/#/approvals`);
+  await console_.locator(`tr[data-payout="${scene.pendingApprovalId}"]`).waitFor();
+  await shoot(console_, 'console-approvals', '待审批的打款');
   await console_.goto(`${origin}/console/#/payouts/${scene.paidId}`);
   await shoot(console_, 'console-payout-detail', '进度');
 
