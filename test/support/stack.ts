@@ -4,7 +4,8 @@
  * (`app.callback()`), against the run's Temporal dev server and MariaDB database.
  */
 import { Connection, type Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { installQuietRuntime } from './quiet-runtime';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -62,18 +63,7 @@ export function testEnv(taskQueue: string, confirmWindow: string, payloadKeys: N
   };
 }
 
-let runtimeInstalled = false;
-
-/**
- * The SDK's runtime of a test file, quiet: errors only, through the SDK's own console logger, and no
- * forwarding of the core's lines (worker/logging.ts's, which would keep Jest from exiting). Call it
- * before the file's first worker or replay; the default runtime would log every worker's state.
- */
-export function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  runtimeInstalled = true;
-}
+export { installQuietRuntime };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   installQuietRuntime();

@@ -8,8 +8,8 @@
  */
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporalBinary } from '../../worker/temporal-dev-server';
+import { installQuietRuntime } from './quiet-runtime';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../../workflows/search-attributes';
 
 /**
@@ -21,8 +21,8 @@ const START_ATTEMPTS_MAX = 3;
 const NAMESPACE_READY_MS_MAX = 30_000;
 
 export async function startTestServer(): Promise<TestWorkflowEnvironment> {
-  // The runtime that owns the server process; quiet, like the tests' own (test/support/stack.ts).
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The runtime that owns the server process; quiet, like the tests' own.
+  installQuietRuntime();
   for (let attempt = 1; ; attempt += 1) {
     try {
       const env = await TestWorkflowEnvironment.createLocal({
