@@ -18,9 +18,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { payloadDataConverter } from '../../codec/data-converter';
 import { payoutWorkflowId } from '../../api/payout-gateway';
+import { ReserveTopUp, type TopUpStatus } from '../../db/top-up-entities';
 import { SandboxProvider } from '../../provider/sandbox';
 import { createWorker, loadWorkflowBundle, workerSettings } from '../../worker/worker';
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
+import { AUTO_TOP_UP_PATCH, topUpWorkflowId } from '../../workflows/reserve/ask-top-up';
 import { reconciliationWorkflow } from '../../workflows/reconciliation';
 import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
@@ -157,6 +159,92 @@ test('card delivery: the low-balance card of a withdrawal', async () => {
     return undefined;
   });
   await record(stack, 'card-delivery', workflowId);
+});
+
+/** A market whose main account requires approval of a sub-account's payout from ¥10.00 (SPEC §5). */
+async function team(on: Stack): Promise<Market & { sub: string }> {
+  const market = await openMarket(on);
+  const subId = uniqueId('sub');
+  await on.http.put(`/v1/sub-accounts/${subId}/permissions`).set(bearer(market.seller)).send({ payout: true }).expect(200);
+  await on.http.put('/v1/payout-account/approval-policy').set(bearer(market.seller)).send({ subAccountThreshold: 1_000 }).expect(200);
+  return { ...market, sub: await on.token(subId, 'sub_account', market.sellerId) };
+}
+
+async function subPayout(on: Stack, t: Market & { sub: string }): Promise<string> {
+  const res = await on.http.post('/v1/payouts').set(bearer(t.sub)).send({ orderId: await t.order(), amount: 2_000, reason: 'COMPENSATION' }).expect(201);
+  expect(res.body.status).toBe('PENDING_APPROVAL');
+  return res.body.id as string;
+}
+
+test('payout: approved then paid; rejected; cancelled by the seller while it waits for approval', async () => {
+  const t = await team(stack);
+  const [approved, rejected, cancelled] = [await subPayout(stack, t), await subPayout(stack, t), await subPayout(stack, t)];
+  await decide(stack, approved, 'approve', t.seller).expect(200);
+  await decide(stack, approved, 'confirm', t.buyer).expect(200);
+  await decide(stack, rejected, 'reject', t.seller).expect(200);
+  await decide(stack, cancelled, 'cancel', t.seller).expect(200);
+  await record(stack, 'payout-approved-paid', payoutWorkflowId(approved));
+  await record(stack, 'payout-rejected', payoutWorkflowId(rejected));
+  await record(stack, 'payout-cancelled-pending-approval', payoutWorkflowId(cancelled));
+});
+
+test('payout: unapproved after a third of the window (REJECTED, APPROVAL_EXPIRED)', async () => {
+  const t = await team(shortWindow);
+  await record(shortWindow, 'payout-rejected-approval-expired', payoutWorkflowId(await subPayout(shortWindow, t)));
+});
+
+/** Auto top-up from ¥30.00, ¥100.00 at a time; orders paid ¥400 in cash so a payout may take ¥200.00. */
+const AUTO_TOP_UP = { threshold: 3_000, amount: 10_000, dailyMax: 50_000 };
+const BIG_ORDER = { totalAmount: 40_000, cashPaid: 40_000, nonCashPaid: 0 };
+
+async function autoTopUpMarket(dailyMax = AUTO_TOP_UP.dailyMax): Promise<Market> {
+  const market = await openMarket(stack, { reserveFen: 5_000 });
+  await stack.http.put('/v1/payout-account/auto-top-up').set(bearer(market.seller)).send({ ...AUTO_TOP_UP, dailyMax }).expect(200);
+  return market;
+}
+
+async function bigPayout(market: Market, amount: number): Promise<string> {
+  return createPayout({ ...market, order: () => market.order(BIG_ORDER) }, amount);
+}
+
+/** The workflow id of the seller's top-up that ended (or will end) in this status. */
+async function topUpOf(market: Market, status: TopUpStatus): Promise<string> {
+  const topUp = await eventually(() => stack.orm.em.fork().findOne(ReserveTopUp, { sellerId: market.sellerId, status }));
+  return topUpWorkflowId(topUp.id);
+}
+
+test('a payout whose hold crossed the threshold (the auto-top-up patch, the child) and its top-up: done', async () => {
+  const market = await autoTopUpMarket();
+  const id = await bigPayout(market, 2_500);
+  const topUp = await topUpOf(market, 'DONE');
+  await decide(stack, id, 'confirm', market.buyer).expect(200);
+  await record(stack, 'payout-paid-after-auto-top-up', payoutWorkflowId(id));
+  await record(stack, 'top-up-done', topUp);
+  const events = (await stack.client.workflow.getHandle(payoutWorkflowId(id)).fetchHistory()).events ?? [];
+  const markers = events.flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => d.payloads ?? []));
+  expect(markers.some((p) => Buffer.from(p.data ?? []).toString().includes(AUTO_TOP_UP_PATCH))).toBe(true);
+  expect(events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === topUp)).toBe(true);
+});
+
+test('top-up: not made because it would pass dailyMax (a card)', async () => {
+  const market = await autoTopUpMarket(15_000);
+  await bigPayout(market, 2_500);
+  await topUpOf(market, 'DONE');
+  await bigPayout(market, 10_000);
+  await record(stack, 'top-up-skipped-daily-max', await topUpOf(market, 'SKIPPED'));
+});
+
+test('top-up: the withholding refused (the setting turned off, a card)', async () => {
+  const market = await autoTopUpMarket();
+  await SandboxProvider.setFaults(stack.orm, { refuseWithholdSellerIds: [market.sellerId] });
+  try {
+    // The sandbox reads its faults at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await bigPayout(market, 2_500);
+    await record(stack, 'top-up-refused', await topUpOf(market, 'REFUSED'));
+  } finally {
+    await SandboxProvider.setFaults(stack.orm, {});
+  }
 });
 
 test('every history the replay test expects was recorded, and replays on the code that recorded it', async () => {
