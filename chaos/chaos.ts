@@ -39,6 +39,8 @@ export interface ChaosOptions extends DriveOptions, Omit<FaultOptions, 'log'> {
 
 export type ChaosReport = Awaited<ReturnType<typeof verify>> & {
   payouts: number;
+  /** The time limit came first: payouts left unsent, or the drain cut off. */
+  timedOut: boolean;
   cardsUndeliveredAfterRecovery: number;
   /** Cards the receiver took more than once (at least once is the promise when deliveries fail). */
   cardsTakenTwice: number;
@@ -71,6 +73,7 @@ export const DEFAULT_CHAOS: Omit<ChaosOptions, 'dataDir' | 'log'> = {
 /** Every check of the report; the run fails when one is false. */
 export function checks(report: ChaosReport): Record<string, boolean> {
   return {
+    withinTimeLimit: !report.timedOut,
     allEnded: report.terminal === report.created,
     noDoubleTransfer: report.doubleTransfers === 0,
     noMoneyWithoutPayout: report.moneyMovedWithoutPayout === 0,
@@ -109,13 +112,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     pool.start();
-    const client = new ChaosClient(`http://127.0.0.1:${port}`);
+    const client = new ChaosClient(`http://127.0.0.1:${port}`, deadline);
     const market = await setUpMarket(client, options.payouts);
     const sellerIds = market.sellers.map((s) => s.id);
     options.log(`chaos: ${market.sellers.length} sellers ready; creating ${options.payouts} payouts`);
     const tSetup = Date.now();
     await SandboxProvider.setFaults(orm, options.faults);
-    const load = drive(client, market, options, () => pool.allDown);
+    const load = drive(client, market, options, () => pool.allDown, deadline);
     await injectFaults({ ...options }, { pool, infra, orm, webhook, load, counters, deadline });
     const tracked = await load.promise;
     await SandboxProvider.setFaults(orm, {});
@@ -124,11 +127,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.log(`chaos: load done in ${secs(tLoad - tSetup)} s; waiting for every payout to end and every card to arrive`);
     await drainPayouts(orm, sellerIds, deadline, options.log);
     const undelivered = await drainCards(orm, sellerIds, participants(market), Math.min(deadline, Date.now() + options.cardDrainMs), options.log);
+    const timedOut = load.cutShort || Date.now() >= deadline;
+    if (timedOut) options.log(`chaos: the time limit (${secs(options.timeLimitMs)} s) came first`);
     const report = await verify(orm, sellerIds, tracked);
     const tEnd = Date.now();
     const changed = tracked.filter((t) => t.id && t.orderChange);
     return {
       payouts: options.payouts,
+      timedOut,
       ...report,
       cardsUndeliveredAfterRecovery: undelivered,
       cardsTakenTwice: webhook.cardsTakenTwice,

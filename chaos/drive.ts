@@ -34,6 +34,8 @@ export interface DriveOptions {
 
 export interface Load {
   done: boolean;
+  /** The run's time limit came before every payout was started: the rest were never sent. */
+  cutShort: boolean;
   /** Payouts started so far, of `payouts`. */
   started: number;
   /** Payouts created (201) so far. */
@@ -51,12 +53,19 @@ function pickOrderChange(options: DriveOptions): OrderChange | null {
   return r < options.orderCloseRate ? 'CLOSE' : r < options.orderCloseRate + options.orderRefundRate ? 'REFUND' : null;
 }
 
-/** Creates every payout and sends its decision and its order change, `concurrency` at a time. */
-export function drive(client: ChaosClient, market: Market, options: DriveOptions, allWorkersDown: () => boolean): Load {
+/**
+ * Creates every payout and sends its decision and its order change, `concurrency` at a time. No
+ * payout starts after `deadline` (the client stops retrying then too), so a stuck run ends.
+ */
+export function drive(client: ChaosClient, market: Market, options: DriveOptions, allWorkersDown: () => boolean, deadline: number): Load {
   const tracked: Tracked[] = [];
-  const load: Load = { done: false, started: 0, created: 0, promise: Promise.resolve(tracked) };
+  const load: Load = { done: false, cutShort: false, started: 0, created: 0, promise: Promise.resolve(tracked) };
   const lane = async () => {
     while (load.started < options.payouts) {
+      if (Date.now() >= deadline) {
+        load.cutShort = true;
+        return;
+      }
       const i = load.started++;
       const seller = market.sellers[i % market.sellers.length];
       tracked[i] = await onePayout(client, market.system, seller, i, options, allWorkersDown, () => load.created++);

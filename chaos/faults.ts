@@ -1,5 +1,5 @@
 /**
- * The faults of a run, while the load lasts: a worker SIGKILLed on a beat, Temporal and MariaDB
+ * The faults of a run, while the load lasts: a polling worker SIGKILLed on a beat, Temporal and MariaDB
  * restarted once each, the provider failing for a burst, the webhook receiver down for the first
  * half of the payouts and flapping for the rest, and one window with every worker down.
  */
@@ -56,8 +56,8 @@ async function restartsAndKills(options: FaultOptions, ctx: FaultContext, loadin
   let faultsOn = true;
   while (loading()) {
     const elapsed = Date.now() - started;
-    if (Date.now() >= nextKill && ctx.pool.killed < options.workerKillsMax) {
-      ctx.pool.killOne();
+    // A kill waits for a polling worker (see WorkerPool.killOne); the beat restarts after it.
+    if (Date.now() >= nextKill && ctx.pool.killed < options.workerKillsMax && ctx.pool.killOne()) {
       nextKill = Date.now() + options.workerKillEveryMs;
     }
     if (!temporalDone && elapsed > TEMPORAL_RESTART_AFTER_MS) {

@@ -14,13 +14,18 @@ const REQUEST_TIMEOUT_MS = 20_000;
 export class ChaosClient {
   retries = 0;
 
-  constructor(private readonly baseUrl: string) {}
+  /** Past `deadline` (epoch ms) a request is sent once more at most, never retried: the run is ending. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly deadline = Infinity,
+  ) {}
 
-  /** Sends until an answer that is not a transient failure arrives, or the attempts run out. */
+  /** Sends until an answer that is not a transient failure arrives, or the attempts or the time run out. */
   async send(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     let last: Answer = { status: 0, body: { error: { code: 'NO_ANSWER' } } };
     for (let attempt = 0; attempt < ATTEMPTS_MAX; attempt++) {
       if (attempt > 0) {
+        if (Date.now() >= this.deadline) break;
         this.retries++;
         await sleep(Math.min(BACKOFF_MS_MAX, BACKOFF_MS_MIN * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));
       }

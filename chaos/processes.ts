@@ -5,15 +5,37 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { stopProcess } from '../worker/temporal-dev-server';
 import { sleep } from './http';
 
 const ROOT = path.join(__dirname, '..');
 const SUPERVISE_EVERY_MS = 300;
+/** The message worker/main.ts logs (info) once its worker is built and about to poll. */
+const WORKER_READY_MSG = 'worker: polling';
+/** Read for the ready message, not passed on: the workers run at info for it. */
+const QUIET_LEVELS = new Set(['trace', 'debug', 'info']);
 
-export function spawnService(entry: 'api/main.ts' | 'worker/main.ts', env: NodeJS.ProcessEnv): ChildProcess {
-  // The child's log lines (stdout, JSON, LOG_LEVEL=ERROR) join chaos's stderr: chaos's stdout is its report.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env, stdio: ['ignore', process.stderr, 'inherit'] });
+/** A pino JSON line's level and message, or undefined for any other line. */
+function logLine(line: string): { level?: string; msg?: string } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as { level?: string; msg?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Spawns a service. Its stdout lines (JSON logs) join chaos's stderr, except those below warn,
+ * so that chaos's stdout stays its report; `onLine` hears each line first, whatever its level.
+ */
+export function spawnService(entry: 'api/main.ts' | 'worker/main.ts', env: NodeJS.ProcessEnv, onLine?: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    onLine?.(line);
+    if (!QUIET_LEVELS.has(logLine(line)?.level ?? '')) process.stderr.write(`${line}\n`);
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
@@ -33,10 +55,16 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-const isAlive = (w: ChildProcess) => w.exitCode === null && w.signalCode === null;
+interface PoolWorker {
+  child: ChildProcess;
+  /** It logged its ready message: built, connected, and polling its task queue. */
+  polling: boolean;
+}
+
+const isAlive = (w: PoolWorker) => w.child.exitCode === null && w.child.signalCode === null;
 
 export class WorkerPool {
-  private readonly workers: ChildProcess[] = [];
+  private readonly workers: PoolWorker[] = [];
   private supervising = false;
   private loop: Promise<void> | undefined;
   /** Set during an outage: the supervisor starts no worker until then. */
@@ -61,13 +89,21 @@ export class WorkerPool {
     return Date.now() < this.downUntil;
   }
 
-  /** SIGKILL one running worker: no graceful shutdown, its tasks time out and move to another. */
-  killOne(): void {
-    const alive = this.workers.filter(isAlive);
-    const victim = alive[Math.floor(Math.random() * alive.length)];
-    if (!victim) return;
-    victim.kill('SIGKILL');
+  /**
+   * SIGKILLs one polling worker: no graceful shutdown, its tasks time out and move to another.
+   * Only while another worker polls too (unless the pool has one worker): on two busy cores a
+   * worker takes 5–7 s from spawn to its first poll, so a kill every 4 s of whatever ran killed
+   * workers still starting and left the task queue without a poller most of the time — the load
+   * crawled and long runs stalled. The all-workers-down window is the fault for no poller at all.
+   * Answers whether a worker was killed (false: not yet, try again later).
+   */
+  killOne(): boolean {
+    const polling = this.workers.filter((w) => isAlive(w) && w.polling);
+    if (polling.length < Math.min(2, this.size)) return false;
+    const victim = polling[Math.floor(Math.random() * polling.length)];
+    victim.child.kill('SIGKILL');
     this.killed++;
+    return true;
   }
 
   /**
@@ -77,7 +113,7 @@ export class WorkerPool {
   async allDownFor(ms: number): Promise<void> {
     const downSince = Date.now();
     this.downUntil = downSince + ms;
-    await Promise.all(this.workers.filter(isAlive).map((w) => stopProcess(w, 'SIGKILL')));
+    await Promise.all(this.workers.filter(isAlive).map((w) => stopProcess(w.child, 'SIGKILL')));
     await sleep(Math.max(0, this.downUntil - Date.now()));
     this.allDownMs += Date.now() - downSince;
   }
@@ -85,7 +121,7 @@ export class WorkerPool {
   async stop(): Promise<void> {
     this.supervising = false;
     await this.loop;
-    await Promise.all(this.workers.map((w) => stopProcess(w)));
+    await Promise.all(this.workers.map((w) => stopProcess(w.child)));
   }
 
   private async supervise(): Promise<void> {
@@ -94,7 +130,12 @@ export class WorkerPool {
         if (!isAlive(this.workers[i])) this.workers.splice(i, 1);
       }
       while (!this.allDown && this.workers.length < this.size) {
-        this.workers.push(spawnService('worker/main.ts', this.env));
+        // At info, so that the ready message is written at all; spawnService passes on warn and above only.
+        const env = { ...this.env, LOG_LEVEL: 'info' };
+        const worker: PoolWorker = { child: spawnService('worker/main.ts', env, (line) => {
+          if (logLine(line)?.msg?.startsWith(WORKER_READY_MSG)) worker.polling = true;
+        }), polling: false };
+        this.workers.push(worker);
         this.started++;
       }
       await sleep(SUPERVISE_EVERY_MS);
