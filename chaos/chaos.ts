@@ -67,7 +67,7 @@ export const DEFAULT_CHAOS: Omit<ChaosOptions, 'dataDir' | 'log'> = {
   allWorkersDownMs: 20_000,
   allWorkersDownAtShare: 0.3,
   cardDrainMs: 5 * 60_000,
-  timeLimitMs: 30 * 60_000,
+  timeLimitMs: 45 * 60_000,
 };
 
 /** Every check of the report; the run fails when one is false. */

@@ -2,7 +2,7 @@
  * `npm run chaos -- --payouts N [--concurrency C] [--workers W] [--window S] [--time-limit-min M]
  *  [--all-workers-down-s S]`
  * Everything runs on 127.0.0.1 in its own MariaDB instance, Temporal dev server, webhook receiver
- * and processes, under .data/chaos/, and stops by itself: at `--time-limit-min` (30 by default) no
+ * and processes, under .data/chaos/, and stops by itself: at `--time-limit-min` (45 by default) no
  * payout is started and no wait goes on, and the checks that need more time fail. The last line of
  * output is the report as one JSON object; the exit code is 0 only when every check holds.
  */
