@@ -2,9 +2,9 @@
  * Drives payouts through an HTTP door, the product's or the ceiling's, and times each step as a
  * client sees it: create → confirm → polled until `PAID`.
  */
-import { HttpFailure, type JsonClient } from './http';
-import type { OrderRef } from './market';
-import { PAYOUT_AMOUNT_FEN } from './market';
+import { HttpFailure, type JsonClient } from '../test/support/json-client';
+import type { OrderRef } from '../test/support/http-market';
+import { PAYOUT_AMOUNT_FEN } from '../test/support/http-market';
 import { FailureCounts, elapsedMs, round, runPool, sleep, summarize, type LatencySummary } from './stats';
 
 /** A confirmed payout not paid within this is counted as failed, so that a stuck one cannot stall the run. */

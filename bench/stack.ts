@@ -10,17 +10,18 @@
  *   task queue of their own.
  */
 import { Connection } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { secretKey } from '../api/auth';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-dev-server';
+import { WORKER_READY_LINE, startService, waitForHttp, type Service } from '../test/support/processes';
+import { quietLogger } from '../test/support/workflow-bundle';
 import { bundleWorkflows } from '../worker/worker';
 import { bundleCeilingWorkflow } from './ceiling-bundle';
 import { DATABASE_SERVER_URL, createFreshDatabase, dropDatabase } from './database';
-import { findListenerPid, spawnService, type Service, type SpawnOptions } from './processes';
 import { CEILING_API_READY_LINE, CEILING_WORKER_READY_LINE } from './ready-lines';
+import { findListenerPid } from './usage';
 
 const ROOT = path.join(__dirname, '..');
 /** SQLite pragmas that make the dev server fast enough to not be the thing measured (as the tests use). */
@@ -164,15 +165,14 @@ async function startTemporal(runDir: string, store: TemporalStore): Promise<{ ad
 
 /** Bundled once here, so that no worker spends its memory or start-up on webpack. */
 async function writeWorkflowBundles(runDir: string, options: StackOptions): Promise<ServiceConfig['bundlePaths']> {
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
   const write = async (name: string, bundle: Promise<{ code: string }>) => {
     const bundlePath = path.join(runDir, name);
     writeFileSync(bundlePath, (await bundle).code);
     return bundlePath;
   };
   // One after the other: on two cores, two webpack runs at once only slow each other down.
-  const product = options.worker ? await write('workflow-bundle.js', bundleWorkflows(quiet)) : '';
-  const ceiling = options.ceiling ? await write('ceiling-bundle.js', bundleCeilingWorkflow(quiet)) : '';
+  const product = options.worker ? await write('workflow-bundle.js', bundleWorkflows(quietLogger)) : '';
+  const ceiling = options.ceiling ? await write('ceiling-bundle.js', bundleCeilingWorkflow(quietLogger)) : '';
   return { product, ceiling };
 }
 
@@ -190,20 +190,24 @@ async function startServices(options: StackOptions, config: ServiceConfig, runId
   const ceilingQueue = taskQueueOf(runId, 'ceiling');
   const profileFlags = options.profile ? profilerFlags(runId) : [];
   const { product, ceiling } = config.bundlePaths;
-  // The product's processes are probed (their start-up lines are info logs, below LOG_LEVEL); the ceiling's print a line.
+  // The ceiling's processes print a ready line. The product's worker logs one at info, so it runs at
+  // info and only its warnings pass on; the API is ready when /healthz answers (a line per request
+  // at info would measure the pipe).
+  const worker = { readyLine: WORKER_READY_LINE, env: { LOG_LEVEL: 'info' } };
   const plans: ServicePlan[] = [
-    { name: 'api', entry: 'api/main.ts', ready: (port) => ({ probe: () => answersHealth(port) }), queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: true },
-    { name: 'worker', entry: 'worker/main.ts', ready: () => ({ probe: () => polls(config.temporalAddress, payoutsQueue) }), queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: options.worker },
-    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', ready: () => ({ line: CEILING_API_READY_LINE }), queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
-    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', ready: () => ({ line: CEILING_WORKER_READY_LINE }), queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
+    { name: 'api', entry: 'api/main.ts', queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: true },
+    { name: 'worker', entry: 'worker/main.ts', ...worker, queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: options.worker },
+    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
+    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
   ];
   const started: RunningService[] = [];
   try {
     // One at a time: on two cores, parallel tsx start-ups only slow each other down.
     for (const plan of plans.filter((p) => p.wanted)) {
       const port = await freePort();
-      const env = serviceEnv(config, plan.queue, port, plan.bundle);
-      const service = await spawnService({ name: plan.name, entry: plan.entry, env, ready: plan.ready(port), nodeFlags: plan.flags });
+      const env = { ...serviceEnv(config, plan.queue, port, plan.bundle), ...plan.env };
+      const service = await startService({ name: plan.name, entry: plan.entry, env, readyLine: plan.readyLine, logsFrom: 'warn', nodeFlags: plan.flags });
+      if (plan.name === 'api') await waitForHttp(`http://127.0.0.1:${port}/healthz`);
       started.push({ ...service, port });
     }
     return started;
@@ -216,29 +220,11 @@ async function startServices(options: StackOptions, config: ServiceConfig, runId
 interface ServicePlan {
   name: string;
   entry: string;
-  ready: (port: number) => SpawnOptions['ready'];
+  readyLine?: string;
+  /** Over the service's environment. */
+  env?: NodeJS.ProcessEnv;
   queue: string;
   bundle: string;
   flags: string[];
   wanted: boolean;
-}
-
-async function answersHealth(port: number): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) });
-  return response.ok;
-}
-
-/** True once a worker polls the task queue for workflow tasks, as the server sees it. */
-async function polls(address: string, taskQueue: string): Promise<boolean> {
-  const connection = await Connection.connect({ address });
-  try {
-    const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-      taskQueue: { name: taskQueue },
-      taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return pollers.length > 0;
-  } finally {
-    await connection.close();
-  }
 }

@@ -9,20 +9,25 @@
  * it is back, and the ledger and the provider's books must agree.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { secretKey } from '../api/auth';
 import { openMigratedOrm } from '../db/orm';
 import { SandboxProvider, type SandboxFaults } from '../provider/sandbox';
-import { freePort, stopProcess } from '../worker/temporal-dev-server';
-import { bundleWorkflows } from '../worker/worker';
-import { drive, type DriveOptions } from './drive';
+import { openMarket, participants } from '../test/support/http-market';
+import { JsonClient } from '../test/support/json-client';
+import { startService, waitForHttp, type Service } from '../test/support/processes';
+import { writeWorkflowBundle } from '../test/support/workflow-bundle';
+import { freePort } from '../worker/temporal-dev-server';
+import { PAYOUT_FEN_MAX, SELLER_PAYOUTS_MAX, drive, type DriveOptions } from './drive';
 import { injectFaults, type FaultOptions } from './faults';
-import { ChaosClient } from './http';
 import { startInfrastructure, type ExternalStack } from './infrastructure';
-import { CHAOS_SECRET, participants, setUpMarket } from './market';
-import { WorkerPool, spawnService, waitForHttp } from './processes';
 import { drainCards, drainPayouts, installTrail, verify } from './verify';
 import { WebhookReceiver } from './webhook';
+import { WorkerPool } from './worker-pool';
+
+const CHAOS_SECRET = 'chaos-secret-0123456789abcdef0123456789';
+/** Per attempt: a create waits up to 15 s for the workflow; a careful client gives it a little more. */
+const REQUEST_TIMEOUT_MS = 20_000;
 
 export interface ChaosOptions extends DriveOptions, Omit<FaultOptions, 'log'> {
   workers: number;
@@ -97,8 +102,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const databaseName = `payouts_chaos_${process.pid}`;
   const orm = await openMigratedOrm(`${infra.databaseServerUrl}/${databaseName}`, 4);
   await installTrail(orm);
-  const bundlePath = path.join(options.dataDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflows(quiet)).code);
+  const bundlePath = await writeWorkflowBundle(options.dataDir);
   const webhook = await WebhookReceiver.reserve();
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -106,15 +110,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     PAYOUT_CONFIRM_WINDOW: `${options.confirmWindowS}s`, AUTH_JWT_SECRET: CHAOS_SECRET, PORT: String(port), LOG_LEVEL: 'ERROR', WORKFLOW_BUNDLE_PATH: bundlePath,
     NOTIFY_WEBHOOK_URL: webhook.url, NOTIFY_WEBHOOK_SECRET: 'chaos-webhook-secret',
   };
-  const api = spawnService('api/main.ts', env);
+  let api: Service | undefined;
   const pool = new WorkerPool(options.workers, env);
   const counters = { temporalRestarts: 0, databaseRestarts: 0 };
+  // Each lane has a create or an order change and a decision in flight at most.
+  const client = new JsonClient(`http://127.0.0.1:${port}`, 2 * options.concurrency, { timeoutMs: REQUEST_TIMEOUT_MS, deadline });
   try {
+    // Its JSON log lines (LOG_LEVEL=ERROR) go to chaos's stderr; it is ready when it answers.
+    api = await startService({ name: 'api', entry: 'api/main.ts', env });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     pool.start();
-    const client = new ChaosClient(`http://127.0.0.1:${port}`, deadline);
-    const market = await setUpMarket(client, options.payouts);
-    const sellerIds = market.sellers.map((s) => s.id);
+    const market = await openMarket(client, secretKey(CHAOS_SECRET), {
+      tag: 'chaos', sellers: Math.ceil(options.payouts / SELLER_PAYOUTS_MAX), ordersPerSeller: 0,
+      rechargeFen: SELLER_PAYOUTS_MAX * PAYOUT_FEN_MAX, limits: { perPayoutAmount: PAYOUT_FEN_MAX },
+    });
+    const sellerIds = market.sellers.map((s) => s.sellerId);
     options.log(`chaos: ${market.sellers.length} sellers ready; creating ${options.payouts} payouts`);
     const tSetup = Date.now();
     await SandboxProvider.setFaults(orm, options.faults);
@@ -148,8 +158,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       durationsS: { setup: secs(tSetup - t0), load: secs(tLoad - tSetup), drain: secs(tEnd - tLoad), total: secs(tEnd - t0) },
     };
   } finally {
+    client.close();
     await pool.stop();
-    await stopProcess(api);
+    await api?.stop();
     await webhook.down();
     await orm.em.getConnection().execute(`drop database if exists \`${databaseName}\``).catch(() => undefined);
     await orm.close();
@@ -158,4 +169,3 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 const secs = (ms: number) => Math.round(ms / 100) / 10;
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;

@@ -3,8 +3,13 @@
  * the trade system closes some orders and refunds part of the cash of others — at random moments,
  * some at the very moment their buyer confirms.
  */
-import { expectOk, PAYOUT_FEN_MAX, type Market } from './market';
-import { sleep, type ChaosClient } from './http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Market, Seller } from '../test/support/http-market';
+import type { JsonClient } from '../test/support/json-client';
+
+/** Each payout moves ¥0.01 to this at random; each seller funds 500 of them (well under 1,000 a day). */
+export const PAYOUT_FEN_MAX = 1_000;
+export const SELLER_PAYOUTS_MAX = 500;
 
 export type Plan = 'confirm' | 'decline' | 'cancel' | 'expire';
 /** What the trade system does to the payout's order while the payout is open. */
@@ -57,7 +62,7 @@ function pickOrderChange(options: DriveOptions): OrderChange | null {
  * Creates every payout and sends its decision and its order change, `concurrency` at a time. No
  * payout starts after `deadline` (the client stops retrying then too), so a stuck run ends.
  */
-export function drive(client: ChaosClient, market: Market, options: DriveOptions, allWorkersDown: () => boolean, deadline: number): Load {
+export function drive(client: JsonClient, market: Market, options: DriveOptions, allWorkersDown: () => boolean, deadline: number): Load {
   const tracked: Tracked[] = [];
   const load: Load = { done: false, cutShort: false, started: 0, created: 0, promise: Promise.resolve(tracked) };
   const lane = async () => {
@@ -68,7 +73,7 @@ export function drive(client: ChaosClient, market: Market, options: DriveOptions
       }
       const i = load.started++;
       const seller = market.sellers[i % market.sellers.length];
-      tracked[i] = await onePayout(client, market.system, seller, i, options, allWorkersDown, () => load.created++);
+      tracked[i] = await onePayout(client, market.systemToken, seller, i, options, allWorkersDown, () => load.created++);
     }
   };
   load.promise = Promise.all(Array.from({ length: options.concurrency }, lane)).then(() => {
@@ -81,20 +86,23 @@ export function drive(client: ChaosClient, market: Market, options: DriveOptions
 const ORDER_CASH_FEN = 2 * PAYOUT_FEN_MAX;
 
 async function onePayout(
-  client: ChaosClient, system: string, seller: Market['sellers'][number], i: number, options: DriveOptions, allWorkersDown: () => boolean, onCreated: () => void,
+  client: JsonClient, system: string, seller: Seller, i: number, options: DriveOptions, allWorkersDown: () => boolean, onCreated: () => void,
 ): Promise<Tracked> {
   const plan = pickPlan();
   const orderId = `chaos-order-${i}`;
-  const order = { sellerId: seller.id, buyerId: seller.buyerId, status: 'PAID', paymentType: 'STANDARD', totalAmount: ORDER_CASH_FEN, cashPaid: ORDER_CASH_FEN, nonCashPaid: 0 };
-  await expectOk(client.send('PUT', `/v1/orders/${orderId}`, system, order));
+  const order = { sellerId: seller.sellerId, buyerId: seller.buyerId, status: 'PAID', paymentType: 'STANDARD', totalAmount: ORDER_CASH_FEN, cashPaid: ORDER_CASH_FEN, nonCashPaid: 0 };
+  await client.expect(200, 'PUT', `/v1/orders/${orderId}`, { token: system, body: order, patient: true });
   const amountFen = 1 + Math.floor(Math.random() * PAYOUT_FEN_MAX);
   const orderChange = pickOrderChange(options);
   const t: Tracked = { id: null, orderId, amountFen, plan, expiresAtMs: null, decision: null, orderChange, racing: false };
-  const created = await client.send('POST', '/v1/payouts', seller.token, { orderId, amount: amountFen, reason: 'COMPENSATION' }, { 'idempotency-key': `chaos-payout-${i}` });
+  const created = await client.send('POST', '/v1/payouts', {
+    token: seller.operatorTokens[0], body: { orderId, amount: amountFen, reason: 'COMPENSATION' }, headers: { 'idempotency-key': `chaos-payout-${i}` },
+  });
   if (created.status !== 201) return t;
-  t.id = String(created.body.id);
+  const payout = created.body as { id: string; expiresAt?: string };
+  t.id = payout.id;
   onCreated();
-  t.expiresAtMs = typeof created.body.expiresAt === 'string' ? Date.parse(created.body.expiresAt) : null;
+  t.expiresAtMs = typeof payout.expiresAt === 'string' ? Date.parse(payout.expiresAt) : null;
   const windowMs = options.confirmWindowS * 1_000;
   const decisionDelayMs = Math.random() * windowMs * 0.4; // within the first 40 % of the window
   t.racing = orderChange !== null && plan !== 'expire' && Math.random() < 0.5;
@@ -102,18 +110,17 @@ async function onePayout(
   const orderDelayMs = t.racing ? decisionDelayMs : Math.random() * windowMs * 0.6;
   await Promise.all([
     plan === 'expire' ? undefined : sleep(decisionDelayMs).then(async () => {
-      const token = plan === 'cancel' ? seller.token : seller.buyerToken;
+      const token = plan === 'cancel' ? seller.operatorTokens[0] : seller.buyerToken;
       const sentAtMs = Date.now();
       const whileAllWorkersDown = allWorkersDown();
-      const answer = await client.send('POST', `/v1/payouts/${t.id}/${plan}`, token);
+      const answer = await client.send('POST', `/v1/payouts/${t.id}/${plan}`, { token });
       t.decision = { status: answer.status, sentAtMs, whileAllWorkersDown };
     }),
     orderChange === null ? undefined : sleep(orderDelayMs).then(async () => {
       // A refund beyond refundableCash: the cash left is below the payout's amount.
       const cashPaid = orderChange === 'CLOSE' ? ORDER_CASH_FEN : Math.floor(amountFen / 2);
-      await expectOk(client.send('PUT', `/v1/orders/${orderId}`, system, {
-        ...order, status: orderChange === 'CLOSE' ? 'CLOSED' : 'PAID', totalAmount: cashPaid, cashPaid,
-      }));
+      const changed = { ...order, status: orderChange === 'CLOSE' ? 'CLOSED' : 'PAID', totalAmount: cashPaid, cashPaid };
+      await client.expect(200, 'PUT', `/v1/orders/${orderId}`, { token: system, body: changed, patient: true });
     }),
   ]);
   return t;

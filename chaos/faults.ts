@@ -5,9 +5,9 @@
  */
 import type { Orm } from '../db/orm';
 import { SandboxProvider } from '../provider/sandbox';
-import { sleep } from './http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Infrastructure } from './infrastructure';
-import type { WorkerPool } from './processes';
+import type { WorkerPool } from './worker-pool';
 import type { WebhookReceiver } from './webhook';
 import type { Load } from './drive';
 

@@ -11,7 +11,7 @@
 import type { Orm } from '../db/orm';
 import { checkInvariants } from '../db/invariants';
 import type { Plan, Tracked } from './drive';
-import { sleep } from './http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 1_000;
 const LOG_EVERY_MS = 10_000;

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep } from './http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** While flapping, each phase (up or down) lasts this long, at random in between. */
 const FLAP_MS_MIN = 1_000;

@@ -14,9 +14,9 @@
  */
 import type { BenchArgs } from '../args';
 import { ceilingDoor, driveCreates, productDoor, type CreateRun } from '../drive';
-import { JsonClient } from '../http';
-import { PAYOUT_AMOUNT_FEN, openMarket } from '../market';
-import { UsageMeter } from '../processes';
+import { JsonClient } from '../../test/support/json-client';
+import { PAYOUT_AMOUNT_FEN, openMarket } from '../../test/support/http-market';
+import { UsageMeter } from '../usage';
 import { atLeast, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
 

@@ -9,7 +9,7 @@
 import { issueToken } from '../../api/auth';
 import type { BenchArgs } from '../args';
 import { connectDatabase } from '../database';
-import { HttpFailure, JsonClient } from '../http';
+import { HttpFailure, JsonClient } from '../../test/support/json-client';
 import { insertPayoutRows, type ListData } from '../list-data';
 import { atMost, type ScenarioReport } from '../report';
 import { startStack } from '../stack';

@@ -10,8 +10,8 @@
 import { SYSTEM_CAPS } from '../../domain/rules';
 import type { BenchArgs } from '../args';
 import { driveCreates, productDoor, type CreateRun, type PayoutDoor } from '../drive';
-import { HttpFailure, JsonClient } from '../http';
-import { openMarket, type OrderRef } from '../market';
+import { HttpFailure, JsonClient } from '../../test/support/json-client';
+import { openMarket, type OrderRef } from '../../test/support/http-market';
 import { atLeast, atMost, type ScenarioReport } from '../report';
 import { startStack } from '../stack';
 import { FailureCounts, elapsedMs, round, runPool, sleep } from '../stats';

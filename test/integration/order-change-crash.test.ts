@@ -9,10 +9,10 @@
  *   confirmation is first in the workflow's history, and markConfirmed's re-check of the order
  *   inside its transaction still cancels the payout, ORDER_REFUNDED, instead of paying it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { checkInvariants } from '../../db/invariants';
 import { freePort, stopProcess } from '../../worker/temporal-dev-server';
+import { startService, waitForHttp } from '../support/processes';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, testEnv, type Stack } from '../support/stack';
 
@@ -32,12 +32,11 @@ const ORDER = { status: 'PAID', paymentType: 'STANDARD', totalAmount: 10_000, ca
 async function crashingApi(): Promise<{ url: string; exited: Promise<NodeJS.Signals | null> }> {
   const port = await freePort();
   const env = { ...testEnv(stack.config.taskQueue, '1h'), PORT: String(port), TEST_CRASH_AFTER_ORDER_COMMIT: '1' };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'api', 'main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { child } = await startService({ name: 'api', entry: 'api/main.ts', env });
   children.push(child);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, 60_000, 200);
-  return { url, exited };
+  return { url: `http://127.0.0.1:${port}`, exited };
 }
 
 /** Sends the order update through a crashing API: the process dies before answering. */

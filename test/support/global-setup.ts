@@ -6,14 +6,14 @@
  * serves and drives the pages of the code under test.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { openMigratedOrm } from '../../db/orm';
-import { bundleWorkflows } from '../../worker/worker';
 import { payloadKeyEnv } from './payload-keys';
 import { startTestServer } from './temporal-server';
+import { writeWorkflowBundle } from './workflow-bundle';
 
 const TMP = path.join(__dirname, '..', '..', '.data', `test-${process.pid}`);
 
@@ -26,14 +26,12 @@ export default async function globalSetup(): Promise<void> {
   const admin = await mysql.createConnection(`${baseUrl}/`);
   await admin.query(`drop database if exists ${databaseName}`);
   await admin.end();
-  const [server, , bundle] = await Promise.all([
+  const [server, , bundlePath] = await Promise.all([
     startTestServer(),
     openMigratedOrm(databaseUrl).then((orm) => orm.close()),
-    bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} }),
+    writeWorkflowBundle(TMP),
     buildPages(),
   ]);
-  const bundlePath = path.join(TMP, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
   process.env.TEST_DATABASE_URL = databaseUrl;
   process.env.TEST_DATABASE_NAME = databaseName;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;

@@ -6,9 +6,8 @@
 import { Connection, type Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { installQuietRuntime } from './quiet-runtime';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { temporalClient } from '../../codec/data-converter';
 import { loadConfig, type Config } from '../../config';
 import { openOrm, type Orm } from '../../db/orm';
@@ -17,6 +16,7 @@ import { buildApi } from '../../api/server';
 import type { Role } from '../../api/spec';
 import { createWorker, loadWorkflowBundle, runWorker, workerSettings } from '../../worker/worker';
 import { stopProcess } from '../../worker/temporal-dev-server';
+import { spawnService } from './processes';
 import { conformingRequest } from './contract';
 import type { Clock } from '../../domain/time';
 import type { WebhookConfig } from '../../notify/notifier';
@@ -85,8 +85,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger: settings.logger });
   }
   const startChildWorker = () => {
-    // Its log lines (stdout, LOG_LEVEL=ERROR) and start-up failures (stderr) show in the test's output.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // Its log lines (LOG_LEVEL=ERROR) pass on to the test's stderr; a test waits for what the worker does, not for it.
+    const { child } = spawnService({ name: 'worker', entry: 'worker/main.ts', env });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;

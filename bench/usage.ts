@@ -1,92 +1,13 @@
 /**
- * The benchmark's child processes (worker, API, the ceiling's worker and API) and what they cost:
- * resident memory and CPU time read from /proc, so that each process is measured on its own.
+ * What the benchmark's processes (worker, API, the ceiling's worker and API, Temporal, MariaDB)
+ * cost: resident memory and CPU time read from /proc, so that each process is measured on its own.
+ * They are started by the harness's toolkit (test/support/processes.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { stopProcess } from '../worker/temporal-dev-server';
-
-const ROOT = path.join(__dirname, '..');
-
-/** How long a child may take from spawn to being ready (tsx compiles on the fly). */
-const READY_TIMEOUT_MS = 60_000;
-/** How often a readiness probe is asked. */
-const PROBE_EVERY_MS = 200;
 
 /** Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream build. */
 const CLOCK_TICKS_PER_S = 100;
 const KB_PER_MB = 1_024;
-
-export interface Service {
-  name: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-export interface SpawnOptions {
-  name: string;
-  /** A TypeScript entry point, relative to the repository root. */
-  entry: string;
-  env: NodeJS.ProcessEnv;
-  /**
-   * The child is ready once it prints a stdout line starting with `line` (the ceiling's processes),
-   * or once `probe` answers true (the product's, whose start-up lines are JSON logs that the
-   * benchmark's LOG_LEVEL leaves out).
-   */
-  ready: { line: string } | { probe: () => Promise<boolean> };
-  /** Extra node flags, e.g. `--cpu-prof`. */
-  nodeFlags?: string[];
-}
-
-/** Every child dies with the benchmark, however it ends (a watchdog, Ctrl-C, a crash). */
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-export async function spawnService(options: SpawnOptions): Promise<Service> {
-  const args = [...(options.nodeFlags ?? []), '--import', 'tsx', path.join(ROOT, options.entry)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  await waitForReady(child, options);
-  return { name: options.name, child, stop: () => stopProcess(child) };
-}
-
-function waitForReady(child: ChildProcess, options: SpawnOptions): Promise<void> {
-  const { ready } = options;
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const awaited = 'line' in ready ? `the line "${ready.line}"` : 'a ready probe';
-    const timer = setTimeout(() => settle(new Error(`${options.name} gave no ${awaited} within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    const onExit = (code: number | null) => settle(new Error(`${options.name} exited with ${code} before it was ready`));
-    let settled = false;
-    function settle(err?: Error) {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.removeListener('exit', onExit);
-      if (err) reject(err);
-      else resolve();
-    }
-    child.once('exit', onExit);
-    // Besides the ready line, the child's output is passed on, prefixed, so that warnings stay visible.
-    lines.on('line', (line) => {
-      if (!settled && 'line' in ready && line.startsWith(ready.line)) return settle();
-      process.stderr.write(`[${options.name}] ${line}\n`);
-    });
-    if ('probe' in ready) void probeUntilReady(ready.probe, () => settled, settle);
-  });
-}
-
-async function probeUntilReady(probe: () => Promise<boolean>, settled: () => boolean, settle: () => void): Promise<void> {
-  while (!settled()) {
-    if (await probe().catch(() => false)) return settle();
-    await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
-  }
-}
 
 export interface Usage {
   rssMb: number;
