@@ -8,7 +8,7 @@
  * (refused ones too), and any workflow added later (recharges, withdrawals, top-ups) by setting it,
  * with no change here.
  *
- * Safe to run twice and side by side: each run is archived once (db/audit-archive.ts), and the
+ * Safe to run twice and side by side: each run is archived once (db/audit/archive.ts), and the
  * watermark only moves forward once every workflow listed up to it was archived.
  */
 import { LockMode } from '@mikro-orm/core';
@@ -20,7 +20,7 @@ import { temporal } from '@temporalio/proto';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { canonicalJson } from '../audit/chain';
 import { decodeHistory } from '../audit/decoded-history';
-import { appendToChain, isArchived } from '../db/audit-archive';
+import { appendToChain, isArchived } from '../db/audit/archive';
 import { Setting } from '../db/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';

@@ -7,7 +7,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts';
+import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts/payouts';
 import { DomainError } from '../domain/errors';
 import { formatYuan } from '../domain/money';
 import { buyerMaySee, type CloseReason, type PayoutRequest, type PayoutView, type ReleasedStatus } from '../domain/payout';
@@ -15,9 +15,9 @@ import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';
 import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../provider/provider';
 import { SellerAccount } from '../db/entities';
-import { PAYOUT_MEMO } from '../db/ledger';
-import { crossedLowBalance } from '../db/accounts';
-import { topUpOfCrossing } from '../db/top-ups';
+import { PAYOUT_MEMO } from '../db/ledger/ledger';
+import { crossedLowBalance } from '../db/reserve/accounts';
+import { topUpOfCrossing } from '../db/reserve/top-ups';
 import { lowBalanceCard } from '../notify/cards';
 import { lowReserveCardId } from '../domain/card-ids';
 

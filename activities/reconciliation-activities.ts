@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { ReconciliationReport } from '../db/entities';
-import { reconcileLedger, storeReport } from '../db/reconciliation';
+import { reconcileLedger, storeReport } from '../db/audit/reconciliation';
 import type { Clock } from '../domain/time';
 import type { Notifier } from '../notify/notifier';
 

@@ -5,8 +5,8 @@
  * `top-up:<id>` as its idempotency key, which is also its ledger movement's key.
  */
 import type { MikroORM } from '@mikro-orm/mysql';
-import { ReserveTopUp } from '../db/top-up-entities';
-import { TOP_UP_MEMO, creditTopUp, decideTopUp, recordRefusalCrossing, refuseTopUp, topUpMovementKey, type TopUpDecision } from '../db/top-ups';
+import { ReserveTopUp } from '../db/reserve/top-up-entities';
+import { TOP_UP_MEMO, creditTopUp, decideTopUp, recordRefusalCrossing, refuseTopUp, topUpMovementKey, type TopUpDecision } from '../db/reserve/top-ups';
 import { formatYuan, type Fen } from '../domain/money';
 import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { decodeHistory, type DecodedEvent } from '../audit/decoded-history';
-import { archivedRun } from '../db/audit-archive';
+import { archivedRun } from '../db/audit/archive';
 import { DomainError } from '../domain/errors';
 import { isGrpcNotFound, isTransientGrpcError } from '../temporal/grpc-status';
 import type { Schemas } from './types';

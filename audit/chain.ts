@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
-import type { ArchivedWorkflowFields } from '../db/audit-entities';
+import type { ArchivedWorkflowFields } from '../db/audit/entities';
 
 /** What the first record of every seller's chain holds as its previous hash. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -9,7 +9,7 @@
  * order is their commit order.
  */
 import type { Orm } from '../db/orm';
-import { checkInvariants } from '../db/invariants';
+import { checkInvariants } from '../db/ledger/invariants';
 import type { Plan, Tracked } from './drive';
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -21,7 +21,7 @@ export class SellerAccount {
   lowBalanceThresholdFen: Fen | null = null;
   /** SPEC §5 maker-checker: a sub-account's payout of at least this waits for the main account; null: never. */
   approvalThresholdFen: Fen | null = null;
-  /** SPEC §5 automatic top-up (db/top-ups.ts): all three set, or all three null (off). */
+  /** SPEC §5 automatic top-up (db/reserve/top-ups.ts): all three set, or all three null (off). */
   autoTopUpThresholdFen: Fen | null = null;
   autoTopUpAmountFen: Fen | null = null;
   autoTopUpDailyMaxFen: Fen | null = null;
@@ -468,7 +468,7 @@ export const SandboxTransactionSchema = new EntitySchema<SandboxTransaction>({
   },
 });
 
-/** One disagreement a reconciliation found (db/invariants.ts). */
+/** One disagreement a reconciliation found (db/ledger/invariants.ts). */
 export interface ReconciliationFinding {
   check: string;
   sellerId: string;

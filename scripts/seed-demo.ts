@@ -5,8 +5,8 @@
  * that are and are not eligible (one large enough for the tour's automatic top-up).
  */
 import type { Orm } from '../db/orm';
-import { creditRecharge, enableAccount, setApprovalPolicy, setSubAccountPermission } from '../db/accounts';
-import { upsertOrder } from '../db/orders';
+import { creditRecharge, enableAccount, setApprovalPolicy, setSubAccountPermission } from '../db/reserve/accounts';
+import { upsertOrder } from '../db/orders/orders';
 import type { OrderFields } from '../db/entities';
 import { asId } from '../domain/id';
 import type { PaymentProvider } from '../provider/provider';

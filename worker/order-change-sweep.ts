@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Logger } from '../logger';
-import { payoutsWithPendingOrderChange } from '../db/payouts';
+import { payoutsWithPendingOrderChange } from '../db/payouts/payouts';
 import type { OrderCloseReason } from '../domain/payout';
 import { orderChangedSignal } from '../workflows/payout';
 import { payoutWorkflowId } from '../api/payout-gateway';

@@ -18,7 +18,7 @@ export interface ReconciliationInput {
 
 /** Long enough for a transfer's retries to post it under normal operation. */
 export const SETTLE_GRACE_MS = 10 * 60 * 1000;
-/** Mirrors RECONCILIATION_SCOPE_MAX in db/reconciliation.ts (workflow code may not import the db module). */
+/** Mirrors RECONCILIATION_SCOPE_MAX in db/audit/reconciliation.ts (workflow code may not import the db module). */
 const SCOPE_SELLERS_MAX = 1_000;
 
 /** The check reads the whole ledger in batches and heartbeats after each, so a stuck run is noticed in minutes. */

@@ -3,9 +3,9 @@ import {
   accountView, creditRecharge, crossedLowBalance, debitWithdrawal, disableAccount, enableAccount, requireAgreement, setLimits,
   setApprovalPolicy, setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
   type StatementFilter,
-} from '../../db/accounts';
+} from '../../db/reserve/accounts';
 import type { LedgerEntry, SubAccount } from '../../db/entities';
-import { setAutoTopUp } from '../../db/top-ups';
+import { setAutoTopUp } from '../../db/reserve/top-ups';
 import { mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';
 import { asId, optionalId } from '../../domain/id';
@@ -121,7 +121,7 @@ export const putApprovalPolicy: Handler<'putApprovalPolicy'> = async (call) => {
   return { status: 200, body: await accountView(call.em.fork(), sellerId, call.deps.clock.now()) };
 };
 
-/** SPEC §5 automatic top-up: the setting, or null to turn it off (db/top-ups.ts). */
+/** SPEC §5 automatic top-up: the setting, or null to turn it off (db/reserve/top-ups.ts). */
 export const putAutoTopUp: Handler<'putAutoTopUp'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);

@@ -4,11 +4,11 @@
  * other cards, in notifications.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { verifyChain } from '../../db/audit-archive';
-import { accountView } from '../../db/accounts';
+import { verifyChain } from '../../db/audit/archive';
+import { accountView } from '../../db/reserve/accounts';
 import { SellerAccount } from '../../db/entities';
 import { mapPage } from '../../db/pagination';
-import { settingsChangesPage } from '../../db/settings-changes';
+import { settingsChangesPage } from '../../db/audit/settings-changes';
 import { DomainError } from '../../domain/errors';
 import { asId } from '../../domain/id';
 import { isTransientGrpcError } from '../../temporal/grpc-status';

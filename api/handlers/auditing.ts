@@ -1,7 +1,7 @@
 /** SPEC §7, finance auditing: a payout's workflow history, and the reconciliation reports. */
 import type { ReconciliationReport } from '../../db/entities';
 import { mapPage } from '../../db/pagination';
-import { reportsPage } from '../../db/reconciliation';
+import { reportsPage } from '../../db/audit/reconciliation';
 import { payoutWorkflowId } from '../payout-gateway';
 import { workflowHistory } from '../payout-history';
 import { principalOf, type Handler, type Schemas } from '../types';

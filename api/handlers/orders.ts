@@ -1,7 +1,7 @@
 /** SPEC §6: orders from the trade system, eligibility for the four entry points, refund pages. */
 import { Payout, type Order } from '../../db/entities';
-import { eligibilityOf, upsertOrder } from '../../db/orders';
-import { toPayoutView } from '../../db/payouts';
+import { eligibilityOf, upsertOrder } from '../../db/orders/orders';
+import { toPayoutView } from '../../db/payouts/payouts';
 import { DomainError } from '../../domain/errors';
 import { buyerMaySee } from '../../domain/payout';
 import { refundableCashFen } from '../../domain/rules';

@@ -1,8 +1,8 @@
 /** SPEC §5, §7: starting a payout, the decisions, and the records. */
 import { Payout } from '../../db/entities';
 import { mapPage } from '../../db/pagination';
-import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payout-queries';
-import { toPayoutView } from '../../db/payouts';
+import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payouts/queries';
+import { toPayoutView } from '../../db/payouts/payouts';
 import { DomainError } from '../../domain/errors';
 import { buyerMaySee, type ApprovalDecision, type Decision, type PayoutView } from '../../domain/payout';
 import { idFromKey, withIdempotency } from '../idempotency';

@@ -1,6 +1,6 @@
 /** Object-level checks: who may see which seller's, order's or payout's data. */
 import type { EntityManager } from '@mikro-orm/mysql';
-import type { SettingsActor } from '../../db/audit-entities';
+import type { SettingsActor } from '../../db/audit/entities';
 import { Order, Payout } from '../../db/entities';
 import { DomainError } from '../../domain/errors';
 import type { Id } from '../../domain/id';

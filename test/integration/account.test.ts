@@ -4,7 +4,7 @@
  * alert, sub-accounts, the account view and the statement.
  */
 import { Notification } from '../../db/entities';
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { SandboxProvider } from '../../provider/sandbox';
 import { DEFAULT_LIMITS, bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

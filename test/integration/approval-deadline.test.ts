@@ -4,7 +4,7 @@
  * an approval racing the deadline either wins (the buyer's window starts, the buyer is paid) or
  * loses (409, the money back in available), never both.
  */
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 

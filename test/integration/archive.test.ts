@@ -7,8 +7,8 @@
  */
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { GENESIS_HASH, recordHash } from '../../audit/chain';
-import { ArchivedWorkflow } from '../../db/audit-entities';
-import { appendToChain } from '../../db/audit-archive';
+import { ArchivedWorkflow } from '../../db/audit/entities';
+import { appendToChain } from '../../db/audit/archive';
 import { ARCHIVE_APPEND_ONLY_TRIGGERS } from '../../db/migrations/Migration20261211000000_audit_archive';
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
 import type { SweepScope } from '../../activities/archive-activities';

@@ -5,8 +5,8 @@
  * sending a card and turning the setting off (logged as the system's change), and a payout refused
  * for INSUFFICIENT_RESERVE counting as a crossing. The ledger stays balanced against the provider.
  */
-import { checkInvariants } from '../../db/invariants';
-import { TopUpCrossing } from '../../db/top-up-entities';
+import { checkInvariants } from '../../db/ledger/invariants';
+import { TopUpCrossing } from '../../db/reserve/top-up-entities';
 import { SandboxProvider } from '../../provider/sandbox';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

@@ -2,7 +2,7 @@
  * SPEC §4 under concurrency, through HTTP: the reserve transaction serialises one seller's payouts,
  * so concurrent requests can never pass a cap, overdraw the reserve or pay one order twice.
  */
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { openMarket, type Market } from '../support/scenario';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 

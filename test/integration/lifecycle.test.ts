@@ -3,7 +3,7 @@
  * (PAID, EXPIRED, DECLINED, CANCELLED, FAILED) with the balances after it.
  */
 import { SandboxProvider } from '../../provider/sandbox';
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { payoutWorkflow } from '../../workflows/payout';
 import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';

@@ -10,7 +10,7 @@
  *   inside its transaction still cancels the payout, ORDER_REFUNDED, instead of paying it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { freePort, stopProcess } from '../../worker/temporal-dev-server';
 import { startService, waitForHttp } from '../support/processes';
 import { bearer, openMarket, type Market } from '../support/scenario';

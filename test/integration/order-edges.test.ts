@@ -6,9 +6,9 @@
  * completes; parties of an order with a payout are locked; FAILED frees the order; a PAID payout
  * carries the provider's transaction id and the transfer's memo.
  */
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { Notification, SandboxTransaction } from '../../db/entities';
-import { upsertOrder } from '../../db/orders';
+import { upsertOrder } from '../../db/orders/orders';
 import { SandboxProvider } from '../../provider/sandbox';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, type Stack } from '../support/stack';

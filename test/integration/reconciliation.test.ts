@@ -6,7 +6,7 @@
  * idempotently.
  */
 import { Notification, SandboxTransaction } from '../../db/entities';
-import { checkInvariants, findDisagreements } from '../../db/invariants';
+import { checkInvariants, findDisagreements } from '../../db/ledger/invariants';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { reconciliationWorkflow, type ReconciliationInput } from '../../workflows/reconciliation';
 import { bearer, openMarket, type Market } from '../support/scenario';
@@ -69,7 +69,7 @@ test('a corrupted balance is found, reported and sent to finance; repaired, the 
       ['RECHARGES_ACCOUNTED', market.sellerId],
     ]);
     expect(report.findings[0].message).toBe('available 7501 but entries say 7500');
-    // The tests' own invariant check (db/invariants.ts) sees the same.
+    // The tests' own invariant check (db/ledger/invariants.ts) sees the same.
     expect(await checkInvariants(stack.orm.em.fork(), [market.sellerId])).toMatchObject({ ledgerBalanced: false, providerMatchesLedger: true, problems: [expect.any(String), expect.any(String)] });
     const card = await financeCard(result.reportId);
     expect(card).toMatchObject({ recipientId: 'finance', recipientRole: 'auditor', kind: 'RECONCILIATION_MISMATCH' });

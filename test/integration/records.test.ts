@@ -4,7 +4,7 @@
  * on one fixture of payouts in every end state.
  */
 import { asId } from '../../domain/id';
-import { payoutRows, exceedsRows } from '../../db/payout-queries';
+import { payoutRows, exceedsRows } from '../../db/payouts/queries';
 import { chinaDay } from '../../domain/time';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

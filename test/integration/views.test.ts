@@ -4,7 +4,7 @@
  * statement's filters and its CSV, the payout list's `reason` and `buyerId` filters, and one cursor
  * shape and `limit` bound for every list. Each with its bad inputs.
  */
-import { statementExceedsRows, statementRows } from '../../db/accounts';
+import { statementExceedsRows, statementRows } from '../../db/reserve/accounts';
 import { asId } from '../../domain/id';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

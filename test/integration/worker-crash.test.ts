@@ -3,7 +3,7 @@
  * transfers are in flight; a new worker takes over and every payout still reaches the end state
  * its decisions call for, with the ledger balanced.
  */
-import { checkInvariants } from '../../db/invariants';
+import { checkInvariants } from '../../db/ledger/invariants';
 import { stopProcess } from '../../worker/temporal-dev-server';
 import { bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, type Stack } from '../support/stack';

@@ -456,7 +456,7 @@ describe('assessEligibility (SPEC §6)', () => {
         ['AMOUNT_EXCEEDS_CASH_SHARE', 'DAILY_AMOUNT_LIMIT_REACHED', 'INSUFFICIENT_RESERVE'],
       ],
       [
-        'the account of an unknown seller (as db/orders.ts builds it)',
+        'the account of an unknown seller (as db/orders/orders.ts builds it)',
         { account: { enabled: false, agreementSigned: false, availableFen: 0 }, limits: { dailyCount: 0, dailyAmount: 0, perPayoutAmount: 0 } },
         ['FEATURE_DISABLED', 'AGREEMENT_REQUIRED', 'DAILY_COUNT_LIMIT_REACHED', 'AMOUNT_EXCEEDS_ORDER_LIMIT', 'DAILY_AMOUNT_LIMIT_REACHED', 'INSUFFICIENT_RESERVE'],
       ],

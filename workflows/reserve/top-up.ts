@@ -3,14 +3,14 @@
  * day's `dailyMax`, under the seller's lock), withhold through the provider under the top-up's key,
  * then credit the reserve or, refused, turn auto top-up off; the seller's card goes out apart from
  * the money. Its id derives from the crossing that opened it, and crossings that meet while it is
- * open join it (db/top-ups.ts), so concurrent crossings make one top-up and one workflow.
+ * open join it (db/reserve/top-ups.ts), so concurrent crossings make one top-up and one workflow.
  *
  * Deterministic code only: activities are imported as types and reached through proxies.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PayoutActivities } from '../../activities/payout-activities';
 import type { TopUpActivities } from '../../activities/top-up-activities';
-import type { TopUpStatus } from '../../db/top-up-entities';
+import type { TopUpStatus } from '../../db/reserve/top-up-entities';
 import { DB_ACTIVITY, RAIL_ACTIVITY, cardDeliveryOptions } from '../activity-options';
 
 export interface TopUpInput {

@@ -9,9 +9,9 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import { assertFen, type Fen } from '../domain/money';
-import { LedgerEntry, SellerAccount, type MovementKind } from './entities';
+import { DomainError } from '../../domain/errors';
+import { assertFen, type Fen } from '../../domain/money';
+import { LedgerEntry, SellerAccount, type MovementKind } from '../entities';
 
 /** The memo that payout movements carry on the seller's statement (SPEC §5.4). */
 export const PAYOUT_MEMO = '小额打款';

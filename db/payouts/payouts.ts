@@ -5,15 +5,15 @@
  * each other.
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import type { CloseReason, PayoutRequest, PayoutView, ReleasedStatus } from '../domain/payout';
-import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../domain/payout';
-import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../domain/rules';
-import { chinaDay } from '../domain/time';
-import { lowBalanceCrossing, type LowBalanceCrossing } from './accounts';
-import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from './entities';
-import { PAYOUT_MEMO, lockSellerAccount, move } from './ledger';
-import { holdCrosses, recordCrossing } from './top-ups';
+import { DomainError } from '../../domain/errors';
+import type { CloseReason, PayoutRequest, PayoutView, ReleasedStatus } from '../../domain/payout';
+import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout';
+import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
+import { chinaDay } from '../../domain/time';
+import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
+import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from '../entities';
+import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
+import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
 export function toPayoutView(payout: Payout): PayoutView {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -1,10 +1,10 @@
 /** Read side of payouts: records with filters and cursor pagination, timelines, notifications. */
 import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
-import { isId, type Id } from '../domain/id';
-import { Notification, Payout, PayoutEvent, type RecipientRole } from './entities';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, timeRange, type Keyset, type Page, type PageRequest } from './pagination';
+import { isId, type Id } from '../../domain/id';
+import { Notification, Payout, PayoutEvent, type RecipientRole } from '../entities';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
 
-export { EXPORT_ROWS_MAX } from './pagination';
+export { EXPORT_ROWS_MAX } from '../pagination';
 
 /** Ids are `Id`s: checked strings, never a number that MySQL would compare as DOUBLE. */
 export interface PayoutFilter {

@@ -1,11 +1,11 @@
 /** Orders pushed by the trade system, and the facts the eligibility rules need about them. */
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import type { OrderCloseReason } from '../domain/payout';
-import type { Id } from '../domain/id';
-import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../domain/rules';
-import { chinaDay } from '../domain/time';
-import { DailyUsage, Order, Payout, SellerAccount, type OrderFields } from './entities';
+import { DomainError } from '../../domain/errors';
+import type { OrderCloseReason } from '../../domain/payout';
+import type { Id } from '../../domain/id';
+import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../../domain/rules';
+import { chinaDay } from '../../domain/time';
+import { DailyUsage, Order, Payout, SellerAccount, type OrderFields } from '../entities';
 
 /** SPEC §6: a page of orders is answered at once; this bounds the page. */
 export const ELIGIBILITY_BATCH_MAX = 100;

@@ -5,9 +5,9 @@
  * itself with one call in its own transaction.
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
-import { canonicalJson } from '../audit/chain';
-import { SettingsChange, type SettingName, type SettingsActor } from './audit-entities';
-import { findPage, type Keyset, type Page, type PageRequest } from './pagination';
+import { canonicalJson } from '../../audit/chain';
+import { SettingsChange, type SettingName, type SettingsActor } from './entities';
+import { findPage, type Keyset, type Page, type PageRequest } from '../pagination';
 
 /** The service itself, e.g. turning auto top-up off after a refused withholding. */
 export const SYSTEM_ACTOR: SettingsActor = Object.freeze({ id: 'system', role: 'system' });

@@ -9,9 +9,9 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { GENESIS_HASH, checkLink, recordHash, type BrokenRecord } from '../audit/chain';
-import { ArchivedWorkflow, AuditChainHead, type ArchivedWorkflowFields } from './audit-entities';
-import { insertOnce } from './insert-once';
+import { GENESIS_HASH, checkLink, recordHash, type BrokenRecord } from '../../audit/chain';
+import { ArchivedWorkflow, AuditChainHead, type ArchivedWorkflowFields } from './entities';
+import { insertOnce } from '../insert-once';
 
 /** A closed run as the sweep read it: the archived record before its place in the chain is known. */
 export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflowId' | 'runId' | 'workflowType' | 'status' | 'startedAt' | 'closedAt' | 'history'>;

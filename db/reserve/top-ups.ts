@@ -8,13 +8,13 @@
  * crossings make one top-up, and its workflow id (`top-up-<id>`) makes one workflow of it.
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import type { Fen } from '../domain/money';
-import { chinaDay } from '../domain/time';
-import type { SettingsActor } from './audit-entities';
-import type { SellerAccount } from './entities';
-import { lockSellerAccount, move } from './ledger';
-import { SYSTEM_ACTOR, logSettingChange } from './settings-changes';
+import { DomainError } from '../../domain/errors';
+import type { Fen } from '../../domain/money';
+import { chinaDay } from '../../domain/time';
+import type { SettingsActor } from '../audit/entities';
+import type { SellerAccount } from '../entities';
+import { lockSellerAccount, move } from '../ledger/ledger';
+import { SYSTEM_ACTOR, logSettingChange } from '../audit/settings-changes';
 import { OPEN_TOP_UP_STATUSES, ReserveTopUp, TopUpCrossing, type TopUpStatus } from './top-up-entities';
 
 /** The memo of a top-up, in the ledger and on the provider's withholding (SPEC §5). */

@@ -8,10 +8,10 @@
  * - the provider's books agree with the ledger, movement by movement: a payout with a transfer, a
  *   recharge with a withholding, a withdrawal (unless voided) with a pay-back, under the same key
  *   and for the same amount, and no succeeded provider transaction lacks its entry.
- * Used by the tests, the chaos run and the daily reconciliation (db/reconciliation.ts).
+ * Used by the tests, the chaos run and the daily reconciliation (db/audit/reconciliation.ts).
  */
 import type { EntityManager } from '@mikro-orm/mysql';
-import type { MovementKind } from './entities';
+import type { MovementKind } from '../entities';
 import { MOVES, externalAccount } from './ledger';
 
 export interface InvariantReport {

@@ -4,9 +4,9 @@
  * the reports for auditors.
  */
 import type { EntityManager } from '@mikro-orm/mysql';
-import { findDisagreements, type Finding } from './invariants';
-import { ReconciliationReport, SellerAccount } from './entities';
-import { findPage, type Keyset, type Page, type PageRequest } from './pagination';
+import { findDisagreements, type Finding } from '../ledger/invariants';
+import { ReconciliationReport, SellerAccount } from '../entities';
+import { findPage, type Keyset, type Page, type PageRequest } from '../pagination';
 
 /** Sellers checked per round of queries. */
 export const RECONCILIATION_SELLER_BATCH = 200;

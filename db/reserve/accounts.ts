@@ -4,16 +4,16 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
-import { DomainError } from '../domain/errors';
-import type { Id } from '../domain/id';
-import type { Fen } from '../domain/money';
-import { SYSTEM_CAPS, checkLimits, type Limits } from '../domain/rules';
-import { chinaDay } from '../domain/time';
-import type { SettingsActor } from './audit-entities';
-import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from './entities';
-import { lockSellerAccount, move } from './ledger';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from './pagination';
-import { logSettingChange } from './settings-changes';
+import { DomainError } from '../../domain/errors';
+import type { Id } from '../../domain/id';
+import type { Fen } from '../../domain/money';
+import { SYSTEM_CAPS, checkLimits, type Limits } from '../../domain/rules';
+import { chinaDay } from '../../domain/time';
+import type { SettingsActor } from '../audit/entities';
+import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from '../entities';
+import { lockSellerAccount, move } from '../ledger/ledger';
+import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
+import { logSettingChange } from '../audit/settings-changes';
 import { autoTopUpOf, type AutoTopUp } from './top-ups';
 
 export interface AccountView {

@@ -3,7 +3,7 @@
  * that meet while a top-up is open join it, so that concurrent crossings make one top-up.
  */
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { Fen } from '../domain/money';
+import type { Fen } from '../../domain/money';
 
 /**
  * OPEN: asked for, not yet decided. WITHHOLDING: counted in the China day's top-ups, the provider
