@@ -21,7 +21,7 @@ import type { MikroORM } from '@mikro-orm/mysql';
 import { canonicalJson } from '../audit/chain';
 import { decodeHistory } from '../audit/decoded-history';
 import { appendToChain, isArchived } from '../db/audit/archive';
-import { Setting } from '../db/entities';
+import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';
 import type { Clock } from '../domain/time';
@@ -183,7 +183,7 @@ async function readWatermark(orm: MikroORM): Promise<Date | null> {
 /** Moves the watermark forward only: a slow sweep that finishes after a faster one never moves it back. */
 async function writeWatermark(orm: MikroORM, listedAt: Date): Promise<void> {
   await orm.em.fork().transactional(async (tx) => {
-    if (await insertOnce(tx, Setting, new Setting(ARCHIVE_WATERMARK_SETTING, listedAt.toISOString(), listedAt), ['name'])) return;
+    if (await insertOnce(tx, Setting, { name: ARCHIVE_WATERMARK_SETTING, value: listedAt.toISOString(), updatedAt: listedAt }, ['name'])) return;
     const setting = await tx.findOneOrFail(Setting, { name: ARCHIVE_WATERMARK_SETTING }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (typeof setting.value === 'string' && new Date(setting.value) >= listedAt) return;
     setting.value = listedAt.toISOString();

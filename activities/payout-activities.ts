@@ -14,7 +14,7 @@ import { buyerMaySee, type CloseReason, type PayoutRequest, type PayoutView, typ
 import type { Clock } from '../domain/time';
 import type { Card, Notifier } from '../notify/notifier';
 import { ProviderUnavailableError, callByKey, type PaymentProvider } from '../provider/provider';
-import { SellerAccount } from '../db/entities';
+import { SellerAccount } from '../db/reserve/entities';
 import { PAYOUT_MEMO } from '../db/ledger/ledger';
 import { crossedLowBalance } from '../db/reserve/accounts';
 import { topUpOfCrossing } from '../db/reserve/top-ups';

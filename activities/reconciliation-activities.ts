@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { ReconciliationReport } from '../db/entities';
+import { ReconciliationReport } from '../db/audit/entities';
 import { reconcileLedger, storeReport } from '../db/audit/reconciliation';
 import type { Clock } from '../domain/time';
 import type { Notifier } from '../notify/notifier';
@@ -61,11 +61,10 @@ export function createReconciliationActivities({ orm, notifier, clock }: Reconci
       if (stored) return resultOf(stored);
       const settledBefore = new Date(request.settledBeforeMs);
       const outcome = await reconcileLedger(em.fork(), { sellerIds: request.sellerIds, settledBefore }, heartbeat);
-      const report = new ReconciliationReport(
-        request.reportId, request.workflowId, clock.now(), settledBefore, request.sellerIds,
-        outcome.sellersChecked, outcome.findingsCount, outcome.findings, outcome.complete,
-      );
-      return resultOf(await storeReport(em.fork(), report));
+      return resultOf(await storeReport(em.fork(), {
+        id: request.reportId, workflowId: request.workflowId, createdAt: clock.now(), settledBefore, sellerIds: request.sellerIds,
+        sellersChecked: outcome.sellersChecked, findingsCount: outcome.findingsCount, findings: outcome.findings, complete: outcome.complete,
+      }));
     },
 
     /** A card for the finance auditors: what disagreed, for whom, and where the report is. */

@@ -10,7 +10,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
-import { SubAccount } from '../db/entities';
+import { SubAccount } from '../db/reserve/entities';
 import { DomainError } from '../domain/errors';
 import { illFormedPath, isWellFormed } from '../domain/unicode';
 import { authenticate, principalKey, type Principal } from './auth';

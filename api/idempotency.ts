@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { IdempotencyRecord } from '../db/entities';
+import { IdempotencyRecord } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import { wellFormed } from '../domain/unicode';
@@ -44,7 +44,7 @@ export async function withIdempotency(
   const principal = principalKey(scope.principal);
   if (!key) return run();
   const requestHash = sha256(JSON.stringify(scope.body ?? null));
-  const fresh = await insertOnce(em, IdempotencyRecord, new IdempotencyRecord(principal, operation, key, requestHash, scope.now), ['principal', 'operation', 'idemKey']);
+  const fresh = await insertOnce(em, IdempotencyRecord, { principal, operation, idemKey: key, requestHash, statusCode: null, responseBody: null, createdAt: scope.now }, ['principal', 'operation', 'idemKey']);
   // The key was there already: a replay, a concurrent first attempt, or a reuse with another body.
   if (!fresh) {
     const record = await em.fork().findOneOrFail(IdempotencyRecord, { principal, operation, idemKey: key });

@@ -1,7 +1,7 @@
 /** Prometheus metrics of the API process (`GET /metrics`). */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { Notification } from '../db/entities';
+import { Notification } from '../db/notifications/entities';
 
 export class ApiMetrics {
   readonly registry = new Registry();

@@ -11,8 +11,8 @@ import type { EntityName, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 
 /** Inserts the rows whose unique key is free; returns how many this call inserted. */
-export async function insertOnce<T extends object>(em: EntityManager, entity: EntityName<T>, rows: T | T[], conflictFields: (keyof T & string)[]): Promise<number> {
-  const data = (Array.isArray(rows) ? rows : [rows]) as RequiredEntityData<T>[];
+export async function insertOnce<T extends object>(em: EntityManager, entity: EntityName<T>, rows: RequiredEntityData<T> | RequiredEntityData<T>[], conflictFields: (keyof T & string)[]): Promise<number> {
+  const data = Array.isArray(rows) ? rows : [rows];
   if (data.length === 0) return 0;
   const result = await em.createQueryBuilder(entity).insert(data).onConflict(conflictFields).ignore().execute('run');
   return result.affectedRows;

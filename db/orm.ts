@@ -7,7 +7,13 @@ import { Migrator } from '@mikro-orm/migrations';
 import mysql from 'mysql2/promise';
 import { databaseFailure } from '../startup/errors';
 import { AUDIT_ENTITIES } from './audit/entities';
-import { ALL_ENTITIES } from './entities';
+import { COMMON_ENTITIES } from './common/entities';
+import { LEDGER_ENTITIES } from './ledger/entities';
+import { NOTIFICATION_ENTITIES } from './notifications/entities';
+import { ORDER_ENTITIES } from './orders/entities';
+import { PAYOUT_ENTITIES } from './payouts/entities';
+import { RESERVE_ENTITIES } from './reserve/entities';
+import { SANDBOX_ENTITIES } from './sandbox/entities';
 import { TOP_UP_ENTITIES } from './reserve/top-up-entities';
 import { Migration20261125000000_initial } from './migrations/Migration20261125000000_initial';
 import { Migration20261201000000_records_reconciliation } from './migrations/Migration20261201000000_records_reconciliation';
@@ -79,7 +85,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
   return MikroORM.init({
     clientUrl: databaseUrl,
-    entities: [...ALL_ENTITIES, ...AUDIT_ENTITIES, ...TOP_UP_ENTITIES],
+    // Each module owns its entities (db/<module>/entities.ts).
+    entities: [...RESERVE_ENTITIES, ...ORDER_ENTITIES, ...PAYOUT_ENTITIES, ...LEDGER_ENTITIES, ...NOTIFICATION_ENTITIES, ...TOP_UP_ENTITIES, ...SANDBOX_ENTITIES, ...COMMON_ENTITIES, ...AUDIT_ENTITIES],
+    // A new row's `onCreate` values are set by `em.create` itself, as class field initialisers did.
+    processOnCreateHooksEarly: true,
     extensions: [Migrator],
     // MySQL commits DDL implicitly, so a migration cannot be wrapped in a transaction.
     migrations: { migrationsList: MIGRATIONS, transactional: false, silent: true },

@@ -9,7 +9,7 @@
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { createHmac } from 'node:crypto';
-import { Notification, type NotificationKind, type RecipientRole } from '../db/entities';
+import { Notification, type NotificationKind, type RecipientRole } from '../db/notifications/entities';
 import { insertOnce } from '../db/insert-once';
 import type { Clock } from '../domain/time';
 import { wellFormed } from '../domain/unicode';
@@ -50,7 +50,10 @@ export class Notifier {
     const now = this.clock.now();
     // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
     // can never fail on them and leave its activity retrying for days.
-    const rows = cards.map((card) => new Notification(card.dedupeKey, card.recipientId, card.recipientRole, card.kind, card.payoutId, wellFormed(card.payload), now));
+    const rows = cards.map((card) => ({
+      dedupeKey: card.dedupeKey, recipientId: card.recipientId, recipientRole: card.recipientRole, kind: card.kind, payoutId: card.payoutId,
+      payload: wellFormed(card.payload), createdAt: now, deliveredAt: null, readAt: null, undeliverableAt: null,
+    }));
     await insertOnce(this.orm.em.fork(), Notification, rows, ['dedupeKey']);
     return cards.map((card) => card.dedupeKey);
   }

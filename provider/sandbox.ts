@@ -13,7 +13,8 @@ import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/time';
 import type { Fen } from '../domain/money';
-import { SandboxAgreement, SandboxTransaction, Setting, type SandboxKind } from '../db/entities';
+import { SandboxAgreement, SandboxTransaction, type SandboxKind } from '../db/sandbox/entities';
+import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { ProviderUnavailableError, type PaymentProvider, type ProviderOutcome, type ProviderTransaction } from './provider';
 
@@ -58,7 +59,7 @@ export class SandboxProvider implements PaymentProvider {
     const em = this.orm.em.fork();
     const existing = await em.findOne(SandboxAgreement, { sellerId });
     if (existing) return { status: 'SIGNED' as const, agreementId: existing.agreementId };
-    const agreement = new SandboxAgreement(`agr_${randomUUID()}`, sellerId, this.clock.now());
+    const agreement = { agreementId: `agr_${randomUUID()}`, sellerId, signedAt: this.clock.now() };
     await em.upsert(SandboxAgreement, agreement, { onConflictFields: ['sellerId'], onConflictAction: 'ignore' });
     const signed = await em.findOneOrFail(SandboxAgreement, { sellerId });
     return { status: 'SIGNED' as const, agreementId: signed.agreementId };
@@ -87,9 +88,10 @@ export class SandboxProvider implements PaymentProvider {
     const faults = await this.inject();
     const em = this.orm.em.fork();
     const refusal = refusalOf(faults, kind, sellerId, counterpartyId);
-    const row = new SandboxTransaction(key, kind, sellerId, counterpartyId, amountFen, refusal ? 'REFUSED' : 'SUCCEEDED', refusal, this.clock.now());
-    row.transactionId = `sbx_${randomUUID()}`;
-    row.memo = memo;
+    const row = {
+      idempotencyKey: key, kind, sellerId, counterpartyId, amountFen, status: refusal ? 'REFUSED' as const : 'SUCCEEDED' as const,
+      refusalCode: refusal, createdAt: this.clock.now(), transactionId: `sbx_${randomUUID()}`, memo,
+    };
     const fresh = await insertOnce(em, SandboxTransaction, row, ['idempotencyKey']);
     // A key seen before answers with what was booked under it the first time.
     const booked = fresh ? row : await em.fork().findOneOrFail(SandboxTransaction, { idempotencyKey: key });

@@ -7,7 +7,7 @@
 import type { Orm } from '../db/orm';
 import { creditRecharge, enableAccount, setApprovalPolicy, setSubAccountPermission } from '../db/reserve/accounts';
 import { upsertOrder } from '../db/orders/orders';
-import type { OrderFields } from '../db/entities';
+import type { OrderFields } from '../db/orders/entities';
 import { asId } from '../domain/id';
 import type { PaymentProvider } from '../provider/provider';
 

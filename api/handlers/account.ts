@@ -4,7 +4,8 @@ import {
   setApprovalPolicy, setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
   type StatementFilter,
 } from '../../db/reserve/accounts';
-import type { LedgerEntry, SubAccount } from '../../db/entities';
+import type { LedgerEntry } from '../../db/ledger/entities';
+import type { SubAccount } from '../../db/reserve/entities';
 import { setAutoTopUp } from '../../db/reserve/top-ups';
 import { mapPage } from '../../db/pagination';
 import { DomainError } from '../../domain/errors';

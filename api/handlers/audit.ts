@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { verifyChain } from '../../db/audit/archive';
 import { accountView } from '../../db/reserve/accounts';
-import { SellerAccount } from '../../db/entities';
+import { SellerAccount } from '../../db/reserve/entities';
 import { mapPage } from '../../db/pagination';
 import { settingsChangesPage } from '../../db/audit/settings-changes';
 import { DomainError } from '../../domain/errors';

@@ -1,5 +1,5 @@
 /** SPEC §7, finance auditing: a payout's workflow history, and the reconciliation reports. */
-import type { ReconciliationReport } from '../../db/entities';
+import type { ReconciliationReport } from '../../db/audit/entities';
 import { mapPage } from '../../db/pagination';
 import { reportsPage } from '../../db/audit/reconciliation';
 import { payoutWorkflowId } from '../payout-gateway';

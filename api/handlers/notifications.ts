@@ -4,7 +4,7 @@
  * cards concern the seller's account, and sub-accounts work on it for the seller.
  */
 import { FINANCE_RECIPIENT } from '../../activities/reconciliation-activities';
-import type { Notification } from '../../db/entities';
+import type { Notification } from '../../db/notifications/entities';
 import { mapPage } from '../../db/pagination';
 import { markNotificationRead, notificationsOf, type Recipient } from '../../db/payouts/queries';
 import { DomainError } from '../../domain/errors';

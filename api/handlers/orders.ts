@@ -1,5 +1,6 @@
 /** SPEC §6: orders from the trade system, eligibility for the four entry points, refund pages. */
-import { Payout, type Order } from '../../db/entities';
+import { Payout } from '../../db/payouts/entities';
+import type { Order } from '../../db/orders/entities';
 import { eligibilityOf, upsertOrder } from '../../db/orders/orders';
 import { toPayoutView } from '../../db/payouts/payouts';
 import { DomainError } from '../../domain/errors';

@@ -1,5 +1,5 @@
 /** SPEC §5, §7: starting a payout, the decisions, and the records. */
-import { Payout } from '../../db/entities';
+import { Payout } from '../../db/payouts/entities';
 import { mapPage } from '../../db/pagination';
 import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payouts/queries';
 import { toPayoutView } from '../../db/payouts/payouts';

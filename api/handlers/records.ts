@@ -1,5 +1,5 @@
 /** SPEC §7: the payout records beyond the list: the summary by status and China day, and the CSV export. */
-import type { Payout } from '../../db/entities';
+import type { Payout } from '../../db/payouts/entities';
 import { SUMMARY_RANGE_DAYS_MAX, exceedsRows, payoutRows, summaryRows, type PayoutFilter, type PayoutSummaryRow } from '../../db/payouts/queries';
 import { DomainError } from '../../domain/errors';
 import { optionalId } from '../../domain/id';

@@ -1,7 +1,8 @@
 /** Object-level checks: who may see which seller's, order's or payout's data. */
 import type { EntityManager } from '@mikro-orm/mysql';
 import type { SettingsActor } from '../../db/audit/entities';
-import { Order, Payout } from '../../db/entities';
+import { Order } from '../../db/orders/entities';
+import { Payout } from '../../db/payouts/entities';
 import { DomainError } from '../../domain/errors';
 import type { Id } from '../../domain/id';
 import { buyerMaySee } from '../../domain/payout';

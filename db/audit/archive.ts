@@ -19,12 +19,11 @@ export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflow
 /** Appends the record unless this run is archived already; says which it was. */
 export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
   return em.transactional(async (tx) => {
-    await insertOnce(tx, AuditChainHead, new AuditChainHead(closed.sellerId, 0, GENESIS_HASH, now), ['sellerId']);
+    await insertOnce(tx, AuditChainHead, { sellerId: closed.sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now }, ['sellerId']);
     const head = await tx.findOneOrFail(AuditChainHead, { sellerId: closed.sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (await isArchived(tx, closed.workflowId, closed.runId)) return 'already archived';
     const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
-    const record = new ArchivedWorkflow({ ...fields, hash: recordHash(fields) });
-    tx.persist(record);
+    const record = tx.create(ArchivedWorkflow, { ...fields, hash: recordHash(fields) });
     head.lastSeq = record.seq;
     head.lastHash = record.hash;
     head.updatedAt = now;

@@ -1,89 +1,49 @@
 /**
  * Entities of the audit trail (SPEC §7): archived workflow histories, the head of each seller's
- * hash chain, and the settings change log. All three are append-only for the service: records and
- * log rows are inserted once; only a chain head moves forward.
+ * hash chain, the settings change log, and the reports of the daily reconciliation. All are
+ * append-only for the service: records, log rows and reports are inserted once; only a chain head
+ * moves forward.
  */
-import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { orNull, p, serial, time } from '../columns';
 
-const time = () => ({ type: 'datetime', length: 3 });
-
-export interface ArchivedWorkflowFields {
-  sellerId: string;
-  /** The record's position in the seller's chain, from 1. */
-  seq: number;
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  /** How the run closed: COMPLETED, FAILED, TERMINATED, CANCELED, TIMED_OUT, CONTINUED_AS_NEW. */
-  status: string;
-  startedAt: Date;
-  closedAt: Date;
-  archivedAt: Date;
-  /** The decoded history as canonical JSON (RFC 8785): exactly the text that was hashed. */
-  history: string;
-  previousHash: string;
-  hash: string;
-}
-
-export class ArchivedWorkflow implements ArchivedWorkflowFields {
-  id?: number;
-  sellerId!: string;
-  seq!: number;
-  workflowId!: string;
-  runId!: string;
-  workflowType!: string;
-  status!: string;
-  startedAt!: Date;
-  closedAt!: Date;
-  archivedAt!: Date;
-  history!: string;
-  previousHash!: string;
-  hash!: string;
-
-  constructor(fields: ArchivedWorkflowFields) {
-    Object.assign(this, fields);
-  }
-}
-
-export const ArchivedWorkflowSchema = new EntitySchema<ArchivedWorkflow>({
-  class: ArchivedWorkflow,
+export const ArchivedWorkflow = defineEntity({
+  name: 'ArchivedWorkflow',
   tableName: 'workflow_archive',
   properties: {
-    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
-    sellerId: { type: 'string' },
-    seq: { type: 'integer' },
-    workflowId: { type: 'string' },
-    runId: { type: 'string' },
-    workflowType: { type: 'string' },
-    status: { type: 'string' },
+    id: serial(),
+    sellerId: p.string(),
+    /** The record's position in the seller's chain, from 1. */
+    seq: p.integer(),
+    workflowId: p.string(),
+    runId: p.string(),
+    workflowType: p.string(),
+    /** How the run closed: COMPLETED, FAILED, TERMINATED, CANCELED, TIMED_OUT, CONTINUED_AS_NEW. */
+    status: p.string(),
     startedAt: time(),
     closedAt: time(),
     archivedAt: time(),
-    history: { type: 'text', lazy: true },
-    previousHash: { type: 'string' },
-    hash: { type: 'string' },
+    /** The decoded history as canonical JSON (RFC 8785): exactly the text that was hashed. */
+    history: p.text().lazy(true, false),
+    previousHash: p.string(),
+    hash: p.string(),
   },
 });
+export type ArchivedWorkflow = InferEntity<typeof ArchivedWorkflow>;
+/** A record as it is chained and hashed (audit/chain.ts). */
+export type ArchivedWorkflowFields = Omit<ArchivedWorkflow, 'id'>;
 
-export class AuditChainHead {
-  constructor(
-    readonly sellerId: string,
-    public lastSeq: number,
-    public lastHash: string,
-    public updatedAt: Date,
-  ) {}
-}
-
-export const AuditChainHeadSchema = new EntitySchema<AuditChainHead>({
-  class: AuditChainHead,
+export const AuditChainHead = defineEntity({
+  name: 'AuditChainHead',
   tableName: 'audit_chain_heads',
   properties: {
-    sellerId: { type: 'string', primary: true },
-    lastSeq: { type: 'integer' },
-    lastHash: { type: 'string' },
+    sellerId: p.string().primary(),
+    lastSeq: p.integer(),
+    lastHash: p.string(),
     updatedAt: time(),
   },
 });
+export type AuditChainHead = InferEntity<typeof AuditChainHead>;
 
 /** The settings SPEC §7 logs; new settings add their name here and call `logSettingChange`. */
 export const SETTINGS = ['enabled', 'limits', 'lowBalanceThreshold', 'autoTopUp', 'approvalPolicy', 'subAccountPermission'] as const;
@@ -95,32 +55,48 @@ export interface SettingsActor {
   role: string;
 }
 
-export class SettingsChange {
-  id?: number;
-  constructor(
-    readonly sellerId: string,
-    readonly setting: SettingName,
-    readonly actorId: string,
-    readonly actorRole: string,
-    readonly changedAt: Date,
-    readonly before: unknown,
-    readonly after: unknown,
-  ) {}
-}
-
-export const SettingsChangeSchema = new EntitySchema<SettingsChange>({
-  class: SettingsChange,
+export const SettingsChange = defineEntity({
+  name: 'SettingsChange',
   tableName: 'settings_changes',
   properties: {
-    id: { type: new BigIntType('number'), primary: true, autoincrement: true },
-    sellerId: { type: 'string' },
-    setting: { type: 'string' },
-    actorId: { type: 'string' },
-    actorRole: { type: 'string' },
+    id: serial(),
+    sellerId: p.string(),
+    setting: p.string().$type<SettingName>(),
+    actorId: p.string(),
+    actorRole: p.string(),
     changedAt: time(),
-    before: { type: 'json', nullable: true },
-    after: { type: 'json', nullable: true },
+    before: orNull(p.json<unknown>()),
+    after: orNull(p.json<unknown>()),
   },
 });
+export type SettingsChange = InferEntity<typeof SettingsChange>;
 
-export const AUDIT_ENTITIES = [ArchivedWorkflowSchema, AuditChainHeadSchema, SettingsChangeSchema];
+/** One disagreement a reconciliation found (db/ledger/invariants.ts). */
+export interface ReconciliationFinding {
+  check: string;
+  sellerId: string;
+  movementKey: string | null;
+  message: string;
+}
+
+/** The result of one reconciliation run; `findings` holds the first of them, `findingsCount` all. */
+export const ReconciliationReport = defineEntity({
+  name: 'ReconciliationReport',
+  tableName: 'reconciliation_reports',
+  properties: {
+    id: p.string().primary().length(64),
+    workflowId: p.string(),
+    createdAt: time(),
+    settledBefore: time(),
+    /** The sellers checked when the run was scoped; null for every seller. */
+    sellerIds: orNull(p.json<string[]>()),
+    sellersChecked: p.integer(),
+    findingsCount: p.integer(),
+    findings: p.json<ReconciliationFinding[]>(),
+    /** False when the run's batch bound stopped it before the last seller. */
+    complete: p.boolean(),
+  },
+});
+export type ReconciliationReport = InferEntity<typeof ReconciliationReport>;
+
+export const AUDIT_ENTITIES = [ArchivedWorkflow, AuditChainHead, SettingsChange, ReconciliationReport];

@@ -5,7 +5,8 @@
  */
 import type { EntityManager } from '@mikro-orm/mysql';
 import { findDisagreements, type Finding } from '../ledger/invariants';
-import { ReconciliationReport, SellerAccount } from '../entities';
+import { ReconciliationReport } from './entities';
+import { SellerAccount } from '../reserve/entities';
 import { findPage, type Keyset, type Page, type PageRequest } from '../pagination';
 
 /** Sellers checked per round of queries. */

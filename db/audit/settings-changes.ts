@@ -30,7 +30,7 @@ export function logSettingChange(tx: EntityManager, change: SettingChangeInput):
   const before = change.before ?? null;
   const after = change.after ?? null;
   if (canonicalJson(before) === canonicalJson(after)) return;
-  tx.persist(new SettingsChange(change.sellerId, change.setting, change.actor.id, change.actor.role, change.at, before, after));
+  tx.create(SettingsChange, { sellerId: change.sellerId, setting: change.setting, actorId: change.actor.id, actorRole: change.actor.role, changedAt: change.at, before, after });
 }
 
 export interface SettingsChangeFilter {

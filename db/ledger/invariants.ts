@@ -11,7 +11,7 @@
  * Used by the tests, the chaos run and the daily reconciliation (db/audit/reconciliation.ts).
  */
 import type { EntityManager } from '@mikro-orm/mysql';
-import type { MovementKind } from '../entities';
+import type { MovementKind } from './entities';
 import { MOVES, externalAccount } from './ledger';
 
 export interface InvariantReport {

@@ -11,7 +11,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
 import { assertFen, type Fen } from '../../domain/money';
-import { LedgerEntry, SellerAccount, type MovementKind } from '../entities';
+import { LedgerEntry, type MovementKind } from './entities';
+import { SellerAccount } from '../reserve/entities';
 
 /** The memo that payout movements carry on the seller's statement (SPEC §5.4). */
 export const PAYOUT_MEMO = '小额打款';
@@ -98,20 +99,18 @@ export async function move(tx: EntityManager, account: SellerAccount, movement: 
   if (to === 'available') account.availableFen += movement.amountFen;
   else if (to === 'held') account.heldFen += movement.amountFen;
   account.updatedAt = movement.at;
-  tx.persist(
-    new LedgerEntry({
-      movementKey: movement.key,
-      sellerId: account.sellerId,
-      kind: movement.kind,
-      debitAccount: accountName(account, from, movement.kind),
-      creditAccount: accountName(account, to, movement.kind),
-      amountFen: movement.amountFen,
-      availableAfterFen: account.availableFen,
-      heldAfterFen: account.heldFen,
-      payoutId: movement.payoutId ?? null,
-      memo: movement.memo,
-      createdAt: movement.at,
-    }),
-  );
+  tx.create(LedgerEntry, {
+    movementKey: movement.key,
+    sellerId: account.sellerId,
+    kind: movement.kind,
+    debitAccount: accountName(account, from, movement.kind),
+    creditAccount: accountName(account, to, movement.kind),
+    amountFen: movement.amountFen,
+    availableAfterFen: account.availableFen,
+    heldAfterFen: account.heldFen,
+    payoutId: movement.payoutId ?? null,
+    memo: movement.memo,
+    createdAt: movement.at,
+  });
   return true;
 }

@@ -5,7 +5,9 @@ import type { OrderCloseReason } from '../../domain/payout';
 import type { Id } from '../../domain/id';
 import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
-import { DailyUsage, Order, Payout, SellerAccount, type OrderFields } from '../entities';
+import { DailyUsage, SellerAccount, limitsOf } from '../reserve/entities';
+import { Order, type OrderFields } from './entities';
+import { Payout } from '../payouts/entities';
 
 /** SPEC §6: a page of orders is answered at once; this bounds the page. */
 export const ELIGIBILITY_BATCH_MAX = 100;
@@ -43,9 +45,7 @@ async function writeOrder(em: EntityManager, orderId: string, fields: OrderField
     if (existing && payouts.length > 0 && (existing.sellerId !== fields.sellerId || existing.buyerId !== fields.buyerId)) {
       throw new DomainError('ORDER_PARTIES_LOCKED', `order ${orderId} has a payout: its seller and buyer cannot change`, { payoutId: payouts[0].id });
     }
-    if (existing) existing.update(fields, now);
-    const order = existing ?? new Order(orderId, fields, now);
-    tx.persist(order);
+    const order = existing ? tx.assign(existing, { ...fields, updatedAt: now }) : tx.create(Order, { orderId, ...fields, updatedAt: now });
     const closeReason = orderCloseReason({ status: fields.status, cashPaid: fields.cashPaidFen }, payouts.map((p) => ({ status: p.status, amountFen: p.amountFen })));
     const cancelled: OrderUpdate['cancelled'] = [];
     for (const payout of payouts) {
@@ -80,7 +80,7 @@ export async function eligibilityOf(em: EntityManager, sellerId: Id, orderIds: s
       account: {
         enabled: account?.enabled ?? false,
         agreementSigned: Boolean(account?.agreementId),
-        limits: account?.limits ?? { dailyCount: 0, dailyAmount: 0, perPayoutAmount: 0 },
+        limits: account ? limitsOf(account) : { dailyCount: 0, dailyAmount: 0, perPayoutAmount: 0 },
         availableFen: account?.availableFen ?? 0,
       },
       order: { orderId, status: order.status, paymentType: order.paymentType, cashPaid: order.cashPaidFen },

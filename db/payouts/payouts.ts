@@ -11,7 +11,9 @@ import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout'
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
-import { DailyUsage, Order, Payout, PayoutEvent, type PayoutEventType } from '../entities';
+import { DailyUsage, limitsOf } from '../reserve/entities';
+import { Order } from '../orders/entities';
+import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
 import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
@@ -75,11 +77,11 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const day = chinaDay(now);
-    const usage = (await tx.findOne(DailyUsage, { sellerId: request.sellerId, chinaDay: day })) ?? new DailyUsage(request.sellerId, day);
+    const usage = (await tx.findOne(DailyUsage, { sellerId: request.sellerId, chinaDay: day })) ?? tx.create(DailyUsage, { sellerId: request.sellerId, chinaDay: day });
     const existing = found.find((p) => p.orderClaim === request.orderId);
     const refusal = evaluatePayout(
       {
-        account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: account.limits, availableFen: account.availableFen },
+        account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: limitsOf(account), availableFen: account.availableFen },
         order: { orderId: order.orderId, status: order.status, paymentType: order.paymentType, cashPaid: order.cashPaidFen },
         usage: { count: usage.count, amountFen: usage.amountFen },
         existing: existing ? { id: existing.id, status: existing.status } : null,
@@ -89,7 +91,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     if (refusal) throw refusal;
     // SPEC §5 maker-checker: the policy in force when the money is held decides, under the seller's lock.
     const needsApproval = request.initiatedBy !== request.sellerId && account.approvalThresholdFen !== null && request.amountFen >= account.approvalThresholdFen;
-    const payout = new Payout({
+    const payout = tx.create(Payout, {
       id: request.payoutId,
       sellerId: request.sellerId,
       buyerId: order.buyerId,
@@ -103,13 +105,16 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       status: needsApproval ? 'PENDING_APPROVAL' : 'AWAITING_CONFIRMATION',
       expiresAt: needsApproval ? null : new Date(now.getTime() + confirmWindowMs),
       approvalExpiresAt: needsApproval ? new Date(now.getTime() + approvalWindowMs(confirmWindowMs)) : null,
+      // The order's one payout is this one until it is cancelled.
+      orderClaim: order.orderId,
+      ...NOT_YET_DECIDED,
     });
     // No payout under this id yet, so no hold either.
     await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now, keyKnownUnused: true });
     usage.count += 1;
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
-    tx.persist([payout, usage, new PayoutEvent(payout.id, 'INITIATED', request.initiatedBy, now)]);
+    tx.create(PayoutEvent, { payoutId: payout.id, type: 'INITIATED', actor: request.initiatedBy, at: now });
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };

@@ -1,7 +1,8 @@
 /** Read side of payouts: records with filters and cursor pagination, timelines, notifications. */
 import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
-import { Notification, Payout, PayoutEvent, type RecipientRole } from '../entities';
+import { Notification, type RecipientRole } from '../notifications/entities';
+import { Payout, PayoutEvent } from './entities';
 import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
 
 export { EXPORT_ROWS_MAX } from '../pagination';

@@ -10,7 +10,8 @@ import type { Fen } from '../../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import type { SettingsActor } from '../audit/entities';
-import { DailyUsage, LedgerEntry, SellerAccount, SubAccount, type MovementKind } from '../entities';
+import { DailyUsage, SellerAccount, SubAccount, limitColumns, limitsOf } from './entities';
+import { LedgerEntry, type MovementKind } from '../ledger/entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
 import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
 import { logSettingChange } from '../audit/settings-changes';
@@ -45,7 +46,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
     sellerId,
     enabled: account?.enabled ?? false,
     agreementSigned: Boolean(account?.agreementId),
-    limits: account ? account.limits : null,
+    limits: account ? limitsOf(account) : null,
     systemCaps: { ...SYSTEM_CAPS },
     balance: { available: account?.availableFen ?? 0, held: account?.heldFen ?? 0 },
     today: { day, count: usage?.count ?? 0, amount: usage?.amountFen ?? 0 },
@@ -59,7 +60,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
 function settingsOf(account: SellerAccount | null) {
   return {
     enabled: account?.enabled ?? false,
-    limits: account ? account.limits : null,
+    limits: account ? limitsOf(account) : null,
     lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
   };
 }
@@ -85,8 +86,11 @@ export async function enableAccount(
   await em.transactional(async (tx) => {
     const existing = await lockSellerAccount(tx, sellerId);
     const before = settingsOf(existing);
-    const account = existing ?? new SellerAccount(sellerId, input.limits, now);
-    account.setLimits(input.limits);
+    const account = existing ?? tx.create(SellerAccount, {
+      sellerId, ...limitColumns(input.limits), agreementId: null, agreementSignedAt: null,
+      lowBalanceThresholdFen: null, approvalThresholdFen: null, createdAt: now, updatedAt: now,
+    });
+    tx.assign(account, limitColumns(input.limits));
     account.enabled = true;
     if (account.agreementId !== input.agreementId) {
       account.agreementId = input.agreementId;
@@ -106,7 +110,7 @@ export async function setLimits(em: EntityManager, sellerId: Id, limits: Limits,
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'enable the payout tool before setting limits');
     const before = settingsOf(account);
-    account.setLimits(limits);
+    tx.assign(account, limitColumns(limits));
     account.updatedAt = now;
     logAccountChanges(tx, sellerId, actor, now, before, account);
   });
@@ -195,7 +199,7 @@ export async function setSubAccountPermission(
 ): Promise<SubAccount> {
   return em.transactional(async (tx) => {
     const existing = await tx.findOne(SubAccount, { sellerId, subAccountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    const sub = existing ?? new SubAccount(subAccountId, sellerId, now);
+    const sub = existing ?? tx.create(SubAccount, { sellerId, subAccountId, updatedAt: now });
     const before = { subAccountId, payout: sub.canPayout };
     sub.canPayout = payout;
     sub.updatedAt = now;

@@ -12,7 +12,7 @@ import { DomainError } from '../../domain/errors';
 import type { Fen } from '../../domain/money';
 import { chinaDay } from '../../domain/time';
 import type { SettingsActor } from '../audit/entities';
-import type { SellerAccount } from '../entities';
+import type { SellerAccount } from './entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
 import { SYSTEM_ACTOR, logSettingChange } from '../audit/settings-changes';
 import { OPEN_TOP_UP_STATUSES, ReserveTopUp, TopUpCrossing, type TopUpStatus } from './top-up-entities';
@@ -73,8 +73,10 @@ export async function recordCrossing(tx: EntityManager, account: SellerAccount, 
   if (recorded) return recorded.topUpId;
   if (!autoTopUpOf(account)) return null;
   const open = await tx.findOne(ReserveTopUp, { sellerId: account.sellerId, status: { $in: [...OPEN_TOP_UP_STATUSES] } });
-  const topUp = open ?? new ReserveTopUp(topUpIdOf(crossingKey), account.sellerId, now);
-  tx.persist([topUp, new TopUpCrossing(crossingKey, topUp.id, account.sellerId, now)]);
+  const topUp = open ?? tx.create(ReserveTopUp, {
+    id: topUpIdOf(crossingKey), sellerId: account.sellerId, createdAt: now, amountFen: null, chinaDay: null, outcomeCode: null, settledAt: null,
+  });
+  tx.create(TopUpCrossing, { crossingKey, topUpId: topUp.id, sellerId: account.sellerId, createdAt: now });
   return topUp.id;
 }
 

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { buildApi } from '../../api/server';
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { close, launchChromium, listen } from '../support/browser';
 import { bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

@@ -3,7 +3,7 @@
  * enabling, limits, recharge and withdrawal with their idempotency, disabling, the low-balance
  * alert, sub-accounts, the account view and the statement.
  */
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { checkInvariants } from '../../db/ledger/invariants';
 import { SandboxProvider } from '../../provider/sandbox';
 import { DEFAULT_LIMITS, bearer, openMarket } from '../support/scenario';

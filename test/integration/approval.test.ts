@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { checkInvariants } from '../../db/ledger/invariants';
 import { cancelUpdate, decisionSignal } from '../../workflows/payout';
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 

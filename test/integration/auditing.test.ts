@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { payoutWorkflowId } from '../../api/payout-gateway';
-import { Payout } from '../../db/entities';
+import { Payout } from '../../db/payouts/entities';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
@@ -65,9 +65,8 @@ describe('a payout history', () => {
   test('a payout whose history Temporal no longer keeps is 404, not 500', async () => {
     const em = stack.orm.em.fork();
     const original = await em.findOneOrFail(Payout, { id: paidId });
-    const orphan = new Payout({ ...original, id: randomUUID(), orderId: uniqueId('order') });
-    orphan.orderClaim = null;
-    await em.insert(orphan);
+    const orphan = { ...original, id: randomUUID(), orderId: uniqueId('order'), orderClaim: null };
+    await em.insert(Payout, orphan);
     try {
       const res = await stack.http.get(`/v1/payouts/${orphan.id}/history`).set(bearer(a.auditor)).expect(404);
       expect(res.body.error.message).toBe(`no workflow history is retained for ${payoutWorkflowId(orphan.id)}`);

@@ -7,7 +7,8 @@
  * carries the provider's transaction id and the transfer's memo.
  */
 import { checkInvariants } from '../../db/ledger/invariants';
-import { Notification, SandboxTransaction } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
+import { SandboxTransaction } from '../../db/sandbox/entities';
 import { upsertOrder } from '../../db/orders/orders';
 import { SandboxProvider } from '../../provider/sandbox';
 import { bearer, openMarket, type Market } from '../support/scenario';

@@ -5,7 +5,8 @@
  * report that auditors page through, and sends finance a card; the daily schedule is ensured
  * idempotently.
  */
-import { Notification, SandboxTransaction } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
+import { SandboxTransaction } from '../../db/sandbox/entities';
 import { checkInvariants, findDisagreements } from '../../db/ledger/invariants';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { reconciliationWorkflow, type ReconciliationInput } from '../../workflows/reconciliation';
@@ -101,7 +102,7 @@ test('a transfer missing from the provider\'s books is found once it is past the
     expect(await checkInvariants(stack.orm.em.fork(), [market.sellerId])).toMatchObject({ ledgerBalanced: true, providerMatchesLedger: false });
   } finally {
     const t = transfer;
-    await stack.orm.em.fork().insert(new SandboxTransaction(t.idempotencyKey, t.kind, t.sellerId, t.counterpartyId, t.amountFen, t.status, t.refusalCode, t.createdAt));
+    await stack.orm.em.fork().insert(SandboxTransaction, { ...t, id: undefined });
   }
   expect(await reconcile({ sellerIds: [market.sellerId], settleGraceMs: 0 })).toMatchObject({ ok: true });
 });

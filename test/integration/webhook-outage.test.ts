@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { Notifier } from '../../notify/notifier';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { bearer, openMarket } from '../support/scenario';
 import { eventually, startStack, type Stack } from '../support/stack';
 

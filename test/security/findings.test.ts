@@ -9,7 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import request from 'supertest';
 import { buildApi } from '../../api/server';
-import { LedgerEntry, Notification, Payout, SandboxTransaction, SellerAccount } from '../../db/entities';
+import { LedgerEntry } from '../../db/ledger/entities';
+import { Notification } from '../../db/notifications/entities';
+import { Payout } from '../../db/payouts/entities';
+import { SandboxTransaction } from '../../db/sandbox/entities';
+import { SellerAccount } from '../../db/reserve/entities';
 import { bearer, openMarket, type Market } from '../support/scenario';
 import { eventually, startStack, TEST_JWT_SECRET, uniqueId, type Stack } from '../support/stack';
 

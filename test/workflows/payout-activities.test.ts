@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPayoutActivities } from '../../activities/payout-activities';
-import { Notification } from '../../db/entities';
+import { Notification } from '../../db/notifications/entities';
 import { lowReserveCardId } from '../../domain/card-ids';
 import type { PayoutWorkflowInput } from '../../domain/payout';
 import { systemClock } from '../../domain/time';

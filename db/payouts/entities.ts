@@ -1,0 +1,61 @@
+/** Payouts and the events of their timelines. */
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import type { CloseReason, OrderCloseReason, PayoutReason, PayoutStatus } from '../../domain/payout';
+import { fen, id, orNull, p, time } from '../columns';
+
+export const Payout = defineEntity({
+  name: 'Payout',
+  tableName: 'payouts',
+  properties: {
+    id: id().primary().length(36),
+    sellerId: id(),
+    buyerId: id(),
+    orderId: id(),
+    /** The order id while this payout uses up the order's one payout; null once cancelled. */
+    orderClaim: orNull(id()),
+    amountFen: fen(),
+    reason: p.string().$type<PayoutReason>(),
+    note: orNull(p.string()),
+    status: p.string().$type<PayoutStatus>(),
+    initiatedBy: id(),
+    chinaDay: p.string().columnType('date'),
+    createdAt: time(),
+    /** Null while the payout waits for approval: the buyer's window starts at the approval. */
+    expiresAt: orNull(time()),
+    approvalExpiresAt: orNull(time()),
+    approvedAt: orNull(time()),
+    confirmedAt: orNull(time()),
+    paidAt: orNull(time()),
+    closedAt: orNull(time()),
+    closeReason: orNull(p.string().$type<CloseReason>()),
+    /** An order change that cancels this payout, written with the order so that no crash loses it. */
+    pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
+    providerTransactionId: orNull(p.string()),
+  },
+});
+export type Payout = InferEntity<typeof Payout>;
+
+/** A new payout's later columns: nothing approved, decided, paid or closed yet. */
+export const NOT_YET_DECIDED = {
+  approvedAt: null, confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, pendingCloseReason: null, providerTransactionId: null,
+} as const;
+
+export const PAYOUT_EVENT_TYPES = [
+  'INITIATED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED', 'APPROVED', 'REJECTED',
+] as const;
+export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
+
+export const PayoutEvent = defineEntity({
+  name: 'PayoutEvent',
+  tableName: 'payout_events',
+  properties: {
+    id: p.bigint().primary().autoincrement(),
+    payoutId: id(),
+    type: p.string().$type<PayoutEventType>(),
+    actor: orNull(p.string()),
+    at: time(),
+  },
+});
+export type PayoutEvent = InferEntity<typeof PayoutEvent>;
+
+export const PAYOUT_ENTITIES = [Payout, PayoutEvent];
