@@ -31,6 +31,8 @@ export const Payout = defineEntity({
     /** An order change that cancels this payout, written with the order so that no crash loses it. */
     pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
     providerTransactionId: orNull(p.string()),
+    /** The payout's timeline, oldest first, read with `populate: ['events']`. */
+    events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
   },
 });
 export type Payout = InferEntity<typeof Payout>;
@@ -50,7 +52,9 @@ export const PayoutEvent = defineEntity({
   tableName: 'payout_events',
   properties: {
     id: p.bigint().primary().autoincrement(),
-    payoutId: id(),
+    // The column is payout_id, as before. The migrations declare no foreign key and index it through
+    // the unique key (payout_id, type); the ORM adds neither a constraint nor an index of its own.
+    payout: () => p.manyToOne(Payout).createForeignKeyConstraint(false).index(false),
     type: p.string().$type<PayoutEventType>(),
     actor: orNull(p.string()),
     at: time(),

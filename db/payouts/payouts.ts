@@ -47,7 +47,7 @@ export function toPayoutView(payout: Payout): PayoutView {
  * ON DUPLICATE KEY UPDATE, which fails on any other error, rather than insertOnce's INSERT IGNORE.
  */
 async function recordEvent(em: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
-  await em.createQueryBuilder(PayoutEvent).insert({ payoutId, type, actor, at }).onConflict(['payoutId', 'type']).merge(['payoutId']).execute();
+  await em.createQueryBuilder(PayoutEvent).insert({ payout: payoutId, type, actor, at }).onConflict(['payout', 'type']).merge(['payout']).execute();
 }
 
 export interface Reservation {
@@ -114,7 +114,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     usage.count += 1;
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
-    tx.create(PayoutEvent, { payoutId: payout.id, type: 'INITIATED', actor: request.initiatedBy, at: now });
+    tx.create(PayoutEvent, { payout, type: 'INITIATED', actor: request.initiatedBy, at: now });
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };

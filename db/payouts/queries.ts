@@ -1,5 +1,5 @@
 /** Read side of payouts: records with filters and cursor pagination, timelines, notifications. */
-import type { EntityData, EntityManager, FilterQuery } from '@mikro-orm/mysql';
+import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
 import { Notification, type RecipientRole } from '../notifications/entities';
 import { Payout, PayoutEvent } from './entities';
@@ -97,26 +97,13 @@ function toSafeInteger(value: unknown): number {
 }
 
 /**
- * A payout and its timeline, oldest event first, in one query: the read that clients poll while a
- * payout moves, so it costs one round trip rather than two. Rows are hydrated by the ORM (em.map),
- * as a find would.
+ * A payout and its timeline, oldest event first, in one query (the events joined to the payout):
+ * the read that clients poll while a payout moves, so it costs one round trip rather than two.
  */
 export async function payoutWithTimeline(em: EntityManager, payoutId: string): Promise<{ payout: Payout; timeline: PayoutEvent[] } | null> {
   if (typeof payoutId !== 'string') throw new TypeError('payoutWithTimeline needs a payout id string');
-  const rows: Record<string, unknown>[] = await em.execute(
-    `select p.*, e.id as event_id, e.type as event_type, e.actor as event_actor, e.at as event_at
-     from payouts p left join payout_events e on e.payout_id = p.id
-     where p.id = ?
-     order by e.at, e.id`,
-    [payoutId],
-  );
-  if (rows.length === 0) return null;
-  const columns = { ...rows[0] };
-  for (const eventColumn of ['event_id', 'event_type', 'event_actor', 'event_at']) delete columns[eventColumn];
-  const timeline = rows
-    .filter((row) => row.event_id !== null)
-    .map((row) => em.map(PayoutEvent, { id: row.event_id, payout_id: payoutId, type: row.event_type, actor: row.event_actor, at: row.event_at } as EntityData<PayoutEvent>));
-  return { payout: em.map(Payout, columns), timeline };
+  const payout = await em.findOne(Payout, { id: payoutId }, { populate: ['events'], strategy: 'joined', refresh: true });
+  return payout ? { payout, timeline: payout.events.getItems() } : null;
 }
 
 /** Whose cards: the role and the account, so that a buyer and a seller with the same id never meet. */

@@ -4,6 +4,7 @@
  * every seller's records while every write is refused.
  */
 import { randomUUID } from 'node:crypto';
+import { wrap } from '@mikro-orm/core';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { Payout } from '../../db/payouts/entities';
 import { bearer, openMarket, type Market } from '../support/scenario';
@@ -64,7 +65,7 @@ describe('a payout history', () => {
 
   test('a payout whose history Temporal no longer keeps is 404, not 500', async () => {
     const em = stack.orm.em.fork();
-    const original = await em.findOneOrFail(Payout, { id: paidId });
+    const original = wrap(await em.findOneOrFail(Payout, { id: paidId })).toObject(['events']);
     const orphan = { ...original, id: randomUUID(), orderId: uniqueId('order'), orderClaim: null };
     await em.insert(Payout, orphan);
     try {
