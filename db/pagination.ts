@@ -1,13 +1,12 @@
 /**
  * Keyset pagination for every list of the API and every CSV export: one cursor shape, one bound on
- * `limit`. A cursor is the sort key of the last row sent, as a JSON array, in base64url — the shape
- * MikroORM's `em.findByCursor` gives its cursors. We do not call `findByCursor` itself: it turns
- * any string that looks like an ISO timestamp back into a Date (so a sub-account named like one
- * would page wrongly), takes a cursor of the wrong length for the first page and answers a
- * malformed one with a 500. Here a cursor is decoded against the declared types of the key's
- * columns, and anything else is 400 `VALIDATION_ERROR`.
+ * `limit`. A cursor is the sort key of the last row sent, as a JSON array, in base64url: the shape
+ * of MikroORM's `em.findByCursor` cursors, and pages are read with `findByCursor`. A client's
+ * cursor reaches it only once checked here against the declared types of the key's columns
+ * (anything else is 400 `VALIDATION_ERROR`): `findByCursor` alone takes a cursor of the wrong
+ * length as the first page and answers a malformed one with a 500.
  */
-import type { EntityManager, EntityName, FilterQuery, FindOptions, QueryOrderMap } from '@mikro-orm/mysql';
+import type { EntityManager, EntityName, FilterQuery, FindByCursorOptions, FindOptions, QueryOrderMap } from '@mikro-orm/mysql';
 import { DomainError } from '../domain/errors';
 
 /** Every list answers at most this many rows per page (openapi.yaml's `Limit` says the same). */
@@ -48,10 +47,15 @@ export interface Page<T> {
 }
 
 export function encodeCursor<T>(keyset: Keyset<T>, row: T): string {
-  const values = keyset.columns.map(({ name, kind }) => {
-    const value = row[name] as unknown;
-    return kind === 'date' ? (value as Date).toISOString() : value;
-  });
+  return encodeValues(keyOf(keyset, row));
+}
+
+function keyOf<T>(keyset: Keyset<T>, row: T): unknown[] {
+  return keyset.columns.map(({ name }) => row[name]);
+}
+
+/** JSON spells a Date as `toISOString` does, so a key's dates come back as `ISO_INSTANT`. */
+function encodeValues(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
@@ -89,9 +93,18 @@ function parseKeyValue(kind: KeyKind, value: unknown): unknown {
   }
 }
 
+/** MikroORM's `Cursor.decode` reads any string that starts like an ISO instant as a Date. */
+const READ_AS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}/;
+
+/** Whether `findByCursor` reads the key back as it is: not when a string key looks like an instant. */
+function readsBack<T>(keyset: Keyset<T>, values: unknown[]): boolean {
+  return keyset.columns.every(({ kind }, i) => kind !== 'string' || !READ_AS_DATE.test(values[i] as string));
+}
+
 /**
  * The rows strictly after the key, in the keyset's direction: for (a, b) descending,
- * `a < x OR (a = x AND b < y)`, the form that the (…, a, b) indexes answer as a range.
+ * `a < x OR (a = x AND b < y)`. Only for a key `findByCursor` would misread (an id named like an
+ * instant, which `ID_PATTERN` allows).
  */
 function afterKey<T>(keyset: Keyset<T>, values: unknown[]): FilterQuery<T> {
   const operator = keyset.direction === 'desc' ? '$lt' : '$gt';
@@ -106,19 +119,29 @@ function orderOf<T>(keyset: Keyset<T>): QueryOrderMap<T> {
   return Object.fromEntries(keyset.columns.map(({ name }) => [name, keyset.direction])) as QueryOrderMap<T>;
 }
 
-function whereAfter<T>(keyset: Keyset<T>, where: FilterQuery<T>, values: unknown[] | null): FilterQuery<T> {
-  return values ? ({ $and: [where, afterKey(keyset, values)] } as FilterQuery<T>) : where;
+/**
+ * Up to `first` rows after the key (from the start when null), and whether more follow: the query
+ * asks for one row more than it answers, so no count is needed.
+ */
+async function rowsAfter<T extends object>(
+  em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, keyset: Keyset<T>, after: unknown[] | null, first: number, disableIdentityMap = false,
+): Promise<{ rows: T[]; more: boolean }> {
+  const orderBy = orderOf(keyset);
+  if (after === null || readsBack(keyset, after)) {
+    const options = { first, after: after ? encodeValues(after) : undefined, orderBy, includeCount: false, disableIdentityMap };
+    const page = await em.findByCursor(entity, where, options as FindByCursorOptions<T, never, '*', never, false>);
+    return { rows: page.items as T[], more: page.hasNextPage };
+  }
+  const rows = await em.find(entity, { $and: [where, afterKey(keyset, after)] } as FilterQuery<T>, { orderBy, limit: first + 1, disableIdentityMap } as FindOptions<T>);
+  return { rows: rows.slice(0, first), more: rows.length > first };
 }
 
 /** One page of the rows that match, in the keyset's order, after the client's cursor. */
 export async function findPage<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, keyset: Keyset<T>, request: PageRequest): Promise<Page<T>> {
   const limit = Math.min(request.limit ?? PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-  const after = decodeCursor(keyset, request.cursor);
-  // One row more than the page tells whether another page follows, without a count.
-  const rows = await em.find(entity, whereAfter(keyset, where, after), { orderBy: orderOf(keyset), limit: limit + 1 } as FindOptions<T>);
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyset, last) : null };
+  const { rows, more } = await rowsAfter(em, entity, where, keyset, decodeCursor(keyset, request.cursor), limit);
+  const last = rows[rows.length - 1];
+  return { items: rows, nextCursor: more && last ? encodeCursor(keyset, last) : null };
 }
 
 /** Whether more than `rowsMax` rows match; reads at most one row past the bound to find out. */
@@ -143,13 +166,11 @@ export async function* everyRow<T extends object>(
 ): AsyncGenerator<T> {
   let after: unknown[] | null = null;
   for (let sent = 0; sent < rowsMax; ) {
-    const limit = Math.min(pageSize, rowsMax - sent);
-    const rows: T[] = await em.find(entity, whereAfter(keyset, where, after), { orderBy: orderOf(keyset), limit, disableIdentityMap: true } as FindOptions<T>);
+    const { rows, more }: { rows: T[]; more: boolean } = await rowsAfter(em, entity, where, keyset, after, Math.min(pageSize, rowsMax - sent), true);
     for (const row of rows) yield row;
     sent += rows.length;
-    if (rows.length < limit) return;
-    const last = rows[rows.length - 1];
-    after = keyset.columns.map(({ name }) => last[name]);
+    if (!more || rows.length === 0) return;
+    after = keyOf(keyset, rows[rows.length - 1]);
   }
 }
 

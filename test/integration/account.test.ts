@@ -203,6 +203,22 @@ describe('sub-accounts', () => {
     const aSub = bearer(await stack.token(subId, 'sub_account', a.sellerId));
     await stack.http.get('/v1/payouts').set(aSub).expect(200);
   });
+
+  test('the list pages in id order, also past ids spelled like instants', async () => {
+    const { auth } = await newSeller();
+    // findByCursor would read these back as Dates (db/pagination.ts): they page by the explicit key.
+    const ids = ['2024-01-01T00:00:00.000Z', '2024-06-01T00:00:00.000Z', 'sub-z'];
+    for (const id of [...ids].reverse()) await stack.http.put(`/v1/sub-accounts/${id}/permissions`).set(auth).send({ payout: true }).expect(200);
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    for (let page = 0; cursor !== null && page < ids.length + 1; page++) {
+      const { body } = (await stack.http.get(`/v1/sub-accounts?limit=1${cursor ? `&cursor=${cursor}` : ''}`).set(auth).expect(200)) as { body: { items: { id: string }[]; nextCursor: string | null } };
+      seen.push(...body.items.map((sub) => sub.id));
+      cursor = body.nextCursor;
+    }
+    expect(seen).toEqual(ids);
+    expect(cursor).toBeNull();
+  });
 });
 
 describe('statement', () => {
