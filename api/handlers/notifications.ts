@@ -6,7 +6,7 @@
 import { FINANCE_RECIPIENT } from '../../activities/reconciliation-activities';
 import type { Notification } from '../../db/notifications/entities';
 import { mapPage } from '../../db/pagination';
-import { markNotificationRead, notificationsOf, type Recipient } from '../../db/payouts/queries';
+import { markNotificationRead, notificationsOf, type Recipient } from '../../db/notifications/queries';
 import { DomainError } from '../../domain/errors';
 import { asId } from '../../domain/id';
 import type { Principal } from '../auth';
