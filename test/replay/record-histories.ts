@@ -18,7 +18,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { payloadDataConverter } from '../../codec/data-converter';
 import { payoutWorkflowId } from '../../api/payout-gateway';
-import { ReserveTopUp, type TopUpStatus } from '../../db/top-up-entities';
+import { ReserveTopUp, type TopUpStatus } from '../../db/reserve/top-up-entities';
 import { SandboxProvider } from '../../provider/sandbox';
 import { createWorker, loadWorkflowBundle, workerSettings } from '../../worker/worker';
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
