@@ -37,11 +37,11 @@ export type DecisionOutcome =
   | { accepted: { payoutId: string; decision: Decision; receivedAt: string }; payout?: undefined };
 
 /**
- * How a payout's workflow is started (bench/ceiling-api.ts starts the ceiling's with the same options:
- * keep them alike). A retried request with the same payout id joins the running workflow; a
+ * How a payout's workflow is started (bench/ceiling-api.ts starts the ceiling's with these options
+ * too, under its own workflow id). A retried request with the same payout id joins the running workflow; a
  * finished one is never started again.
  */
-function payoutStartOptions(request: PayoutRequest, workflowId: string, taskQueue: string, confirmWindowMs: number) {
+export function payoutStartOptions(request: PayoutRequest, workflowId: string, taskQueue: string, confirmWindowMs: number) {
   return {
     workflowId,
     taskQueue,

@@ -12,40 +12,21 @@ import { bodyParser } from '@koa/bodyparser';
 import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
+import { payoutStartOptions } from '../api/payout-gateway';
 import { asId } from '../domain/id';
 import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
-import type { PayoutReason, PayoutRequest, PayoutWorkflowInput } from '../domain/payout';
+import type { PayoutReason, PayoutRequest } from '../domain/payout';
 import { isTransientGrpcError } from '../temporal/grpc-status';
-import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
+import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from './ceiling-workflow';
 import { CEILING_API_READY_LINE } from './ready-lines';
 
+/** The product's start options (api/payout-gateway.ts) under the ceiling's own ids: both doors start identical executions. */
 const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
 
 /** As long as the product's API waits for a workflow's answer (api/payout-gateway.ts) before its 503. */
 const ANSWER_DEADLINE_MS = 15_000;
-
-/**
- * The start options of the product's payouts (api/payout-gateway.ts, `payoutStartOptions`), so that
- * both doors start identical executions: a retry joins the running workflow, the same search
- * attributes and memo are written. Keep the two alike.
- */
-function startOptions(request: PayoutRequest, taskQueue: string, confirmWindowMs: number) {
-  return {
-    workflowId: ceilingWorkflowId(request.payoutId),
-    taskQueue,
-    args: [{ ...request, confirmWindowMs }] as [PayoutWorkflowInput],
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    typedSearchAttributes: [
-      { key: SELLER_ID_KEY, value: request.sellerId },
-      { key: ORDER_ID_KEY, value: request.orderId },
-      { key: PAYOUT_STATUS_KEY, value: 'RESERVING' },
-    ],
-    memo: { sellerId: request.sellerId, orderId: request.orderId, amountFen: request.amountFen, initiatedBy: request.initiatedBy },
-  };
-}
 
 interface CreateBody {
   orderId: string;
@@ -73,7 +54,7 @@ function createRouter(client: Client, config: Config): Router {
       note: body.note ?? null,
       initiatedBy: 'ceiling-seller',
     };
-    const operation = new WithStartWorkflowOperation(ceilingWorkflow, startOptions(request, config.taskQueue, config.confirmWindowMs));
+    const operation = new WithStartWorkflowOperation(ceilingWorkflow, payoutStartOptions(request, ceilingWorkflowId(request.payoutId), config.taskQueue, config.confirmWindowMs));
     ctx.status = 201;
     ctx.body = await answer(() => client.workflow.executeUpdateWithStart(ceilingReserveUpdate, { startWorkflowOperation: operation }));
   });
