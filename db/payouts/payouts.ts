@@ -61,7 +61,7 @@ export interface Reservation {
 /**
  * SPEC §5.1: checks every rule and holds the amount, in one transaction. Refused → throws the
  * rule's DomainError and nothing is held or counted. Replayed with the same payout id → returns
- * the payout reserved the first time.
+ * the payout as it was reserved the first time (asReserved), holding and counting nothing again.
  */
 export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<Reservation> {
   return em.transactional(async (tx) => {
@@ -73,7 +73,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // This payout (a replayed activity) and the payout holding the order's claim, in one query.
     const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
     const already = found.find((p) => p.id === request.payoutId);
-    if (already) return { payout: toPayoutView(already), lowBalance: undefined, topUpId: undefined };
+    if (already) return { payout: asReserved(toPayoutView(already)), lowBalance: undefined, topUpId: undefined };
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const day = chinaDay(now);
@@ -119,6 +119,28 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
   });
+}
+
+/**
+ * The payout as its reservation made it, whatever the workflow recorded since. A replayed
+ * reservation runs again when a workflow task times out after its local activities committed (their
+ * markers never reached history): the retried task replays the decisions it had already taken from
+ * this view, and each later step is safe to run twice. Answering the row as it stands instead
+ * (say, CONFIRMED) would make the workflow drop the buyer's confirmation and end unpaid.
+ */
+function asReserved(view: PayoutView): PayoutView {
+  const approval = view.approvalExpiresAt !== null;
+  return {
+    ...view,
+    status: approval ? 'PENDING_APPROVAL' : 'AWAITING_CONFIRMATION',
+    expiresAt: approval ? null : view.expiresAt,
+    approvedAt: null,
+    confirmedAt: null,
+    paidAt: null,
+    closedAt: null,
+    closeReason: null,
+    providerTransactionId: null,
+  };
 }
 
 /** What a write needs to find a payout: its id, and its seller, whose row is locked first. */

@@ -46,6 +46,18 @@ test('reservePayout holds the amount once, however often it runs', async () => {
   expect((await market.account()).balance).toEqual({ available: 7_500, held: 2_500 });
 });
 
+test('reservePayout run again after later steps committed answers the payout as it was reserved', async () => {
+  // A workflow task that timed out after its local activities committed runs them again, from the
+  // reservation: a confirmation recorded since must not hide the buyer's verdict (it would end unpaid).
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const asked = await request(market, 700);
+  const first = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  expect((await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now())).status).toBe('CONFIRMED');
+  expect(await run(activities.reservePayout, asked, asked.confirmWindowMs)).toEqual(first);
+  expect((await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now())).status).toBe('CONFIRMED');
+  expect((await market.account()).balance).toEqual({ available: 9_300, held: 700 });
+});
+
 test('reservePayout refuses an insufficient reserve non-retryably, with the SPEC code, and stores the seller\'s card', async () => {
   const market = await openMarket(stack, { reserveFen: 100 });
   const asked = await request(market, 500);
