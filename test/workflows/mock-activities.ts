@@ -18,6 +18,8 @@ export interface Behaviour {
   orderChangedBeforeConfirm?: boolean;
   /** The webhook never takes this payout's cards. */
   cardsUndeliverable?: boolean;
+  /** Storing the buyer's first card takes this long (a database under load): past a workflow task's heartbeat. */
+  slowSentStoreMs?: number;
 }
 
 export interface Call {
@@ -95,6 +97,8 @@ export class MockWorld {
       },
       async storePayoutCards(payout: PayoutView, moment: string): Promise<string[]> {
         record('storePayoutCards', [payout, moment]);
+        const slowMs = of(payout.id).slowSentStoreMs;
+        if (moment === 'sent' && slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
         return [`${moment}:${payout.id}`];
       },
       async deliverCards(ids: string[]): Promise<void> {

@@ -139,6 +139,21 @@ test('the 3-day window: a timer to the reminder 24 h before the deadline, cancel
   expect(await timersOf(handle)).toHaveLength(1);
 });
 
+test('a card store that outlasts a workflow task, with a decision arriving meanwhile, replays as it ran', async () => {
+  // The 2,000-payout chaos run: the store ran past the task's heartbeat (8 s of its 10), the
+  // decision came in the task after it, and a worker without the payout in its cache could not
+  // replay the history (TMPRL1100): the store's result, read from its marker, came before the
+  // decision in the replay, and the delivery it starts was scheduled ahead of the timer's cancel.
+  const payout = input(DEFAULT_WINDOW_MS);
+  world.behave(payout.payoutId, { slowSentStoreMs: 9_000 });
+  const handle = await env.client.workflow.start(payoutWorkflow, { taskQueue, workflowId: `payout-${payout.payoutId}`, args: [payout] });
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await handle.signal(decisionSignal, { decision: 'cancel', actor: seller.actor, decisionId: randomUUID() });
+  expect(await handle.result()).toEqual({ status: 'CANCELLED' });
+  const history = await handle.fetchHistory();
+  await expect(Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), dataConverter }, history, handle.workflowId)).resolves.toBeUndefined();
+}, 60_000);
+
 test('a short window runs through: reminder at two thirds, then the deadline → EXPIRED by the system', async () => {
   const payout = input(SHORT_WINDOW_MS);
   const { handle } = await reserve(payout);

@@ -65,16 +65,22 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // The hold may have stored the seller's low-balance card; its delivery starts here, off the money path.
   if (reserved.status === 'PENDING_APPROVAL') {
     // The buyer hears nothing until the main account approves (SPEC §5 maker-checker).
-    cards.announce(reserved, 'approval', [holdLowBalanceCardId(input.payoutId)]);
+    const storing = cards.announce(reserved, 'approval', [holdLowBalanceCardId(input.payoutId)]);
+    if (storing) await storing;
     await steps.awaitApproval(reserved);
     await steps.settleApproval(state.verdict!);
-    if (state.view!.status === 'AWAITING_CONFIRMATION') cards.announce(state.view!, 'sent');
+    if (state.view!.status === 'AWAITING_CONFIRMATION') {
+      const storing = cards.announce(state.view!, 'sent');
+      if (storing) await storing;
+    }
   } else {
-    cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)]);
+    const storing = cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)]);
+    if (storing) await storing;
   }
   if (state.view!.status === 'AWAITING_CONFIRMATION') await steps.awaitVerdict(state.view!);
   if (state.verdict) await steps.settle(state.verdict);
-  cards.announce(state.view!, 'outcome');
+  const storing = cards.announce(state.view!, 'outcome');
+  if (storing) await storing;
   await cards.allDelivered();
   return { status: state.view!.status };
 }

@@ -56,7 +56,8 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
     if (untilReminder > 0 && (await condition(() => state.verdict !== undefined, untilReminder))) return;
     if (state.verdict === undefined) {
       state.reminded = true;
-      cards.announce(awaiting, 'reminder');
+      const storing = cards.announce(awaiting, 'reminder');
+      if (storing) await storing;
     }
     const untilDeadline = expiresAtMs - Date.now();
     if (untilDeadline > 0 && (await condition(() => state.verdict !== undefined, untilDeadline))) return;
