@@ -1,4 +1,4 @@
-/** Form fields of the console: amounts typed in yuan and sent as fen. */
+/** Form fields of the console: amounts typed in yuan and sent as fen, and the lists' filters. */
 import { useState } from 'preact/hooks';
 import { parseYuan } from '../shared/money';
 
@@ -19,6 +19,19 @@ export function YuanField({ label, value, onInput, required = true, hint }: { la
       <input id={id} inputMode="decimal" value={value} required={required} aria-invalid={invalid} aria-describedby={hint || invalid ? `${id}-hint` : undefined}
         onInput={(e) => onInput(e.currentTarget.value)} placeholder="0.00" />
       {(hint || invalid) && <span id={`${id}-hint`} class={invalid ? 'error' : 'hint'}>{invalid ? '请输入金额，最多两位小数' : hint}</span>}
+    </div>
+  );
+}
+
+/** A list's filter on one of `words`' codes, or on none (全部, the empty value). */
+export function WordsFilter({ id, label, words, value, onChange }: { id: string; label: string; words: Record<string, string>; value: string; onChange: (e: Event) => void }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={onChange}>
+        <option value="">全部</option>
+        {Object.entries(words).map(([code, text]) => <option key={code} value={code}>{text}</option>)}
+      </select>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { api, must, type Schemas } from '../shared/api';
 import { chinaTime, ErrorMessage, Money, useAction } from '../shared/ui';
 import { REASON_WORDS, STATUS_WORDS } from '../shared/words';
 import { chinaDayStart, downloadCsv } from './csv-download';
+import { WordsFilter } from './fields';
 
 type Payout = Schemas['Payout'];
 type Status = Schemas['PayoutStatus'];
@@ -88,18 +89,8 @@ export function RecordsView({ canExport, isAuditor }: { canExport: boolean; isAu
       <form class="card" onSubmit={(e) => { e.preventDefault(); void search(); }} aria-labelledby="filters-title">
         <h2 id="filters-title">打款记录</h2>
         <div class="row">
-          <FilterField id="f-status" label="状态">
-            <select id="f-status" value={filters.status} onChange={set('status')}>
-              <option value="">全部</option>
-              {Object.entries(STATUS_WORDS).map(([code, words]) => <option key={code} value={code}>{words}</option>)}
-            </select>
-          </FilterField>
-          <FilterField id="f-reason" label="原因">
-            <select id="f-reason" value={filters.reason} onChange={set('reason')}>
-              <option value="">全部</option>
-              {Object.entries(REASON_WORDS).map(([code, words]) => <option key={code} value={code}>{words}</option>)}
-            </select>
-          </FilterField>
+          <WordsFilter id="f-status" label="状态" words={STATUS_WORDS} value={filters.status} onChange={set('status')} />
+          <WordsFilter id="f-reason" label="原因" words={REASON_WORDS} value={filters.reason} onChange={set('reason')} />
           <FilterField id="f-from" label="开始日期（北京时间）"><input id="f-from" type="date" value={filters.from} onInput={set('from')} /></FilterField>
           <FilterField id="f-to" label="结束日期（含）"><input id="f-to" type="date" value={filters.to} onInput={set('to')} /></FilterField>
           <FilterField id="f-order" label="订单号"><input id="f-order" value={filters.orderId} onInput={set('orderId')} /></FilterField>

@@ -7,6 +7,7 @@ import { api, must, type Schemas } from '../shared/api';
 import { chinaTime, ErrorMessage, Money, useAction } from '../shared/ui';
 import { MOVEMENT_WORDS } from '../shared/words';
 import { chinaDayStart, downloadCsv } from './csv-download';
+import { WordsFilter } from './fields';
 
 type Kind = Schemas['MovementKind'];
 type Query = { sellerId?: string; from?: string; to?: string; kind?: Kind };
@@ -65,13 +66,7 @@ export function StatementView({ isAuditor }: { isAuditor: boolean }) {
         <h2 id="statement-title">准备金对账单</h2>
         <div class="row">
           {isAuditor && <div class="field"><label for="st-seller">卖家</label><input id="st-seller" value={filters.sellerId} required onInput={set('sellerId')} /></div>}
-          <div class="field">
-            <label for="st-kind">类型</label>
-            <select id="st-kind" value={filters.kind} onChange={set('kind')}>
-              <option value="">全部</option>
-              {Object.entries(MOVEMENT_WORDS).map(([code, words]) => <option key={code} value={code}>{words}</option>)}
-            </select>
-          </div>
+          <WordsFilter id="st-kind" label="类型" words={MOVEMENT_WORDS} value={filters.kind} onChange={set('kind')} />
           <div class="field"><label for="st-from">开始日期（北京时间）</label><input id="st-from" type="date" value={filters.from} onInput={set('from')} /></div>
           <div class="field"><label for="st-to">结束日期（含）</label><input id="st-to" type="date" value={filters.to} onInput={set('to')} /></div>
           <button type="submit" disabled={busy}>查询</button>
