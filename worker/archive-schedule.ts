@@ -7,30 +7,23 @@
  * history endpoint reads Temporal first): the sweep has the whole retention period (30 days for
  * `npm start`) to catch up, and a shorter interval would only add sweep runs to the UI.
  */
-import { type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
-import { ensureSchedule } from './ensure-schedule';
+import type { Client } from '@temporalio/client';
+import { ensureSchedule, type WorkflowSchedule } from './ensure-schedule';
 import { archiveSweepWorkflow } from '../workflows/archive-sweep';
 
 export const ARCHIVE_SCHEDULE_ID = 'workflow-archive-sweep';
 
-const SPEC: ScheduleSpec = { intervals: [{ every: '5m' }] };
-
-/** Sweeps never overlap (SKIP); one missed while the cluster was down is made up for once. */
-const POLICIES = { overlap: 'SKIP', catchupWindow: '1h', pauseOnFailure: false } as const;
-
-function action(taskQueue: string): ScheduleOptionsStartWorkflowAction<typeof archiveSweepWorkflow> {
-  return {
-    type: 'startWorkflow',
-    workflowType: archiveSweepWorkflow,
-    taskQueue,
-    args: [],
-    // The schedule appends the run's time, so each sweep has its own id.
-    workflowId: 'workflow-archive-sweep',
-    workflowExecutionTimeout: '2h',
-  };
-}
+const ARCHIVE_SWEEP: WorkflowSchedule<typeof archiveSweepWorkflow> = {
+  spec: { intervals: [{ every: '5m' }] },
+  workflowType: archiveSweepWorkflow,
+  args: [],
+  workflowId: 'workflow-archive-sweep',
+  workflowExecutionTimeout: '2h',
+  // Sweeps never overlap; one missed while the cluster was down is made up for once.
+  catchupWindow: '1h',
+};
 
 /** Creates the schedule, or updates it when it exists already (worker/ensure-schedule.ts). */
 export function ensureArchiveSchedule(client: Client, taskQueue: string, scheduleId = ARCHIVE_SCHEDULE_ID): Promise<'created' | 'updated'> {
-  return ensureSchedule(client, scheduleId, { spec: SPEC, action: action(taskQueue), policies: POLICIES });
+  return ensureSchedule(client, scheduleId, taskQueue, ARCHIVE_SWEEP);
 }
