@@ -162,7 +162,7 @@ export async function* everyRow<T extends object>(
   entity: EntityName<T>,
   where: FilterQuery<T>,
   keyset: Keyset<T>,
-  { pageSize = EXPORT_PAGE_SIZE, rowsMax = EXPORT_ROWS_MAX }: { pageSize?: number; rowsMax?: number } = {},
+  { pageSize = EXPORT_PAGE_SIZE, rowsMax = EXPORT_ROWS_MAX }: ExportBounds = {},
 ): AsyncGenerator<T> {
   let after: unknown[] | null = null;
   for (let sent = 0; sent < rowsMax; ) {
@@ -172,6 +172,28 @@ export async function* everyRow<T extends object>(
     if (!more || rows.length === 0) return;
     after = keyOf(keyset, rows[rows.length - 1]);
   }
+}
+
+/** An export's bounds: rows read per query, and rows in all. */
+export interface ExportBounds {
+  pageSize?: number;
+  rowsMax?: number;
+}
+
+/** A filtered list and its CSV export: the client's page, whether the export would hold too many rows, and every row to stream. */
+export interface FilteredRows<T, F> {
+  page: (em: EntityManager, filter: F, request: PageRequest) => Promise<Page<T>>;
+  exceedsRows: (em: EntityManager, filter: F, rowsMax?: number) => Promise<boolean>;
+  rows: (em: EntityManager, filter: F, bounds?: ExportBounds) => AsyncGenerator<T>;
+}
+
+/** The three reads of a filtered list, over one condition (`whereOf`) and one key, so that the list and its export always agree. */
+export function filteredRows<T extends object, F>(entity: EntityName<T>, whereOf: (filter: F) => FilterQuery<T>, keyset: Keyset<T>): FilteredRows<T, F> {
+  return {
+    page: (em, filter, request) => findPage(em, entity, whereOf(filter), keyset, request),
+    exceedsRows: (em, filter, rowsMax) => exceedsRows(em, entity, whereOf(filter), keyset, rowsMax),
+    rows: (em, filter, bounds) => everyRow(em, entity, whereOf(filter), keyset, bounds),
+  };
 }
 
 /** The page with each row turned into what the API answers. */

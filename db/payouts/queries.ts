@@ -2,7 +2,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
 import { Payout, PayoutEvent } from './entities';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows as exceedsRowsOf, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
+import { filteredRows, timeRange, type Keyset } from '../pagination';
 
 export { EXPORT_ROWS_MAX } from '../pagination';
 
@@ -38,19 +38,13 @@ function payoutWhere(filter: PayoutFilter): FilterQuery<Payout> {
   return where;
 }
 
-export function listPayouts(em: EntityManager, filter: PayoutFilter, page: PageRequest): Promise<Page<Payout>> {
-  return findPage(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, page);
-}
-
+const PAYOUT_ROWS = filteredRows(Payout, payoutWhere, PAYOUT_KEYSET);
+/** One page of the payouts that match, newest first. */
+export const listPayouts = PAYOUT_ROWS.page;
 /** Whether more payouts match than one export may hold. */
-export function exceedsRows(em: EntityManager, filter: PayoutFilter, rowsMax = EXPORT_ROWS_MAX): Promise<boolean> {
-  return exceedsRowsOf(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, rowsMax);
-}
-
+export const exceedsRows = PAYOUT_ROWS.exceedsRows;
 /** Every payout that matches, newest first, one keyset page per query (the CSV export). */
-export function payoutRows(em: EntityManager, filter: PayoutFilter, bounds: { pageSize?: number; rowsMax?: number } = {}): AsyncGenerator<Payout> {
-  return everyRow(em, Payout, payoutWhere(filter), PAYOUT_KEYSET, bounds);
-}
+export const payoutRows = PAYOUT_ROWS.rows;
 
 /** A summary covers at most this many days, so that its GROUP BY stays small. */
 export const SUMMARY_RANGE_DAYS_MAX = 366;

@@ -13,7 +13,7 @@ import type { SettingsActor } from '../audit/entities';
 import { DailyUsage, SellerAccount, SubAccount, limitColumns, limitsOf } from './entities';
 import { LedgerEntry, type MovementKind } from '../ledger/entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
-import { EXPORT_ROWS_MAX, everyRow, exceedsRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
+import { filteredRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
 import { logSettingChange } from '../audit/settings-changes';
 import { autoTopUpOf, type AutoTopUp } from './top-ups';
 
@@ -168,19 +168,13 @@ function statementWhere(filter: StatementFilter): FilterQuery<LedgerEntry> {
   return where;
 }
 
-export function statementPage(em: EntityManager, filter: StatementFilter, page: PageRequest): Promise<Page<LedgerEntry>> {
-  return findPage(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, page);
-}
-
+const STATEMENT_ROWS = filteredRows(LedgerEntry, statementWhere, STATEMENT_KEYSET);
+/** One page of the movements that match, newest first. */
+export const statementPage = STATEMENT_ROWS.page;
 /** Whether more movements match than one export may hold. */
-export function statementExceedsRows(em: EntityManager, filter: StatementFilter, rowsMax = EXPORT_ROWS_MAX): Promise<boolean> {
-  return exceedsRows(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, rowsMax);
-}
-
+export const statementExceedsRows = STATEMENT_ROWS.exceedsRows;
 /** Every movement that matches, newest first, one keyset page per query (the CSV export). */
-export function statementRows(em: EntityManager, filter: StatementFilter, bounds: { pageSize?: number; rowsMax?: number } = {}): AsyncGenerator<LedgerEntry> {
-  return everyRow(em, LedgerEntry, statementWhere(filter), STATEMENT_KEYSET, bounds);
-}
+export const statementRows = STATEMENT_ROWS.rows;
 
 /** Sub-accounts are listed by id; the (seller_id, sub_account_id) primary key holds the key. */
 const SUB_ACCOUNT_KEYSET: Keyset<SubAccount> = { columns: [{ name: 'subAccountId', kind: 'string' }], direction: 'asc' };
