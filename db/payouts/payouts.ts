@@ -6,7 +6,7 @@
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
-import type { CloseReason, PayoutRequest, PayoutView, ReleasedStatus } from '../../domain/payout';
+import type { CloseReason, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
 import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
@@ -155,55 +155,68 @@ async function loadForUpdate(tx: EntityManager, ref: PayoutRef) {
 }
 
 /**
- * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts, unless the order
- * changed first (SPEC §5 "The edges": the order change wins over a confirmation not yet recorded).
- * The order is re-read inside this transaction, under the same lock order as an order update
- * (order, then payout), so the two never both win. Refused, the payout stays
- * `AWAITING_CONFIRMATION` with its pending close reason set, and the workflow cancels it.
+ * A decision on a payout that waits in `waiting` (for its buyer, or for its approval): it loses to
+ * an order change that came first (SPEC §5 "The edges"). The order is re-read inside this
+ * transaction, under the same lock order as an order update (order, then payout), so the two never
+ * both win. Refused, the payout keeps its status with its pending close reason set, and the
+ * workflow cancels it; otherwise `decide` records the decision. A payout past `waiting` (a replay)
+ * is answered as it is, after `replayed`.
  */
-export async function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
+interface WaitingDecision {
+  waiting: PayoutStatus;
+  decide: (tx: EntityManager, payout: Payout) => Promise<void>;
+  replayed?: (tx: EntityManager, payout: Payout) => Promise<void>;
+}
+
+async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { waiting, decide, replayed }: WaitingDecision): Promise<PayoutView> {
   const { orderId } = await em.findOneOrFail(Payout, { id: payoutId }, { fields: ['orderId'] });
   return em.transactional(async (tx) => {
     const order = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
     const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (payout.status !== 'AWAITING_CONFIRMATION') {
-      if (payout.status === 'CONFIRMED') await recordEvent(tx, payoutId, 'CONFIRMED', actor, payout.confirmedAt ?? at);
+    if (payout.status !== waiting) {
+      await replayed?.(tx, payout);
       return toPayoutView(payout);
     }
     const orderChange = payout.pendingCloseReason ?? (order ? orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [payout]) : null);
-    if (orderChange) {
-      payout.pendingCloseReason = orderChange;
-      return toPayoutView(payout);
-    }
-    payout.status = 'CONFIRMED';
-    payout.confirmedAt = at;
-    await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+    if (orderChange) payout.pendingCloseReason = orderChange;
+    else await decide(tx, payout);
     return toPayoutView(payout);
+  });
+}
+
+/**
+ * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts, unless the order
+ * changed first (decideBeforeOrderChange): the payout then stays `AWAITING_CONFIRMATION`.
+ */
+export function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
+  return decideBeforeOrderChange(em, payoutId, {
+    waiting: 'AWAITING_CONFIRMATION',
+    async decide(tx, payout) {
+      payout.status = 'CONFIRMED';
+      payout.confirmedAt = at;
+      await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+    },
+    // A confirmation already recorded: its timeline event is made sure of too (recordEvent writes it once).
+    async replayed(tx, payout) {
+      if (payout.status === 'CONFIRMED') await recordEvent(tx, payoutId, 'CONFIRMED', actor, payout.confirmedAt ?? at);
+    },
   });
 }
 
 /**
  * SPEC §5 maker-checker: the main account's approval starts the buyer's window (`expiresAt` from
  * now). Like a confirmation, it loses to an order change that came first: the payout then stays
- * `PENDING_APPROVAL` with its pending close reason set, and the workflow cancels it. Replayed
- * after it was recorded, it returns the payout as it is.
+ * `PENDING_APPROVAL`. Replayed after it was recorded, it returns the payout as it is.
  */
-export async function approvePayout(em: EntityManager, payoutId: string, actor: string, at: Date, confirmWindowMs: number): Promise<PayoutView> {
-  const { orderId } = await em.findOneOrFail(Payout, { id: payoutId }, { fields: ['orderId'] });
-  return em.transactional(async (tx) => {
-    const order = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
-    const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (payout.status !== 'PENDING_APPROVAL') return toPayoutView(payout);
-    const orderChange = payout.pendingCloseReason ?? (order ? orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [payout]) : null);
-    if (orderChange) {
-      payout.pendingCloseReason = orderChange;
-      return toPayoutView(payout);
-    }
-    payout.status = 'AWAITING_CONFIRMATION';
-    payout.approvedAt = at;
-    payout.expiresAt = new Date(at.getTime() + confirmWindowMs);
-    await recordEvent(tx, payoutId, 'APPROVED', actor, at);
-    return toPayoutView(payout);
+export function approvePayout(em: EntityManager, payoutId: string, actor: string, at: Date, confirmWindowMs: number): Promise<PayoutView> {
+  return decideBeforeOrderChange(em, payoutId, {
+    waiting: 'PENDING_APPROVAL',
+    async decide(tx, payout) {
+      payout.status = 'AWAITING_CONFIRMATION';
+      payout.approvedAt = at;
+      payout.expiresAt = new Date(at.getTime() + confirmWindowMs);
+      await recordEvent(tx, payoutId, 'APPROVED', actor, at);
+    },
   });
 }
 
