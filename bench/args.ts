@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SYSTEM_CAPS } from '../domain/rules';
+import { LIST_ROWS_MAX } from './list-data';
 import type { TemporalStore } from './stack';
 
 export const SCENARIOS = ['lifecycle', 'hot-seller', 'pending', 'list', 'noisy-neighbour'] as const;
@@ -32,15 +33,23 @@ export interface BenchArgs {
   temporalStore: TemporalStore;
 }
 
-const PAYOUTS_MAX = 100_000;
-const CONCURRENCY_MAX = 512;
-/** list-data.ts numbers rows with a 1,000 x 1,000 cross join. */
-const ROWS_MAX = 1_000_000;
-const TIME_LIMIT_S_MAX = 3_600;
-const TIME_LIMIT_S_DEFAULT = 1_200;
-/** A brisk client: a read every 50 ms adds at most that to confirm→PAID; each waiting client reads 20 times a second. */
-const POLL_INTERVAL_MS_DEFAULT = 50;
-const POLL_INTERVAL_MS_MAX = 1_000;
+type NumericFlag = 'payouts' | 'concurrency' | 'rows' | 'time-limit-s' | 'poll-interval-ms';
+
+/** A numeric flag's bounds, and its default where no scenario sets one. */
+interface Bounds {
+  min: number;
+  max: number;
+  fallback?: number;
+}
+
+const NUMERIC_FLAGS: Record<NumericFlag, Bounds> = {
+  payouts: { min: 1, max: 100_000 },
+  concurrency: { min: 1, max: 512 },
+  rows: { min: 1_000, max: LIST_ROWS_MAX, fallback: LIST_ROWS_MAX },
+  'time-limit-s': { min: 10, max: 3_600, fallback: 1_200 },
+  // A brisk client: a read every 50 ms adds at most that to confirm→PAID; each waiting client reads 20 times a second.
+  'poll-interval-ms': { min: 1, max: 1_000, fallback: 50 },
+};
 export const DEFAULT_DATABASE = 'payouts_bench';
 
 /** Defaults per scenario: the sizes issue 8 asks for. */
@@ -66,8 +75,14 @@ bench/README.md says what each scenario measures and what each flag does.`;
 /** A command line the benchmark cannot run: said with the usage, without a stack. */
 export class UsageError extends Error {}
 
-function boundedInt(text: string | undefined, fallback: number, min: number, max: number, name: string): number {
-  if (text === undefined) return fallback;
+/** The flag's value within its bounds; `scenario` narrows them or gives the default. */
+function numericFlag(values: Partial<Record<NumericFlag, string>>, name: NumericFlag, scenario: Partial<Bounds> = {}): number {
+  const { min, max, fallback } = { ...NUMERIC_FLAGS[name], ...scenario };
+  const text = values[name];
+  if (text === undefined) {
+    if (fallback === undefined) throw new Error(`--${name} has no default`);
+    return fallback;
+  }
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got "${text}"\n${USAGE}`);
   return value;
@@ -112,19 +127,19 @@ function readBenchArgs(argv: string[]): BenchArgs {
   if (!/^[A-Za-z0-9_]{1,64}$/.test(values.database!)) throw new UsageError(`--database must match [A-Za-z0-9_]{1,64}\n${USAGE}`);
   const defaults = DEFAULTS[scenario];
   // A seller may lower its own dailyCount limit but never raise it above the system cap.
-  const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : scenario === 'noisy-neighbour' ? NOISY_Y_PAYOUTS_MAX : PAYOUTS_MAX;
+  const payoutsMax = scenario === 'hot-seller' ? SYSTEM_CAPS.dailyCount : scenario === 'noisy-neighbour' ? NOISY_Y_PAYOUTS_MAX : NUMERIC_FLAGS.payouts.max;
   const reportName = scenario === 'lifecycle' ? 'bench-report.json' : `bench-report-${scenario}.json`;
   return {
     scenario,
-    payouts: boundedInt(values.payouts, defaults.payouts, 1, payoutsMax, 'payouts'),
-    concurrency: boundedInt(values.concurrency, defaults.concurrency, 1, CONCURRENCY_MAX, 'concurrency'),
-    rows: boundedInt(values.rows, 1_000_000, 1_000, ROWS_MAX, 'rows'),
-    timeLimitMs: boundedInt(values['time-limit-s'], TIME_LIMIT_S_DEFAULT, 10, TIME_LIMIT_S_MAX, 'time-limit-s') * 1_000,
+    payouts: numericFlag(values, 'payouts', { fallback: defaults.payouts, max: payoutsMax }),
+    concurrency: numericFlag(values, 'concurrency', { fallback: defaults.concurrency }),
+    rows: numericFlag(values, 'rows'),
+    timeLimitMs: numericFlag(values, 'time-limit-s') * 1_000,
     database: values.database!,
     keepDatabase: values['keep-database']!,
     reportPath: path.resolve(values.report ?? reportName),
     profile: values.profile!,
     temporalStore: values['temporal-store'],
-    pollIntervalMs: boundedInt(values['poll-interval-ms'], POLL_INTERVAL_MS_DEFAULT, 1, POLL_INTERVAL_MS_MAX, 'poll-interval-ms'),
+    pollIntervalMs: numericFlag(values, 'poll-interval-ms'),
   };
 }

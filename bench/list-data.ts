@@ -6,6 +6,7 @@
  * a sub-account initiating one payout in seven.
  */
 import type mysql from 'mysql2/promise';
+import { SYSTEM_CAPS } from '../domain/rules';
 
 /** Sellers besides the heavy one; the light sellers share the rows that the heavy one does not hold. */
 const LIGHT_SELLERS = 99;
@@ -15,9 +16,12 @@ const BUYERS = 5_000;
 /** Rows per INSERT ... SELECT: large enough to be quick, small enough to keep each transaction short. */
 const ROWS_PER_STATEMENT = 50_000;
 const DIGITS = 1_000;
-/** Time between two payouts of the heavy seller (86.4 s: 1,000 a day) and of the light rows overall, in µs. */
-const HEAVY_STEP_US = 86_400_000;
-const LIGHT_STEP_US = 8_640_000;
+/** Rows are numbered by a cross join of the digits table with itself. */
+export const LIST_ROWS_MAX = DIGITS * DIGITS;
+/** Time between two payouts, in µs: the heavy seller's at its daily cap (86.4 s), the light rows' at ten thousand a day overall. */
+const DAY_US = 86_400_000_000;
+const HEAVY_STEP_US = DAY_US / SYSTEM_CAPS.dailyCount;
+const LIGHT_STEP_US = DAY_US / 10_000;
 
 export interface ListData {
   tag: string;
@@ -59,7 +63,7 @@ function insertSql(tag: string): string {
 
 /** Inserts `rows` payouts; answers what the list queries need to know about them. */
 export async function insertPayoutRows(db: mysql.Connection, tag: string, rows: number, log: (line: string) => void): Promise<ListData> {
-  if (rows > DIGITS * DIGITS) throw new Error(`at most ${DIGITS * DIGITS} rows`);
+  if (rows > LIST_ROWS_MAX) throw new Error(`at most ${LIST_ROWS_MAX} rows`);
   const newestAt = new Date(Math.floor(Date.now() / 1_000) * 1_000);
   const heavyRows = Math.floor(rows * HEAVY_SHARE);
   await db.query('create table if not exists bench_digits (d int not null primary key)');
