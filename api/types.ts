@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { PayoutView } from '../domain/payout';
 import type { Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
 import type { Orm } from '../db/orm';
@@ -20,6 +21,17 @@ import type { Notifier } from '../notify/notifier';
 import type { SessionCookie } from './session';
 
 export type Schemas = components['schemas'];
+
+/** True when A and B are one type, optional and readonly members included. */
+type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Holds<T extends true> = T;
+
+/**
+ * The workflows, activities and db/ speak domain/payout.ts's PayoutView, and may not import api/;
+ * the API answers it as openapi.yaml's Payout. A field added, dropped or retyped on either side
+ * fails to compile here, so the two cannot drift apart.
+ */
+export type PayoutViewIsTheContract = Holds<Identical<PayoutView, Schemas['Payout']>>;
 
 type JsonContent<T> = T extends { content: { 'application/json': infer B } } ? B : undefined;
 export type RequestBody<Op extends OperationId> = JsonContent<NonNullable<operations[Op]['requestBody']>>;

@@ -28,6 +28,11 @@ export function orNull<B extends { nullable(): unknown }>(builder: B): { '~type'
   return nullable.onCreate(() => null) as never;
 }
 
+/** Nullable instants, one column a name: moments of a row's life, each null until it is reached. */
+export function momentColumns<const K extends string>(names: readonly K[]): Record<K, ReturnType<typeof orNull<ReturnType<typeof time>>>> {
+  return Object.fromEntries(names.map((name) => [name, orNull(time())])) as Record<K, ReturnType<typeof orNull<ReturnType<typeof time>>>>;
+}
+
 /**
  * What a new row holds until it is set (MikroORM runs `onCreate` at `em.create` with the ORM's
  * `processOnCreateHooksEarly`, db/orm.ts): the database has no default of its own for these.

@@ -93,26 +93,25 @@ export interface PayoutWorkflowInput extends PayoutRequest {
   confirmWindowMs: number;
 }
 
-/** The payout as the API shows it; timestamps are ISO-8601 strings. */
-export interface PayoutView {
+/**
+ * The moments of a payout's life, as the API shows them: ISO-8601 strings, each null until it is
+ * reached. `expiresAt` is the buyer's deadline, null while the payout waits for approval (its window
+ * starts at approval); `approvalExpiresAt` the approval deadline of a payout that needed approval,
+ * null for one that did not.
+ */
+export const PAYOUT_MOMENTS = ['expiresAt', 'approvalExpiresAt', 'approvedAt', 'confirmedAt', 'paidAt', 'closedAt'] as const;
+export type PayoutMoment = (typeof PAYOUT_MOMENTS)[number];
+
+/**
+ * The payout as the API shows it (openapi.yaml's `Payout`, which api/types.ts holds it to): what was
+ * asked, where it stands, and its moments.
+ */
+export interface PayoutView extends Pick<PayoutRequest, 'orderId' | 'sellerId' | 'reason' | 'note' | 'initiatedBy'>, Record<PayoutMoment, string | null> {
   id: string;
-  orderId: string;
-  sellerId: string;
   buyerId: string;
   amount: Fen;
-  reason: PayoutReason;
-  note: string | null;
   status: PayoutStatus;
-  initiatedBy: string;
   createdAt: string;
-  /** The buyer's deadline; null while the payout waits for approval (its window starts at approval). */
-  expiresAt: string | null;
-  /** The approval deadline of a payout that needed approval; null for one that did not. */
-  approvalExpiresAt: string | null;
-  approvedAt: string | null;
-  confirmedAt: string | null;
-  paidAt: string | null;
-  closedAt: string | null;
   closeReason: CloseReason | null;
   /** The provider's id of the transfer, once `PAID`. */
   providerTransactionId: string | null;

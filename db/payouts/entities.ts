@@ -1,7 +1,7 @@
 /** Payouts and the events of their timelines. */
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import type { CloseReason, OrderCloseReason, PayoutReason, PayoutStatus } from '../../domain/payout';
-import { fen, id, orNull, p, time } from '../columns';
+import { PAYOUT_MOMENTS, type CloseReason, type OrderCloseReason, type PayoutReason, type PayoutStatus } from '../../domain/payout';
+import { fen, id, momentColumns, orNull, p, time } from '../columns';
 
 export const Payout = defineEntity({
   name: 'Payout',
@@ -20,13 +20,8 @@ export const Payout = defineEntity({
     initiatedBy: id(),
     chinaDay: p.string().columnType('date'),
     createdAt: time(),
-    /** Null while the payout waits for approval: the buyer's window starts at the approval. */
-    expiresAt: orNull(time()),
-    approvalExpiresAt: orNull(time()),
-    approvedAt: orNull(time()),
-    confirmedAt: orNull(time()),
-    paidAt: orNull(time()),
-    closedAt: orNull(time()),
+    /** expiresAt, approvalExpiresAt, approvedAt, confirmedAt, paidAt, closedAt: each null until reached. */
+    ...momentColumns(PAYOUT_MOMENTS),
     closeReason: orNull(p.string().$type<CloseReason>()),
     /** An order change that cancels this payout, written with the order so that no crash loses it. */
     pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),

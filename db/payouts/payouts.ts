@@ -6,8 +6,8 @@
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
-import type { CloseReason, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
-import { SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout';
+import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
+import { PAYOUT_MOMENTS, SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -18,7 +18,7 @@ import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
 export function toPayoutView(payout: Payout): PayoutView {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const moments = Object.fromEntries(PAYOUT_MOMENTS.map((moment) => [moment, payout[moment]?.toISOString() ?? null]));
   return {
     id: payout.id,
     orderId: payout.orderId,
@@ -30,12 +30,7 @@ export function toPayoutView(payout: Payout): PayoutView {
     status: payout.status,
     initiatedBy: payout.initiatedBy,
     createdAt: payout.createdAt.toISOString(),
-    expiresAt: iso(payout.expiresAt),
-    approvalExpiresAt: iso(payout.approvalExpiresAt),
-    approvedAt: iso(payout.approvedAt),
-    confirmedAt: iso(payout.confirmedAt),
-    paidAt: iso(payout.paidAt),
-    closedAt: iso(payout.closedAt),
+    ...(moments as Record<PayoutMoment, string | null>),
     closeReason: payout.closeReason,
     providerTransactionId: payout.providerTransactionId,
   };
