@@ -1,13 +1,18 @@
 /**
- * The column kinds every module's entities share, as `defineEntity` property builders: money is
- * BIGINT fen mapped to JS numbers (checked as safe integers where it enters), ids refuse
- * non-strings (db/id-type.ts), instants are DATETIME(3) in UTC.
+ * What every module's entities share: `table`, which declares one, and the column kinds, as
+ * `defineEntity` property builders: money is BIGINT fen mapped to JS numbers (checked as safe
+ * integers where it enters), ids refuse non-strings (db/id-type.ts), instants are DATETIME(3) in UTC.
  */
 import { defineEntity } from '@mikro-orm/core';
 import { IdType } from './id-type';
 import type { Fen } from '../domain/money';
 
 export const p = defineEntity.properties;
+
+/** The entity `name`, rows of the table `tableName`: every entity of ours is its name, its table and its columns. */
+export function table<Properties extends Record<string, unknown>>(name: string, tableName: string, properties: Properties) {
+  return defineEntity({ name, tableName, properties });
+}
 
 export const fen = () => p.bigint('number').$type<Fen>();
 export const id = () => p.type(IdType).$type<string>();

@@ -1,22 +1,18 @@
 /** Orders as the shop pushes them: what a payout is checked against. */
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import type { InferEntity } from '@mikro-orm/core';
 import type { OrderStatus, PaymentType } from '../../domain/rules';
-import { fen, id, p, time } from '../columns';
+import { fen, id, p, table, time } from '../columns';
 
-export const Order = defineEntity({
-  name: 'Order',
-  tableName: 'orders',
-  properties: {
-    orderId: id().primary(),
-    sellerId: id(),
-    buyerId: id(),
-    status: p.string().$type<OrderStatus>(),
-    paymentType: p.string().$type<PaymentType>(),
-    totalAmountFen: fen(),
-    cashPaidFen: fen(),
-    nonCashPaidFen: fen(),
-    updatedAt: time(),
-  },
+export const Order = table('Order', 'orders', {
+  orderId: id().primary(),
+  sellerId: id(),
+  buyerId: id(),
+  status: p.string().$type<OrderStatus>(),
+  paymentType: p.string().$type<PaymentType>(),
+  totalAmountFen: fen(),
+  cashPaidFen: fen(),
+  nonCashPaidFen: fen(),
+  updatedAt: time(),
 });
 export type Order = InferEntity<typeof Order>;
 

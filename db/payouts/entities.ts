@@ -1,34 +1,30 @@
 /** Payouts and the events of their timelines. */
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import type { InferEntity } from '@mikro-orm/core';
 import { PAYOUT_MOMENTS, type CloseReason, type OrderCloseReason, type PayoutReason, type PayoutStatus } from '../../domain/payout';
-import { fen, id, momentColumns, orNull, p, time } from '../columns';
+import { fen, id, momentColumns, orNull, p, table, time } from '../columns';
 
-export const Payout = defineEntity({
-  name: 'Payout',
-  tableName: 'payouts',
-  properties: {
-    id: id().primary().length(36),
-    sellerId: id(),
-    buyerId: id(),
-    orderId: id(),
-    /** The order id while this payout uses up the order's one payout; null once cancelled. */
-    orderClaim: orNull(id()),
-    amountFen: fen(),
-    reason: p.string().$type<PayoutReason>(),
-    note: orNull(p.string()),
-    status: p.string().$type<PayoutStatus>(),
-    initiatedBy: id(),
-    chinaDay: p.string().columnType('date'),
-    createdAt: time(),
-    /** expiresAt, approvalExpiresAt, approvedAt, confirmedAt, paidAt, closedAt: each null until reached. */
-    ...momentColumns(PAYOUT_MOMENTS),
-    closeReason: orNull(p.string().$type<CloseReason>()),
-    /** An order change that cancels this payout, written with the order so that no crash loses it. */
-    pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
-    providerTransactionId: orNull(p.string()),
-    /** The payout's timeline, oldest first, read with `populate: ['events']`. */
-    events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
-  },
+export const Payout = table('Payout', 'payouts', {
+  id: id().primary().length(36),
+  sellerId: id(),
+  buyerId: id(),
+  orderId: id(),
+  /** The order id while this payout uses up the order's one payout; null once cancelled. */
+  orderClaim: orNull(id()),
+  amountFen: fen(),
+  reason: p.string().$type<PayoutReason>(),
+  note: orNull(p.string()),
+  status: p.string().$type<PayoutStatus>(),
+  initiatedBy: id(),
+  chinaDay: p.string().columnType('date'),
+  createdAt: time(),
+  /** expiresAt, approvalExpiresAt, approvedAt, confirmedAt, paidAt, closedAt: each null until reached. */
+  ...momentColumns(PAYOUT_MOMENTS),
+  closeReason: orNull(p.string().$type<CloseReason>()),
+  /** An order change that cancels this payout, written with the order so that no crash loses it. */
+  pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
+  providerTransactionId: orNull(p.string()),
+  /** The payout's timeline, oldest first, read with `populate: ['events']`. */
+  events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
 });
 export type Payout = InferEntity<typeof Payout>;
 
@@ -42,18 +38,14 @@ export const PAYOUT_EVENT_TYPES = [
 ] as const;
 export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 
-export const PayoutEvent = defineEntity({
-  name: 'PayoutEvent',
-  tableName: 'payout_events',
-  properties: {
-    id: p.bigint().primary().autoincrement(),
-    // The column is payout_id, as before. The migrations declare no foreign key and index it through
-    // the unique key (payout_id, type); the ORM adds neither a constraint nor an index of its own.
-    payout: () => p.manyToOne(Payout).createForeignKeyConstraint(false).index(false),
-    type: p.string().$type<PayoutEventType>(),
-    actor: orNull(p.string()),
-    at: time(),
-  },
+export const PayoutEvent = table('PayoutEvent', 'payout_events', {
+  id: p.bigint().primary().autoincrement(),
+  // The column is payout_id, as before. The migrations declare no foreign key and index it through
+  // the unique key (payout_id, type); the ORM adds neither a constraint nor an index of its own.
+  payout: () => p.manyToOne(Payout).createForeignKeyConstraint(false).index(false),
+  type: p.string().$type<PayoutEventType>(),
+  actor: orNull(p.string()),
+  at: time(),
 });
 export type PayoutEvent = InferEntity<typeof PayoutEvent>;
 
