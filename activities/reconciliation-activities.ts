@@ -1,17 +1,23 @@
 /**
  * The reconciliation workflow's activities, built like the payout ones from their dependencies.
  * Both are safe to run twice: the report is stored under the run's id, and the card under a
- * dedupe key derived from it.
+ * dedupe key derived from it. Neither moves money: the check only reads the ledger and the
+ * provider's statement, through the provider port, and writes its report.
  */
 import { Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReconciliationReport } from '../db/audit/entities';
+import type { ProviderBooks } from '../db/audit/provider-books';
 import { reconcileLedger, storeReport } from '../db/audit/reconciliation';
 import type { Clock } from '../domain/time';
 import type { Notifier } from '../notify/notifier';
+import { ProviderUnavailableError, type PaymentProvider } from '../provider/provider';
 
 export interface ReconciliationActivityDeps {
   orm: MikroORM;
+  /** Its statement is the provider's side of the comparison. */
+  provider: PaymentProvider;
   notifier: Notifier;
   clock: Clock;
 }
@@ -43,6 +49,30 @@ const resultOf = (report: ReconciliationReport): ReconcileResult => ({
   ok: report.complete && report.findingsCount === 0,
 });
 
+/**
+ * A statement page the provider could not give now is asked for again, by the same cursor, this
+ * many times in all, after pauses that double from STATEMENT_RETRY_FIRST_MS; then the activity fails
+ * and Temporal retries it. A run reads thousands of pages: one transient failure must not restart it.
+ */
+const STATEMENT_ATTEMPTS_MAX = 5;
+const STATEMENT_RETRY_FIRST_MS = 200;
+
+/** The provider's books as reconciliation reads them: the port's statement, its pages retried. */
+export function providerBooks(provider: PaymentProvider): ProviderBooks {
+  return {
+    async statement(query) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await provider.statement(query);
+        } catch (err) {
+          if (!(err instanceof ProviderUnavailableError) || attempt >= STATEMENT_ATTEMPTS_MAX) throw err;
+          await sleep(STATEMENT_RETRY_FIRST_MS * 2 ** (attempt - 1));
+        }
+      }
+    },
+  };
+}
+
 /** Heartbeats between batches when running as an activity; a no-op when called directly. */
 function heartbeat(checked: number): void {
   try {
@@ -52,15 +82,16 @@ function heartbeat(checked: number): void {
   }
 }
 
-export function createReconciliationActivities({ orm, notifier, clock }: ReconciliationActivityDeps) {
+export function createReconciliationActivities({ orm, provider, notifier, clock }: ReconciliationActivityDeps) {
+  const books = providerBooks(provider);
   return {
-    /** Checks the ledger and stores the report; a retry after the report was stored returns it. */
+    /** Checks the ledger and the provider's books and stores the report; a retry after the report was stored returns it. */
     async reconcileLedger(request: ReconcileRequest): Promise<ReconcileResult> {
       const em = orm.em.fork();
       const stored = await em.findOne(ReconciliationReport, { id: request.reportId });
       if (stored) return resultOf(stored);
       const settledBefore = new Date(request.settledBeforeMs);
-      const outcome = await reconcileLedger(em.fork(), { sellerIds: request.sellerIds, settledBefore }, heartbeat);
+      const outcome = await reconcileLedger(em.fork(), books, { sellerIds: request.sellerIds, settledBefore }, heartbeat);
       return resultOf(await storeReport(em.fork(), {
         id: request.reportId, workflowId: request.workflowId, createdAt: clock.now(), settledBefore, sellerIds: request.sellerIds,
         sellersChecked: outcome.sellersChecked, findingsCount: outcome.findingsCount, findings: outcome.findings, complete: outcome.complete,

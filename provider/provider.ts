@@ -3,13 +3,14 @@
  * key; calling again with the same key returns the first outcome and moves nothing.
  */
 import type { Fen } from '../domain/money';
+import type { ProviderMovementKind, StatementPage, StatementQuery } from '../domain/provider-statement';
 
 /** A succeeded call carries the provider's own id of the transaction when the provider gives one. */
 export type ProviderOutcome = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
 export interface ProviderTransaction {
   idempotencyKey: string;
-  kind: 'WITHHOLD' | 'TRANSFER' | 'PAYBACK';
+  kind: ProviderMovementKind;
   sellerId: string;
   counterpartyId: string | null;
   amountFen: Fen;
@@ -31,6 +32,8 @@ export interface PaymentProvider {
   payBack(key: string, sellerId: string, amountFen: Fen): Promise<ProviderOutcome>;
   /** What the provider recorded under a key, if anything: how a timed-out call is resolved. */
   findTransaction(key: string): Promise<ProviderTransaction | null>;
+  /** The provider's books, page by page: what reconciliation compares with the ledger. */
+  statement(query: StatementQuery): Promise<StatementPage>;
 }
 
 /** A transient failure (network, timeout, 5xx): the call may or may not have taken effect; retry with the same key. */

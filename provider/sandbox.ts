@@ -16,6 +16,8 @@ import type { Fen } from '../domain/money';
 import { SandboxAgreement, SandboxTransaction, type SandboxKind } from '../db/sandbox/entities';
 import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
+import { sandboxStatement } from '../db/sandbox/statement';
+import type { StatementPage, StatementQuery } from '../domain/provider-statement';
 import { ProviderUnavailableError, type PaymentProvider, type ProviderOutcome, type ProviderTransaction } from './provider';
 
 export interface SandboxFaults {
@@ -81,6 +83,12 @@ export class SandboxProvider implements PaymentProvider {
     await this.inject();
     const row = await this.orm.em.fork().findOne(SandboxTransaction, { idempotencyKey: key });
     return row ? { ...row, id: undefined } as ProviderTransaction : null;
+  }
+
+  /** Its books as a statement; faults apply as to any call (the reader retries a page by its cursor). */
+  async statement(query: StatementQuery): Promise<StatementPage> {
+    await this.inject();
+    return sandboxStatement(this.orm.em.fork(), query);
   }
 
   /** Records the transaction once under its key; a repeated key returns the first outcome. */

@@ -104,7 +104,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const activities = {
     ...createPayoutActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createTopUpActivities({ orm: deps.orm, provider, notifier, clock }),
-    ...createReconciliationActivities({ orm: deps.orm, notifier, clock }),
+    ...createReconciliationActivities({ orm: deps.orm, provider, notifier, clock }),
     // The archive reads histories through this client: it must decode payloads as the worker does.
     ...createArchiveActivities({ orm: deps.orm, client: temporalClient(deps.connection, deps.namespace, deps.payloadKeys), clock }),
   };

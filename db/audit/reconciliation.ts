@@ -1,10 +1,12 @@
 /**
  * The daily reconciliation's database side: checks the invariants seller batch by seller batch
- * (so that no query spans the whole ledger at once), stores the report once per run, and pages
- * the reports for auditors.
+ * (so that no query spans the whole ledger at once), compares each seller's movements with the
+ * provider's books as the provider's statement gives them (`ProviderBooks`, never its tables),
+ * stores the report once per run, and pages the reports for auditors.
  */
 import type { EntityManager } from '@mikro-orm/mysql';
-import { findDisagreements, type Finding } from '../ledger/invariants';
+import { findLedgerDisagreements, type Finding } from '../ledger/invariants';
+import { PROVIDER_PAIRS, compareProviderBooks, type ProviderBooks } from './provider-books';
 import { ReconciliationReport } from './entities';
 import { SellerAccount } from '../reserve/entities';
 import { findPage, type Keyset, type Page, type PageRequest } from '../pagination';
@@ -29,18 +31,24 @@ export interface ReconciliationOutcome {
   sellersChecked: number;
   findingsCount: number;
   findings: Finding[];
-  /** False when the batch bound stopped the run before the last seller. */
+  /** False when a bound stopped the run before the last seller, or before a seller's last movement. */
   complete: boolean;
 }
 
 /** Checks every seller in scope; `onBatch` lets the activity heartbeat between batches. */
-export async function reconcileLedger(em: EntityManager, scope: ReconciliationScope, onBatch: (checked: number) => void = () => {}): Promise<ReconciliationOutcome> {
+export async function reconcileLedger(em: EntityManager, books: ProviderBooks, scope: ReconciliationScope, onBatch: (checked: number) => void = () => {}): Promise<ReconciliationOutcome> {
   const outcome: ReconciliationOutcome = { sellersChecked: 0, findingsCount: 0, findings: [], complete: false };
+  let booksComplete = true;
   let after = '';
   for (let batch = 0; batch < RECONCILIATION_BATCHES_MAX; batch++) {
     const sellerIds = scope.sellerIds ? scope.sellerIds.slice(batch * RECONCILIATION_SELLER_BATCH, (batch + 1) * RECONCILIATION_SELLER_BATCH) : await nextSellers(em, after);
-    if (sellerIds.length === 0) return { ...outcome, complete: true };
-    const found = await findDisagreements(em, sellerIds, scope.settledBefore);
+    if (sellerIds.length === 0) return { ...outcome, complete: booksComplete };
+    const found = await findLedgerDisagreements(em, sellerIds);
+    for (const sellerId of sellerIds) {
+      const compared = await compareProviderBooks(em, books, sellerId, Object.values(PROVIDER_PAIRS), scope.settledBefore);
+      found.push(...compared.findings);
+      booksComplete &&= compared.complete;
+    }
     outcome.sellersChecked += sellerIds.length;
     outcome.findingsCount += found.length;
     outcome.findings.push(...found.slice(0, FINDINGS_STORED_MAX - outcome.findings.length));

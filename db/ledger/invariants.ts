@@ -4,15 +4,16 @@
  * - per seller, recharged = available + held + paid out + withdrawn;
  * - the held balance equals the payouts still holding money (awaiting confirmation or confirmed);
  * - every entry debits and credits the accounts its kind calls for (double entry: with one amount
- *   per entry, Σ debits = Σ credits holds by construction, so what can go wrong is the accounts);
- * - the provider's books agree with the ledger, movement by movement: a payout with a transfer, a
- *   recharge with a withholding, a withdrawal (unless voided) with a pay-back, under the same key
- *   and for the same amount, and no succeeded provider transaction lacks its entry.
- * Used by the tests, the chaos run and the daily reconciliation (db/audit/reconciliation.ts).
+ *   per entry, Σ debits = Σ credits holds by construction, so what can go wrong is the accounts).
+ * The provider's books are compared with the ledger in db/audit/provider-books.ts, through the
+ * provider's statement. Used by the tests, the chaos run and the daily reconciliation
+ * (db/audit/reconciliation.ts).
  */
 import type { EntityManager } from '@mikro-orm/mysql';
 import type { MovementKind } from './entities';
 import { MOVES, externalAccount } from './ledger';
+import { PROVIDER_PAIRS, compareProviderBooks } from '../audit/provider-books';
+import { sandboxStatement } from '../sandbox/statement';
 
 export interface InvariantReport {
   ledgerBalanced: boolean;
@@ -41,31 +42,35 @@ type Connection = ReturnType<EntityManager['getConnection']>;
 const n = (v: unknown) => Number(v ?? 0);
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
+/**
+ * The tests' and the chaos run's check: the ledger's own invariants, and its payouts against the
+ * sandbox provider's transfers. Those runs always pay through the sandbox, so its statement is read
+ * from its books here; reconciliation reads whatever provider is plugged in, through the port.
+ */
 export async function checkInvariants(em: EntityManager, sellerIds?: string[]): Promise<InvariantReport> {
   const connection = em.getConnection();
   const scope = sellerIds?.length ? sellerIds : undefined;
   const balances = await balanceFindings(connection, scope);
-  const provider = await providerFindings(connection, scope, [PROVIDER_PAIRS.PAYOUT]);
+  const sandbox = { statement: sandboxStatement.bind(null, em) };
+  const provider: Finding[] = [];
+  let complete = true;
+  for (const sellerId of scope ?? [null]) {
+    const compared = await compareProviderBooks(em, sandbox, sellerId, [PROVIDER_PAIRS.PAYOUT]);
+    provider.push(...compared.findings);
+    complete &&= compared.complete;
+  }
   return {
     ledgerBalanced: balances.length === 0,
-    providerMatchesLedger: provider.length === 0,
-    problems: [...balances, ...provider].map((f) => `${f.sellerId}: ${f.message}`),
+    providerMatchesLedger: provider.length === 0 && complete,
+    problems: [...balances, ...provider].map((f) => `${f.sellerId}: ${f.message}`).concat(complete ? [] : ['the provider\'s books were too long to compare']),
   };
 }
 
-/**
- * Every check for a batch of sellers. Provider transactions and entries created at or after
- * `settledBefore` are not compared, so that work in flight (a transfer made, its entry not yet
- * posted) is left for the next run instead of being reported.
- */
-export async function findDisagreements(em: EntityManager, sellerIds: string[], settledBefore: Date): Promise<Finding[]> {
+/** The ledger's own checks for a batch of sellers (the provider's books are compared apart). */
+export async function findLedgerDisagreements(em: EntityManager, sellerIds: string[]): Promise<Finding[]> {
   if (sellerIds.length === 0) return [];
   const connection = em.getConnection();
-  return [
-    ...(await balanceFindings(connection, sellerIds)),
-    ...(await entryFindings(connection, sellerIds)),
-    ...(await providerFindings(connection, sellerIds, Object.values(PROVIDER_PAIRS), settledBefore)),
-  ];
+  return [...(await balanceFindings(connection, sellerIds)), ...(await entryFindings(connection, sellerIds))];
 }
 
 async function balanceFindings(connection: Connection, sellerIds: string[] | undefined): Promise<Finding[]> {
@@ -127,54 +132,5 @@ async function entryFindings(connection: Connection, sellerIds: string[]): Promi
     sellerId: String(r.seller_id),
     movementKey: String(r.movement_key),
     message: `${r.kind} debits ${r.debit_account} and credits ${r.credit_account}`,
-  }));
-}
-
-interface ProviderPair {
-  ledgerKind: MovementKind;
-  providerKind: 'TRANSFER' | 'WITHHOLD' | 'PAYBACK';
-  /** The key prefix of the movement that voids this one (a refused pay-back), if any. */
-  voided?: { prefix: string; voidPrefix: string };
-}
-
-/** Which provider transaction each kind of movement must have, under the movement's own key. */
-export const PROVIDER_PAIRS = {
-  PAYOUT: { ledgerKind: 'PAYOUT', providerKind: 'TRANSFER' },
-  RECHARGE: { ledgerKind: 'RECHARGE', providerKind: 'WITHHOLD' },
-  WITHDRAWAL: { ledgerKind: 'WITHDRAWAL', providerKind: 'PAYBACK', voided: { prefix: 'withdrawal:', voidPrefix: 'withdrawal-void:' } },
-} as const satisfies Record<string, ProviderPair>;
-
-async function providerFindings(connection: Connection, sellerIds: string[] | undefined, pairs: readonly ProviderPair[], settledBefore?: Date): Promise<Finding[]> {
-  const found: Finding[] = [];
-  for (const pair of pairs) found.push(...(await providerFindingsOf(connection, sellerIds, pair, settledBefore)));
-  return found;
-}
-
-async function providerFindingsOf(connection: Connection, sellerIds: string[] | undefined, pair: ProviderPair, settledBefore?: Date): Promise<Finding[]> {
-  const sellers = sellerIds ? `and seller_id in (${placeholders(sellerIds)})` : '';
-  const settled = settledBefore ? 'and created_at < ?' : '';
-  const scope = [...(sellerIds ?? []), ...(settledBefore ? [settledBefore.toISOString().slice(0, 23).replace('T', ' ')] : [])];
-  // A voided movement (a withdrawal the provider refused) must have no succeeded transaction.
-  const voided = pair.voided
-    ? `exists (select 1 from ledger_entries v where v.movement_key = concat('${pair.voided.voidPrefix}', substring(e.movement_key, ${pair.voided.prefix.length + 1})))`
-    : 'false';
-  const rows: Row[] = await connection.execute(
-    `select e.seller_id, e.movement_key as movement, e.amount_fen as ledger_fen, t.amount_fen as provider_fen
-     from (select seller_id, movement_key, amount_fen from ledger_entries where kind = ? ${sellers} ${settled}) e
-     left join sandbox_transactions t on t.idempotency_key = e.movement_key and t.kind = ? and t.status = 'SUCCEEDED'
-     where (t.id is null and not ${voided}) or (t.id is not null and (t.amount_fen <> e.amount_fen or ${voided}))
-     union all
-     select t.seller_id, t.idempotency_key, null, t.amount_fen
-     from (select seller_id, idempotency_key, amount_fen from sandbox_transactions where kind = ? and status = 'SUCCEEDED' ${sellers} ${settled}) t
-     left join ledger_entries e on e.movement_key = t.idempotency_key and e.kind = ?
-     where e.id is null
-     limit ${FINDINGS_PER_QUERY_MAX}`,
-    [pair.ledgerKind, ...scope, pair.providerKind, pair.providerKind, ...scope, pair.ledgerKind],
-  );
-  return rows.map((m) => ({
-    check: 'PROVIDER_MATCHES_LEDGER',
-    sellerId: String(m.seller_id),
-    movementKey: String(m.movement),
-    message: `provider/ledger mismatch on ${m.movement}: ledger ${m.ledger_fen}, provider ${m.provider_fen} (${pair.providerKind})`,
   }));
 }

@@ -7,7 +7,7 @@
  */
 import { Notification } from '../../db/notifications/entities';
 import { SandboxTransaction } from '../../db/sandbox/entities';
-import { checkInvariants, findDisagreements } from '../../db/ledger/invariants';
+import { checkInvariants, findLedgerDisagreements } from '../../db/ledger/invariants';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { reconciliationWorkflow, type ReconciliationInput } from '../../workflows/reconciliation';
 import { bearer, openMarket, type Market } from '../support/scenario';
@@ -112,7 +112,7 @@ test('an entry on the wrong accounts and a hold without its payout are named by 
   const declined = await market.createPayout({ orderId: await market.order(), amount: 300 }).expect(201);
   await stack.http.post(`/v1/payouts/${declined.body.id}/decline`).set(bearer(market.buyer)).expect(200);
   const connection = stack.orm.em.fork().getConnection();
-  const checksFound = async () => (await findDisagreements(stack.orm.em.fork(), [market.sellerId], new Date())).map((f) => [f.check, f.movementKey]);
+  const checksFound = async () => (await findLedgerDisagreements(stack.orm.em.fork(), [market.sellerId])).map((f) => [f.check, f.movementKey]);
   const holdKey = `hold:${declined.body.id}`;
   await connection.execute("update ledger_entries set debit_account = 'platform:funding' where movement_key = ?", [holdKey]);
   try {
