@@ -8,6 +8,10 @@
 import { Notification } from '../../db/notifications/entities';
 import { SandboxTransaction } from '../../db/sandbox/entities';
 import { checkInvariants, findLedgerDisagreements } from '../../db/ledger/invariants';
+import { PROVIDER_PAIRS, compareProviderBooks, type ProviderBooks } from '../../db/audit/provider-books';
+import { systemClock } from '../../domain/time';
+import type { StatementLine } from '../../domain/provider-statement';
+import { SandboxProvider } from '../../provider/sandbox';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { reconciliationWorkflow, type ReconciliationInput } from '../../workflows/reconciliation';
 import { bearer, openMarket, type Market } from '../support/scenario';
@@ -105,6 +109,34 @@ test('a transfer missing from the provider\'s books is found once it is past the
     await stack.orm.em.fork().insert(SandboxTransaction, { ...t, id: undefined });
   }
   expect(await reconcile({ sellerIds: [market.sellerId], settleGraceMs: 0 })).toMatchObject({ ok: true });
+});
+
+test('the provider\'s books are read through the port\'s statement, page by page, so any provider behind it is compared alike', async () => {
+  const { market, paidId } = await busySeller();
+  const sandbox = new SandboxProvider(stack.orm, systemClock);
+  const lines: StatementLine[] = [];
+  for (let cursor: string | null = null, page = 0; page < 20; page++) {
+    const read = await sandbox.statement({ sellerId: market.sellerId, cursor, limit: 1 });
+    lines.push(...read.lines);
+    if (read.nextCursor === null) break;
+    cursor = read.nextCursor;
+  }
+  // The transfer and the withdrawal race (the workflow pays while the test withdraws): no order between them.
+  expect(lines.map((l) => `${l.kind} ${l.status} ${l.sellerId}`).sort()).toEqual(['PAYBACK', 'TRANSFER', 'WITHHOLD'].map((kind) => `${kind} SUCCEEDED ${market.sellerId}`));
+  expect(lines.find((l) => l.kind === 'TRANSFER')).toMatchObject({ key: `payout:${paidId}`, amountFen: 1_500, at: expect.any(Date) });
+  const pairs = Object.values(PROVIDER_PAIRS);
+  const compare = (books: ProviderBooks) => compareProviderBooks(stack.orm.em.fork(), books, market.sellerId, pairs);
+  expect(await compare(sandbox)).toEqual({ findings: [], complete: true });
+  // Another provider, whose books lack the transfer and hold a withholding the ledger does not know.
+  const stranger: StatementLine = { key: 'recharge:unknown', sellerId: market.sellerId, kind: 'WITHHOLD', amountFen: 42, status: 'SUCCEEDED', at: new Date(0) };
+  const other: ProviderBooks = { statement: async () => ({ lines: [...lines.filter((l) => l.kind !== 'TRANSFER'), stranger], nextCursor: null }) };
+  expect((await compare(other)).findings.map((f) => f.message)).toEqual([
+    `provider/ledger mismatch on payout:${paidId}: ledger 1500, provider null (TRANSFER)`,
+    'provider/ledger mismatch on recharge:unknown: ledger null, provider 42 (WITHHOLD)',
+  ]);
+  // A provider whose statement never ends is read up to the bound, and the comparison says it is incomplete.
+  const endless: ProviderBooks = { statement: async () => ({ lines: [], nextCursor: 'again' }) };
+  expect(await compare(endless)).toEqual({ findings: [], complete: false });
 });
 
 test('an entry on the wrong accounts and a hold without its payout are named by their checks', async () => {
