@@ -1,12 +1,14 @@
 /**
  * The fault run (`npm run chaos -- --payouts N`): N payouts across several sellers with a random
- * mix of confirm, decline, cancel and expiry, while workers are SIGKILLed and replaced, every
+ * mix of confirm, decline, cancel and expiry, and sellers' recharges and withdrawals beside them,
+ * while workers and the API are SIGKILLed and replaced, every
  * worker is down for a window, the Temporal dev server and MariaDB restart, the sandbox provider
  * fails, slows down and times out after moving money, the chat webhook's receiver is down and then
  * flaps, and the trade system closes or refunds orders under open payouts. Then every payout must
  * end, no transfer may happen twice, no acknowledged decision may be lost, no payout may be paid
  * whose order changed before its confirmation was recorded, every card must reach the receiver once
- * it is back, and the ledger and the provider's books must agree.
+ * it is back, every withdrawal must get a final answer and be in the ledger and the provider's books
+ * exactly as answered, and the ledger and the provider's books must agree.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -15,7 +17,6 @@ import { openMigratedOrm } from '../db/orm';
 import { SandboxProvider, type SandboxFaults } from '../provider/sandbox';
 import { openMarket, participants } from '../test/support/http-market';
 import { JsonClient } from '../test/support/json-client';
-import { startService, waitForHttp, type Service } from '../test/support/processes';
 import { writeWorkflowBundle } from '../test/support/workflow-bundle';
 import { freePort } from '../worker/temporal-dev-server';
 import { PAYOUT_FEN_MAX, SELLER_PAYOUTS_MAX, drive, type DriveOptions } from './drive';
@@ -24,6 +25,8 @@ import { startInfrastructure, type ExternalStack } from './infrastructure';
 import { drainCards, drainPayouts, installTrail, verify } from './verify';
 import { WebhookReceiver } from './webhook';
 import { WorkerPool } from './worker-pool';
+import { ApiServer } from './api-server';
+import { SellerMoves, WITHDRAWAL_LANES, verifyWithdrawals } from './withdrawals';
 
 const CHAOS_SECRET = 'chaos-secret-0123456789abcdef0123456789';
 /** Per attempt: a create waits up to 15 s for the workflow; a careful client gives it a little more. */
@@ -42,7 +45,7 @@ export interface ChaosOptions extends DriveOptions, Omit<FaultOptions, 'log'> {
   log: (line: string) => void;
 }
 
-export type ChaosReport = Awaited<ReturnType<typeof verify>> & {
+export type ChaosReport = Awaited<ReturnType<typeof verify>> & Awaited<ReturnType<typeof verifyWithdrawals>> & {
   payouts: number;
   /** The time limit came first: payouts left unsent, or the drain cut off. */
   timedOut: boolean;
@@ -50,7 +53,8 @@ export type ChaosReport = Awaited<ReturnType<typeof verify>> & {
   /** Cards the receiver took more than once (at least once is the promise when deliveries fail). */
   cardsTakenTwice: number;
   faults: {
-    workerKills: number; workersStarted: number; temporalRestarts: number; databaseRestarts: number; clientRetries: number;
+    workerKills: number; workersStarted: number; apiKills: number; apiKillsDuringWithdrawal: number; apiDownS: number;
+    temporalRestarts: number; databaseRestarts: number; clientRetries: number;
     webhookDownS: number; webhookFlaps: number; ordersClosed: number; ordersRefunded: number; allWorkersDownS: number;
   };
   durationsS: { setup: number; load: number; drain: number; total: number };
@@ -63,6 +67,8 @@ export const DEFAULT_CHAOS: Omit<ChaosOptions, 'dataDir' | 'log'> = {
   confirmWindowS: 20,
   workerKillEveryMs: 4_000,
   workerKillsMax: 1_000,
+  apiKillEveryMs: 45_000,
+  apiKillsMax: 1_000,
   restartTemporal: true,
   restartDatabase: true,
   faults: { failRate: 0.2, latencyMs: 20, timeoutAfterMoveRate: 0.05 },
@@ -86,6 +92,9 @@ export function checks(report: ChaosReport): Record<string, boolean> {
     noPaidAfterOrderClosed: report.paidAfterOrderClosed === 0,
     cardsDeliveredAfterRecovery: report.cardsUndeliveredAfterRecovery === 0,
     decisionsAcceptedWhileDown: report.decisionsAcceptedWhileDown > 0,
+    withdrawalsAnswered: report.withdrawals.sent > 0 && report.withdrawals.unanswered === 0 && report.withdrawals.otherAnswers.length === 0,
+    noLostWithdrawal: report.lostWithdrawals === 0,
+    apiKilled: report.faults.apiKills > 0,
     ledgerBalanced: report.ledgerBalanced,
     providerMatchesLedger: report.providerMatchesLedger,
   };
@@ -110,15 +119,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     PAYOUT_CONFIRM_WINDOW: `${options.confirmWindowS}s`, AUTH_JWT_SECRET: CHAOS_SECRET, PORT: String(port), LOG_LEVEL: 'ERROR', WORKFLOW_BUNDLE_PATH: bundlePath,
     NOTIFY_WEBHOOK_URL: webhook.url, NOTIFY_WEBHOOK_SECRET: 'chaos-webhook-secret',
   };
-  let api: Service | undefined;
+  const api = new ApiServer(env, port);
   const pool = new WorkerPool(options.workers, env);
-  const counters = { temporalRestarts: 0, databaseRestarts: 0 };
-  // Each lane has a create or an order change and a decision in flight at most.
-  const client = new JsonClient(`http://127.0.0.1:${port}`, 2 * options.concurrency, { timeoutMs: REQUEST_TIMEOUT_MS, deadline });
+  const counters = { temporalRestarts: 0, databaseRestarts: 0, apiKillsDuringWithdrawal: 0 };
+  // Each lane has a create or an order change and a decision in flight at most; a withdrawal lane one request.
+  const client = new JsonClient(`http://127.0.0.1:${port}`, 2 * options.concurrency + WITHDRAWAL_LANES, { timeoutMs: REQUEST_TIMEOUT_MS, deadline });
   try {
-    // Its JSON log lines (LOG_LEVEL=ERROR) go to chaos's stderr; it is ready when it answers.
-    api = await startService({ name: 'api', entry: 'api/main.ts', env });
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    await api.start(deadline);
     pool.start();
     const market = await openMarket(client, secretKey(CHAOS_SECRET), {
       tag: 'chaos', sellers: Math.ceil(options.payouts / SELLER_PAYOUTS_MAX), ordersPerSeller: 0,
@@ -129,8 +136,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const tSetup = Date.now();
     await SandboxProvider.setFaults(orm, options.faults);
     const load = drive(client, market, options, () => pool.allDown, deadline);
-    await injectFaults({ ...options }, { pool, infra, orm, webhook, load, counters, deadline });
+    const moves = new SellerMoves(client, market, deadline);
+    moves.start(() => !load.done && Date.now() < deadline);
+    await injectFaults({ ...options }, { pool, api, moves, infra, orm, webhook, load, counters, deadline });
     const tracked = await load.promise;
+    await moves.promise;
     await SandboxProvider.setFaults(orm, {});
     await webhook.up();
     const tLoad = Date.now();
@@ -140,16 +150,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const timedOut = load.cutShort || Date.now() >= deadline;
     if (timedOut) options.log(`chaos: the time limit (${secs(options.timeLimitMs)} s) came first`);
     const report = await verify(orm, sellerIds, tracked);
+    const withdrawals = await verifyWithdrawals(orm, sellerIds, moves);
     const tEnd = Date.now();
     const changed = tracked.filter((t) => t.id && t.orderChange);
     return {
       payouts: options.payouts,
       timedOut,
       ...report,
+      ...withdrawals,
       cardsUndeliveredAfterRecovery: undelivered,
       cardsTakenTwice: webhook.cardsTakenTwice,
       faults: {
-        workerKills: pool.killed, workersStarted: pool.started, ...counters, clientRetries: client.retries,
+        workerKills: pool.killed, workersStarted: pool.started, apiKills: api.kills, apiDownS: secs(api.downMs), ...counters, clientRetries: client.retries,
         webhookDownS: webhook.downS, webhookFlaps: webhook.flaps,
         ordersClosed: changed.filter((t) => t.orderChange === 'CLOSE').length,
         ordersRefunded: changed.filter((t) => t.orderChange === 'REFUND').length,
@@ -160,7 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     client.close();
     await pool.stop();
-    await api?.stop();
+    await api.stop();
     await webhook.down();
     await orm.em.getConnection().execute(`drop database if exists \`${databaseName}\``).catch(() => undefined);
     await orm.close();

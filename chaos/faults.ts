@@ -1,5 +1,6 @@
 /**
- * The faults of a run, while the load lasts: a polling worker SIGKILLed on a beat, Temporal and MariaDB
+ * The faults of a run, while the load lasts: a polling worker SIGKILLed on a beat, the API SIGKILLed
+ * on a slower beat (while a withdrawal is on the wire) and started again, Temporal and MariaDB
  * restarted once each, the provider failing for a burst, the webhook receiver down for the first
  * half of the payouts and flapping for the rest, and one window with every worker down.
  */
@@ -10,12 +11,17 @@ import type { Infrastructure } from './infrastructure';
 import type { WorkerPool } from './worker-pool';
 import type { WebhookReceiver } from './webhook';
 import type { Load } from './drive';
+import type { ApiServer } from './api-server';
+import type { SellerMoves } from './withdrawals';
 
 export interface FaultOptions {
   payouts: number;
   /** A worker is SIGKILLed this often during the load, at most `workerKillsMax` times. */
   workerKillEveryMs: number;
   workerKillsMax: number;
+  /** The API is SIGKILLed and started again this often during the load, at most `apiKillsMax` times. */
+  apiKillEveryMs: number;
+  apiKillsMax: number;
   restartTemporal: boolean;
   restartDatabase: boolean;
   /** Provider faults stay on this long from the start of the load; 0: until the load ends. */
@@ -31,20 +37,45 @@ export interface FaultOptions {
 
 export interface FaultContext {
   pool: WorkerPool;
+  api: ApiServer;
+  moves: SellerMoves;
   infra: Infrastructure;
   orm: Orm;
   webhook: WebhookReceiver;
   load: Load;
-  counters: { temporalRestarts: number; databaseRestarts: number };
+  counters: { temporalRestarts: number; databaseRestarts: number; apiKillsDuringWithdrawal: number };
   deadline: number;
 }
 
 const TEMPORAL_RESTART_AFTER_MS = 8_000;
 const DATABASE_RESTART_AFTER_MS = 16_000;
+/** A due API kill waits this long at most for a withdrawal to go on the wire. */
+const API_KILL_WAIT_FOR_WITHDRAWAL_MS = 5_000;
+/** Then it lands within this of the send: while the API handles it, or as it answers. */
+const API_KILL_DELAY_MS_MAX = 30;
 
 export async function injectFaults(options: FaultOptions, ctx: FaultContext): Promise<void> {
   const loading = () => !ctx.load.done && Date.now() < ctx.deadline;
-  await Promise.all([restartsAndKills(options, ctx, loading), webhookOutage(options, ctx, loading), workerOutage(options, ctx, loading)]);
+  await Promise.all([
+    restartsAndKills(options, ctx, loading), apiKills(options, ctx, loading), webhookOutage(options, ctx, loading), workerOutage(options, ctx, loading),
+  ]);
+}
+
+/**
+ * Kills the API on its beat — at the moment a withdrawal is sent, when one comes within a few
+ * seconds — and starts another on the same port; the next beat counts from when it answers.
+ */
+async function apiKills(options: FaultOptions, ctx: FaultContext, loading: () => boolean): Promise<void> {
+  while (ctx.api.kills < options.apiKillsMax) {
+    const due = Date.now() + options.apiKillEveryMs;
+    while (loading() && Date.now() < due) await sleep(250);
+    if (!loading()) return;
+    if (await ctx.moves.nextWithdrawalSent(API_KILL_WAIT_FOR_WITHDRAWAL_MS)) await sleep(Math.random() * API_KILL_DELAY_MS_MAX);
+    const duringWithdrawal = ctx.moves.inFlight > 0;
+    options.log(`chaos: killing the API${duringWithdrawal ? ' while a withdrawal is on the wire' : ''}`);
+    await ctx.api.killAndRestart(ctx.deadline);
+    if (duringWithdrawal) ctx.counters.apiKillsDuringWithdrawal++;
+  }
 }
 
 /** Kills workers on a beat, and restarts Temporal and MariaDB once each, while the load runs. */

@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- --payouts N [--concurrency C] [--workers W] [--window S] [--time-limit-min M]
- *  [--all-workers-down-s S]`
+ *  [--all-workers-down-s S] [--api-kill-every-s S]`
  * Everything runs on 127.0.0.1 in its own MariaDB instance, Temporal dev server, webhook receiver
  * and processes, under .data/chaos/, and stops by itself: at `--time-limit-min` (45 by default) no
  * payout is started and no wait goes on, and the checks that need more time fail. The last line of
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       window: { type: 'string' },
       'time-limit-min': { type: 'string' },
       'all-workers-down-s': { type: 'string' },
+      'api-kill-every-s': { type: 'string' },
     },
   });
   const number = (text: string | undefined, fallback: number) => {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     confirmWindowS: number(values.window, DEFAULT_CHAOS.confirmWindowS),
     timeLimitMs,
     allWorkersDownMs: number(values['all-workers-down-s'], DEFAULT_CHAOS.allWorkersDownMs / 1_000) * 1_000,
+    apiKillEveryMs: number(values['api-kill-every-s'], DEFAULT_CHAOS.apiKillEveryMs / 1_000) * 1_000,
     dataDir: path.join(__dirname, '..', '.data', 'chaos'),
     log: (line) => console.error(line),
   });

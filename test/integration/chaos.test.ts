@@ -1,5 +1,6 @@
 /**
- * The fault run, small: 50 payouts with a random mix of decisions and expiries while a worker is
+ * The fault run, small: 50 payouts with a random mix of decisions and expiries, and sellers'
+ * recharges and withdrawals beside them, while a worker and the API (as a withdrawal goes out) are
  * SIGKILLed and replaced, every worker is down for a window, the provider fails, slows down and
  * times out after moving money for a burst, the webhook receiver is down and then flaps, and the
  * trade system closes or refunds orders under open payouts. (`npm run chaos` adds restarts of
@@ -9,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CHAOS, checks, runChaos } from '../../chaos/chaos';
 
-test('50 payouts through worker kills and outages, provider faults, a webhook outage and order changes: all end, nothing lost or paid twice', async () => {
+test('50 payouts and withdrawals through worker and API kills, outages, provider faults, a webhook outage and order changes: all end, nothing lost or paid twice', async () => {
   const report = await runChaos({
     ...DEFAULT_CHAOS,
     payouts: 50,
@@ -18,6 +19,8 @@ test('50 payouts through worker kills and outages, provider faults, a webhook ou
     confirmWindowS: 8,
     workerKillEveryMs: 3_000,
     workerKillsMax: 1,
+    apiKillEveryMs: 5_000,
+    apiKillsMax: 1,
     restartTemporal: false,
     restartDatabase: false,
     faults: { failRate: 0.3, latencyMs: 10, timeoutAfterMoveRate: 0.1 },
@@ -52,6 +55,10 @@ test('50 payouts through worker kills and outages, provider faults, a webhook ou
     problems: [],
   });
   expect(report.faults.workerKills).toBe(1);
+  expect(report.faults.apiKills).toBe(1);
+  expect(report.withdrawals).toMatchObject({ unanswered: 0, otherAnswers: [], problems: [] });
+  expect(report.withdrawals.paid).toBeGreaterThan(0);
+  expect(report.withdrawals.refusedBeyondAvailable).toBeGreaterThan(0);
   expect(report.faults.allWorkersDownS).toBeGreaterThanOrEqual(6);
   expect(report.faults.webhookDownS).toBeGreaterThan(0);
   expect(report.faults.ordersClosed + report.faults.ordersRefunded).toBeGreaterThan(0);
