@@ -67,7 +67,7 @@ export const DEFAULT_CHAOS: Omit<ChaosOptions, 'dataDir' | 'log'> = {
   confirmWindowS: 20,
   workerKillEveryMs: 4_000,
   workerKillsMax: 1_000,
-  apiKillEveryMs: 45_000,
+  apiKillEveryMs: 30_000,
   apiKillsMax: 1_000,
   restartTemporal: true,
   restartDatabase: true,

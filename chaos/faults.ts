@@ -49,10 +49,14 @@ export interface FaultContext {
 
 const TEMPORAL_RESTART_AFTER_MS = 8_000;
 const DATABASE_RESTART_AFTER_MS = 16_000;
-/** A due API kill waits this long at most for a withdrawal to go on the wire. */
+/** A due API kill waits this long at most for a withdrawal on the wire. */
 const API_KILL_WAIT_FOR_WITHDRAWAL_MS = 5_000;
-/** Then it lands within this of the send: while the API handles it, or as it answers. */
-const API_KILL_DELAY_MS_MAX = 30;
+/**
+ * It lands within this of a withdrawal's send: before the API reads it, while it debits or pays
+ * back (the sandbox's latency makes that tens of ms), or as it answers — if the answer came first,
+ * it waits for the next send.
+ */
+const API_KILL_DELAY_MS_MAX = 15;
 
 export async function injectFaults(options: FaultOptions, ctx: FaultContext): Promise<void> {
   const loading = () => !ctx.load.done && Date.now() < ctx.deadline;
@@ -62,15 +66,18 @@ export async function injectFaults(options: FaultOptions, ctx: FaultContext): Pr
 }
 
 /**
- * Kills the API on its beat — at the moment a withdrawal is sent, when one comes within a few
- * seconds — and starts another on the same port; the next beat counts from when it answers.
+ * Kills the API on its beat, at a moment a withdrawal is on the wire (unanswered) when one is
+ * within a few seconds, and starts another on the same port; the next beat counts from when it answers.
  */
 async function apiKills(options: FaultOptions, ctx: FaultContext, loading: () => boolean): Promise<void> {
   while (ctx.api.kills < options.apiKillsMax) {
     const due = Date.now() + options.apiKillEveryMs;
     while (loading() && Date.now() < due) await sleep(250);
     if (!loading()) return;
-    if (await ctx.moves.nextWithdrawalSent(API_KILL_WAIT_FOR_WITHDRAWAL_MS)) await sleep(Math.random() * API_KILL_DELAY_MS_MAX);
+    const waitUntil = Date.now() + API_KILL_WAIT_FOR_WITHDRAWAL_MS;
+    while (ctx.moves.inFlight === 0 && loading() && (await ctx.moves.nextWithdrawalSent(waitUntil - Date.now()))) {
+      await sleep(Math.random() * API_KILL_DELAY_MS_MAX);
+    }
     const duringWithdrawal = ctx.moves.inFlight > 0;
     options.log(`chaos: killing the API${duringWithdrawal ? ' while a withdrawal is on the wire' : ''}`);
     await ctx.api.killAndRestart(ctx.deadline);
