@@ -111,9 +111,9 @@ export class PayoutGateway {
       const mapped = toDomainError(err);
       if (!(mapped instanceof DomainError && mapped.code === 'SERVICE_UNAVAILABLE')) throw mapped;
     }
-    const receivedAt = new Date().toISOString();
     await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId }));
-    return { accepted: { payoutId, decision, receivedAt } };
+    // Once Temporal recorded it: the decision stands in history from (at the latest) this moment.
+    return { accepted: { payoutId, decision, receivedAt: new Date().toISOString() } };
   }
 
   /**

@@ -22,7 +22,7 @@ import { freePort } from '../worker/temporal-dev-server';
 import { PAYOUT_FEN_MAX, SELLER_PAYOUTS_MAX, drive, type DriveOptions } from './drive';
 import { injectFaults, type FaultOptions } from './faults';
 import { startInfrastructure, type ExternalStack } from './infrastructure';
-import { drainCards, drainPayouts, installTrail, verify } from './verify';
+import { drainCards, drainPayouts, drainWorkflows, installTrail, undeliveredCardSamples, verify } from './verify';
 import { WebhookReceiver } from './webhook';
 import { WorkerPool } from './worker-pool';
 import { ApiServer } from './api-server';
@@ -50,6 +50,10 @@ export type ChaosReport = Awaited<ReturnType<typeof verify>> & Awaited<ReturnTyp
   /** The time limit came first: payouts left unsent, or the drain cut off. */
   timedOut: boolean;
   cardsUndeliveredAfterRecovery: number;
+  /** The first of them, by id, kind and when stored. */
+  cardsUndeliveredSamples: string[];
+  /** Payout workflows still running once the payouts and cards had their time to end (a stuck workflow). */
+  workflowsStillRunning: number;
   /** Cards the receiver took more than once (at least once is the promise when deliveries fail). */
   cardsTakenTwice: number;
   faults: {
@@ -86,6 +90,7 @@ export function checks(report: ChaosReport): Record<string, boolean> {
   return {
     withinTimeLimit: !report.timedOut,
     allEnded: report.terminal === report.created,
+    allWorkflowsClosed: report.workflowsStillRunning === 0,
     noDoubleTransfer: report.doubleTransfers === 0,
     noMoneyWithoutPayout: report.moneyMovedWithoutPayout === 0,
     noLostDecision: report.lostConfirmations === 0 && report.lostDecisions === 0,
@@ -114,8 +119,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const bundlePath = await writeWorkflowBundle(options.dataDir);
   const webhook = await WebhookReceiver.reserve();
   const port = await freePort();
+  const taskQueue = `chaos-${randomUUID()}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL: `${infra.databaseServerUrl}/${databaseName}`, TEMPORAL_ADDRESS: infra.temporalAddress, TEMPORAL_TASK_QUEUE: `chaos-${randomUUID()}`,
+    ...process.env, DATABASE_URL: `${infra.databaseServerUrl}/${databaseName}`, TEMPORAL_ADDRESS: infra.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
     PAYOUT_CONFIRM_WINDOW: `${options.confirmWindowS}s`, AUTH_JWT_SECRET: CHAOS_SECRET, PORT: String(port), LOG_LEVEL: 'ERROR', WORKFLOW_BUNDLE_PATH: bundlePath,
     NOTIFY_WEBHOOK_URL: webhook.url, NOTIFY_WEBHOOK_SECRET: 'chaos-webhook-secret',
   };
@@ -146,7 +152,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const tLoad = Date.now();
     options.log(`chaos: load done in ${secs(tLoad - tSetup)} s; waiting for every payout to end and every card to arrive`);
     await drainPayouts(orm, sellerIds, deadline, options.log);
-    const undelivered = await drainCards(orm, sellerIds, participants(market), Math.min(deadline, Date.now() + options.cardDrainMs), options.log);
+    const cardsDeadline = Math.min(deadline, Date.now() + options.cardDrainMs);
+    const undelivered = await drainCards(orm, sellerIds, participants(market), cardsDeadline, options.log);
+    const workflowsStillRunning = await drainWorkflows(infra.temporalAddress, taskQueue, cardsDeadline, options.log);
+    const cardsUndeliveredSamples = undelivered === 0 ? [] : await undeliveredCardSamples(orm, participants(market));
     const timedOut = load.cutShort || Date.now() >= deadline;
     if (timedOut) options.log(`chaos: the time limit (${secs(options.timeLimitMs)} s) came first`);
     const report = await verify(orm, sellerIds, tracked);
@@ -159,6 +168,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...report,
       ...withdrawals,
       cardsUndeliveredAfterRecovery: undelivered,
+      cardsUndeliveredSamples,
+      workflowsStillRunning,
       cardsTakenTwice: webhook.cardsTakenTwice,
       faults: {
         workerKills: pool.killed, workersStarted: pool.started, apiKills: api.kills, apiDownS: secs(api.downMs), ...counters, clientRetries: client.retries,

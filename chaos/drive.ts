@@ -22,7 +22,11 @@ export interface Tracked {
   plan: Plan;
   expiresAtMs: number | null;
   /** The decision's answer (200, 202, 409…), when the plan sends one. */
-  decision: { status: number; sentAtMs: number; whileAllWorkersDown: boolean } | null;
+  /**
+   * The answer to the decision; `receivedAtMs` is a 202's `receivedAt`, when the API handed the
+   * decision to Temporal (its place in history, which decides against the deadline).
+   */
+  decision: { status: number; sentAtMs: number; receivedAtMs: number | null; whileAllWorkersDown: boolean } | null;
   orderChange: OrderChange | null;
   /** The order change was sent at the same moment as the decision. */
   racing: boolean;
@@ -114,7 +118,8 @@ async function onePayout(
       const sentAtMs = Date.now();
       const whileAllWorkersDown = allWorkersDown();
       const answer = await client.send('POST', `/v1/payouts/${t.id}/${plan}`, { token });
-      t.decision = { status: answer.status, sentAtMs, whileAllWorkersDown };
+      const receivedAt = answer.status === 202 ? (answer.body as { receivedAt?: string }).receivedAt : undefined;
+      t.decision = { status: answer.status, sentAtMs, receivedAtMs: receivedAt ? Date.parse(receivedAt) : null, whileAllWorkersDown };
     }),
     orderChange === null ? undefined : sleep(orderDelayMs).then(async () => {
       // A refund beyond refundableCash: the cash left is below the payout's amount.

@@ -8,8 +8,12 @@
  * and shared), so the one that appends second committed second, and the trail's auto-increment
  * order is their commit order.
  */
+import { Connection } from '@temporalio/client';
+import { temporalClient } from '../codec/data-converter';
+import { parsePayloadKeyring } from '../codec/keyring';
 import type { Orm } from '../db/orm';
-import { findDisagreements } from '../db/ledger/invariants';
+import { reconcileLedger } from '../db/audit/reconciliation';
+import { sandboxStatement } from '../db/sandbox/statement';
 import type { Plan, Tracked } from './drive';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -56,6 +60,22 @@ async function until(what: string, check: () => Promise<number>, deadline: numbe
   }
 }
 
+/**
+ * Waits until no payout workflow of the run is still running (the database may say a payout ended
+ * while its workflow is stuck: its cards then never go out); answers how many still run.
+ */
+export async function drainWorkflows(temporalAddress: string, taskQueue: string, deadline: number, log: (line: string) => void): Promise<number> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    // Counting reads no payload; the client is built as every client of ours is.
+    const client = temporalClient(connection, 'default', parsePayloadKeyring(process.env.PAYLOAD_KEYS, process.env.PAYLOAD_KEY_ID));
+    const query = `WorkflowType = "payoutWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}"`;
+    return await until('payout workflows still running', () => client.workflow.count(query).then((r) => r.count, () => -1), deadline, log);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Waits until no payout of the run is open. */
 export async function drainPayouts(orm: Orm, sellerIds: string[], deadline: number, log: (line: string) => void): Promise<void> {
   await until('payouts still open', () => count(orm, `select count(*) as n from payouts where seller_id in ${inList(sellerIds)} and status in ('PENDING_APPROVAL', 'AWAITING_CONFIRMATION', 'CONFIRMED')`, sellerIds), deadline, log);
@@ -86,14 +106,30 @@ interface Row {
  * SPEC §5: a decision is lost when it was answered 200 or 202 and the payout did not end as it
  * says, although no earlier decision, deadline or order change had decided it. The run sends one
  * decision per payout, so an earlier decision is never the cause; an order change is, when the
- * payout closed for it; the deadline is, when the decision was sent after it.
+ * payout closed for it; the deadline is, when the decision reached the workflow after it. An
+ * update answered 200 reached it before it answered; a 202's decision reached history when the
+ * API handed it over (`receivedAt`), which on a loaded machine can be seconds after it was sent:
+ * a decision sent before the deadline whose update found no worker in time lands after it.
  */
 function isLost(t: Tracked, row: Row | undefined): boolean {
   if (!t.decision || ![200, 202].includes(t.decision.status)) return false;
   if (!row) return true;
   if (EXPECTED_END[t.plan].includes(row.status)) return false;
   if (t.orderChange && row.close_reason && ORDER_CLOSE_REASONS.includes(row.close_reason)) return false;
-  return !(row.status === 'EXPIRED' && t.expiresAtMs !== null && t.decision.sentAtMs >= t.expiresAtMs);
+  const reachedAtMs = t.decision.receivedAtMs ?? t.decision.sentAtMs;
+  return !(row.status === 'EXPIRED' && t.expiresAtMs !== null && reachedAtMs >= t.expiresAtMs);
+}
+
+/** Up to this many lost decisions and undelivered cards are named in the report, for the histories. */
+const SAMPLES_MAX = 10;
+
+/** The cards still undelivered, by id, kind and age, to look up in the histories. */
+export async function undeliveredCardSamples(orm: Orm, recipients: string[]): Promise<string[]> {
+  const rows = (await orm.em.fork().getConnection().execute(
+    `select dedupe_key, kind, created_at from notifications where recipient_id in ${inList(recipients)} and delivered_at is null order by created_at limit ${SAMPLES_MAX}`,
+    recipients,
+  ).catch(() => [])) as { dedupe_key: string; kind: string; created_at: Date }[];
+  return rows.map((r) => `${r.dedupe_key} (${r.kind}, stored ${new Date(r.created_at).toISOString()})`);
 }
 
 export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) {
@@ -125,7 +161,8 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
   const lost = tracked.filter((t) => t.id && isLost(t, rowOf.get(t.id)));
   // Every check the daily reconciliation makes, over every kind of movement (the payouts', and the
   // recharges and withdrawals made beside them): once the run is over, nothing is in flight.
-  const findings = await findDisagreements(em, sellerIds, new Date(Date.now() + SETTLED_MARGIN_MS));
+  const books = { statement: sandboxStatement.bind(null, em) };
+  const { findings } = await reconcileLedger(em, books, { sellerIds, settledBefore: new Date(Date.now() + SETTLED_MARGIN_MS) });
   const plans: Record<string, number> = {};
   for (const t of tracked) plans[t.plan] = (plans[t.plan] ?? 0) + 1;
   const changed = tracked.filter((t) => t.id && t.orderChange);
@@ -137,6 +174,11 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
     paidAfterOrderClosed: Number(paidAfterOrderClosed.n),
     lostConfirmations: lost.filter((t) => t.plan === 'confirm').length,
     lostDecisions: lost.length,
+    lostSamples: lost.slice(0, SAMPLES_MAX).map((t) => ({
+      payoutId: t.id, plan: t.plan, answer: t.decision!.status, status: rowOf.get(t.id!)?.status ?? null, closeReason: rowOf.get(t.id!)?.close_reason ?? null,
+      sentAt: new Date(t.decision!.sentAtMs).toISOString(), receivedAt: t.decision!.receivedAtMs === null ? null : new Date(t.decision!.receivedAtMs).toISOString(),
+      expiresAt: t.expiresAtMs === null ? null : new Date(t.expiresAtMs).toISOString(),
+    })),
     decisionsAcceptedWhileDown: tracked.filter((t) => t.decision?.status === 202 && t.decision.whileAllWorkersDown).length,
     decisionsAccepted202: tracked.filter((t) => t.decision?.status === 202).length,
     ledgerBalanced: !findings.some((f) => f.check !== 'PROVIDER_MATCHES_LEDGER'),
