@@ -2,7 +2,7 @@
  * The ceiling's activities (bench/ceiling-workflow.ts): each does nothing but answer, so that what the
  * ceiling measures is Temporal's own cost for a payout-shaped workflow, and nothing of ours.
  */
-import type { PayoutView, PayoutWorkflowInput } from '../domain/payout';
+import { UNDECIDED, type PayoutView, type PayoutWorkflowInput } from '../domain/payout';
 import type { CeilingActivities } from './ceiling-workflow';
 
 /** The reserved payout, as the product's reserve activity would answer it. */
@@ -20,12 +20,7 @@ function reservedView(input: PayoutWorkflowInput, nowMs: number): PayoutView {
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: new Date(nowMs + input.confirmWindowMs).toISOString(),
     approvalExpiresAt: null,
-    approvedAt: null,
-    confirmedAt: null,
-    paidAt: null,
-    closedAt: null,
-    closeReason: null,
-    providerTransactionId: null,
+    ...UNDECIDED,
   };
 }
 

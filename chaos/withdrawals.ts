@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Orm } from '../db/orm';
 import type { Market, Seller } from '../test/support/http-market';
-import type { JsonClient, JsonResponse } from '../test/support/json-client';
+import { backoffMs, type JsonClient, type JsonResponse } from '../test/support/json-client';
 
 /** Lanes of recharge-then-withdraw, each pausing up to PAUSE_MS_MAX between two. */
 export const WITHDRAWAL_LANES = 2;
@@ -20,8 +20,6 @@ const MOVE_FEN_MAX = 10_000;
 const BEYOND_AVAILABLE_FEN = 1_000_000_000_000;
 /** Every this many moves, one (the second, so that even a short run has one) asks beyond available. */
 const BEYOND_AVAILABLE_EVERY = 5;
-const BACKOFF_MS_MIN = 200;
-const BACKOFF_MS_MAX = 2_000;
 /** Problems listed in the report, at most. */
 const PROBLEMS_MAX = 20;
 
@@ -115,7 +113,7 @@ export class SellerMoves {
         .finally(() => { if (withdrawal) this.inFlight--; });
       if (answer && answer.status < 500 && answer.status !== 429) return { ...answer, attempts };
       if (Date.now() >= this.deadline) return { status: 0, body: null, headers: {}, attempts };
-      await sleep(Math.min(BACKOFF_MS_MAX, BACKOFF_MS_MIN * 2 ** Math.min(attempts, 4)) * (0.5 + Math.random()));
+      await sleep(backoffMs(attempts));
     }
   }
 }

@@ -102,6 +102,9 @@ export interface PayoutWorkflowInput extends PayoutRequest {
 export const PAYOUT_MOMENTS = ['expiresAt', 'approvalExpiresAt', 'approvedAt', 'confirmedAt', 'paidAt', 'closedAt'] as const;
 export type PayoutMoment = (typeof PAYOUT_MOMENTS)[number];
 
+/** What a payout's view holds before anything was decided on it: no approval, confirmation, payment or close. */
+export const UNDECIDED = Object.freeze({ approvedAt: null, confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, providerTransactionId: null });
+
 /**
  * The payout as the API shows it (openapi.yaml's `Payout`, which api/types.ts holds it to): what was
  * asked, where it stands, and its moments.

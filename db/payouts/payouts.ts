@@ -7,7 +7,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
 import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
-import { PAYOUT_MOMENTS, SYSTEM_ACTOR, approvalWindowMs, isTerminal } from '../../domain/payout';
+import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -129,12 +129,7 @@ function asReserved(view: PayoutView): PayoutView {
     ...view,
     status: approval ? 'PENDING_APPROVAL' : 'AWAITING_CONFIRMATION',
     expiresAt: approval ? null : view.expiresAt,
-    approvedAt: null,
-    confirmedAt: null,
-    paidAt: null,
-    closedAt: null,
-    closeReason: null,
-    providerTransactionId: null,
+    ...UNDECIDED,
   };
 }
 

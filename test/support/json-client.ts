@@ -15,6 +15,11 @@ const ATTEMPTS_MAX = 40;
 const BACKOFF_MS_MIN = 200;
 const BACKOFF_MS_MAX = 2_000;
 
+/** The wait before retry `attempt` (from 0): doubling from 200 ms to 2 s, jittered; a caller that retries by hand waits alike. */
+export function backoffMs(attempt: number): number {
+  return Math.min(BACKOFF_MS_MAX, BACKOFF_MS_MIN * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random());
+}
+
 export interface JsonResponse {
   status: number;
   body: unknown;
@@ -100,7 +105,7 @@ export class JsonClient {
       if (attempt > 0) {
         if (Date.now() >= this.deadline) break;
         this.retries++;
-        await sleep(Math.min(BACKOFF_MS_MAX, BACKOFF_MS_MIN * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));
+        await sleep(backoffMs(attempt));
       }
       try {
         last = await this.request(method, path, options);
