@@ -7,7 +7,9 @@
  * - an agreement auth code that starts with `DENY` is refused (`AUTH_CODE_REFUSED`);
  * - a transfer to a buyer listed in `refuseBuyerIds` is refused for good (`ACCOUNT_FROZEN`);
  * - a withholding from a seller listed in `refuseWithholdSellerIds` is refused for good
- *   (`INSUFFICIENT_FUNDS`: the seller's payment account cannot cover it).
+ *   (`INSUFFICIENT_FUNDS`: the seller's payment account cannot cover it);
+ * - a pay-back to a seller listed in `refusePayBackSellerIds` is refused for good
+ *   (`ACCOUNT_FROZEN`: the seller's payment account takes no money in).
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { randomUUID } from 'node:crypto';
@@ -31,17 +33,30 @@ export interface SandboxFaults {
   refuseBuyerIds: string[];
   /** Sellers whose withholdings (recharges, top-ups) are refused for good. */
   refuseWithholdSellerIds: string[];
+  /** Sellers whose pay-backs (withdrawals) are refused for good. */
+  refusePayBackSellerIds: string[];
 }
 
-export const NO_FAULTS: SandboxFaults = Object.freeze({ failRate: 0, latencyMs: 0, timeoutAfterMoveRate: 0, refuseBuyerIds: [], refuseWithholdSellerIds: [] });
+export const NO_FAULTS: SandboxFaults = Object.freeze({
+  failRate: 0, latencyMs: 0, timeoutAfterMoveRate: 0, refuseBuyerIds: [], refuseWithholdSellerIds: [], refusePayBackSellerIds: [],
+});
 export const SANDBOX_FAULTS_SETTING = 'sandbox.faults';
 
 /** The fault settings are read at most this often, so a call costs no extra query. */
 const FAULTS_TTL_MS = 1_000;
 
+/**
+ * Bumped by `setFaults` once the new faults are written: every sandbox of this process then drops
+ * what it cached and reads them on its next call. Without it, a worker that read "no faults" just
+ * before a test set some kept them for up to FAULTS_TTL_MS, and the test's call went through
+ * unrefused. Another process still takes up to FAULTS_TTL_MS to see them.
+ */
+let faultsGeneration = 0;
+
 export class SandboxProvider implements PaymentProvider {
   private faults: SandboxFaults = NO_FAULTS;
   private faultsReadAt = -Infinity;
+  private faultsReadGeneration = -1;
 
   constructor(
     private readonly orm: MikroORM,
@@ -49,10 +64,14 @@ export class SandboxProvider implements PaymentProvider {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Sets the faults for every process that shares the database (takes effect within a second). */
+  /**
+   * Sets the faults for every process that shares the database: at once in this process, within
+   * FAULTS_TTL_MS in the others.
+   */
   static async setFaults(orm: MikroORM, faults: Partial<SandboxFaults>, now = new Date()): Promise<void> {
     const value = { ...NO_FAULTS, ...faults };
     await orm.em.fork().upsert(Setting, { name: SANDBOX_FAULTS_SETTING, value, updatedAt: now });
+    faultsGeneration++;
   }
 
   async signAgreement(sellerId: string, authCode: string) {
@@ -123,10 +142,13 @@ export class SandboxProvider implements PaymentProvider {
 
   private async currentFaults(): Promise<SandboxFaults> {
     const now = Date.now();
-    if (now - this.faultsReadAt < FAULTS_TTL_MS) return this.faults;
+    if (this.faultsReadGeneration === faultsGeneration && now - this.faultsReadAt < FAULTS_TTL_MS) return this.faults;
+    // Taken before the read: a setFaults that lands while it runs leaves the cache stale, read again next call.
+    const generation = faultsGeneration;
     const setting = await this.orm.em.fork().findOne(Setting, { name: SANDBOX_FAULTS_SETTING });
     this.faults = setting ? { ...NO_FAULTS, ...(setting.value as Partial<SandboxFaults>) } : NO_FAULTS;
     this.faultsReadAt = now;
+    this.faultsReadGeneration = generation;
     return this.faults;
   }
 }
@@ -135,5 +157,6 @@ export class SandboxProvider implements PaymentProvider {
 function refusalOf(faults: SandboxFaults, kind: SandboxKind, sellerId: string, counterpartyId: string | null): string | null {
   if (kind === 'TRANSFER' && counterpartyId !== null && faults.refuseBuyerIds.includes(counterpartyId)) return 'ACCOUNT_FROZEN';
   if (kind === 'WITHHOLD' && (faults.refuseWithholdSellerIds ?? []).includes(sellerId)) return 'INSUFFICIENT_FUNDS';
+  if (kind === 'PAYBACK' && (faults.refusePayBackSellerIds ?? []).includes(sellerId)) return 'ACCOUNT_FROZEN';
   return null;
 }
