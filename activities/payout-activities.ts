@@ -4,11 +4,11 @@
  * twice: the database writes are keyed by the payout id, and the provider call uses the payout id
  * as its idempotency key.
  */
-import { ApplicationFailure, log } from '@temporalio/activity';
-import { ApplicationFailureCategory } from '@temporalio/common';
+import { log } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts/payouts';
 import { DomainError } from '../domain/errors';
+import { asTemporalFailure } from './failures';
 import { formatYuan } from '../domain/money';
 import { buyerMaySee, type CloseReason, type PayoutRequest, type PayoutView, type ReleasedStatus } from '../domain/payout';
 import type { Clock } from '../domain/time';
@@ -35,21 +35,6 @@ export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
 export type ReservedPayout = PayoutView & { topUpId?: string };
 
 export type TransferResult = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
-
-/**
- * Business refusals cross into Temporal as non-retryable failures whose type is the SPEC code.
- * Benign: a refusal is the service answering, so the SDK logs it at debug, not as a warning.
- */
-async function asTemporalFailure<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) {
-      throw ApplicationFailure.create({ message: err.message, type: err.code, details: [err.details], nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
-    }
-    throw err;
-  }
-}
 
 type OutcomeStatus = 'PAID' | ReleasedStatus;
 

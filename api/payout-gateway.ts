@@ -21,7 +21,6 @@ import {
 import { randomUUID } from 'node:crypto';
 import { isTransientGrpcError } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
-import { cardDeliveryWorkflow } from '../workflows/cards';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
 const WORKFLOW_ANSWER_DEADLINE_MS = 15_000;
@@ -145,19 +144,6 @@ export class PayoutGateway {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
-  }
-
-  /**
-   * Hands stored cards to a delivery workflow (retried for days, apart from any request). One
-   * workflow per first card id: a repeated hand-over joins the delivery already under way.
-   */
-  async deliverCards(cardIds: string[]): Promise<void> {
-    await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, () => this.client.workflow.start(cardDeliveryWorkflow, {
-      workflowId: `cards-${cardIds[0]}`,
-      taskQueue: this.taskQueue,
-      args: [{ cardIds, confirmWindowMs: this.confirmWindowMs }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }));
   }
 
   private async answer<T>(call: () => Promise<T>): Promise<T> {

@@ -14,6 +14,7 @@ import { secretKey } from './auth';
 import { handlers } from './handlers';
 import { ApiMetrics } from './metrics';
 import { PayoutGateway } from './payout-gateway';
+import { ReserveGateway } from './reserve-gateway';
 import type { ApiDeps } from './types';
 
 export interface ApiOptions {
@@ -38,6 +39,7 @@ export function buildApi({ config, orm, temporal, clock = systemClock, provider,
     orm,
     temporal,
     gateway: new PayoutGateway(temporal, config.taskQueue, config.confirmWindowMs),
+    reserve: new ReserveGateway(temporal, config.taskQueue, config.confirmWindowMs),
     provider: provider ?? new SandboxProvider(orm, clock),
     config,
     clock,

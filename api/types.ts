@@ -16,6 +16,7 @@ import type { Principal } from './auth';
 import type { components, operations } from './generated/openapi';
 import type { OperationId } from './spec';
 import type { PayoutGateway } from './payout-gateway';
+import type { ReserveGateway } from './reserve-gateway';
 import type { ApiMetrics } from './metrics';
 import type { Notifier } from '../notify/notifier';
 import type { SessionCookie } from './session';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   orm: Orm;
   temporal: Client;
   gateway: PayoutGateway;
+  /** Recharges and withdrawals, each a workflow. */
+  reserve: ReserveGateway;
   provider: PaymentProvider;
   config: Config;
   clock: Clock;

@@ -11,6 +11,7 @@ import { createPayoutActivities } from '../activities/payout-activities';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter, temporalClient } from '../codec/data-converter';
 import type { PayloadKeyring } from '../codec/keyring';
 import { createReconciliationActivities } from '../activities/reconciliation-activities';
+import { createReserveActivities } from '../activities/reserve-activities';
 import { createTopUpActivities } from '../activities/top-up-activities';
 import { systemClock, type Clock } from '../domain/time';
 import { Notifier, type WebhookConfig } from '../notify/notifier';
@@ -104,6 +105,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const activities = {
     ...createPayoutActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createTopUpActivities({ orm: deps.orm, provider, notifier, clock }),
+    ...createReserveActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createReconciliationActivities({ orm: deps.orm, provider, notifier, clock }),
     // The archive reads histories through this client: it must decode payloads as the worker does.
     ...createArchiveActivities({ orm: deps.orm, client: temporalClient(deps.connection, deps.namespace, deps.payloadKeys), clock }),

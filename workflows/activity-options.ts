@@ -21,6 +21,16 @@ export const RAIL_ACTIVITY: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
 
+/**
+ * A recharge's or a withdrawal's provider call: retried like the rail's, but never spaced more
+ * than 10 s apart. The seller who got 503 retries with the same Idempotency-Key and waits up to
+ * about 10 s for the answer, so a provider that comes back is tried again within that wait.
+ */
+export const MOVEMENT_RAIL_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+};
+
 /** SPEC §5 "The edges": a card's delivery is retried for at least 3 days; then it is kept for an operator. */
 export const CARD_DELIVERY_MS = 4 * 24 * 60 * 60 * 1000;
 const CARD_RETRY_INTERVAL_MS_MIN = 1_000;

@@ -1,7 +1,8 @@
 /**
- * Delivers cards stored outside a payout workflow (the API's low-balance card after a withdrawal)
- * with the same retries as a payout's cards: at least 3 days with backoff, then kept and marked for
- * an operator. The API stores the card first, so the recipient's list shows it whatever happens here.
+ * Delivers cards stored outside a payout workflow (a withdrawal's low-balance card: the withdrawal's
+ * workflow starts this one as an abandoned child) with the same retries as a payout's cards: at
+ * least 3 days with backoff, then kept and marked for an operator. The card is stored first, so the
+ * recipient's list shows it whatever happens here.
  *
  * Deterministic code only: activities are imported as types and reached through proxies.
  */

@@ -4,3 +4,5 @@ export { reconciliationWorkflow } from './reconciliation';
 export { archiveSweepWorkflow } from './archive-sweep';
 export { cardDeliveryWorkflow } from './cards';
 export { topUpWorkflow } from './reserve/top-up';
+export { rechargeWorkflow } from './reserve/recharge';
+export { withdrawalWorkflow } from './reserve/withdrawal';

@@ -1,10 +1,10 @@
 /** SPEC §3: the seller's payout account (enable, limits, disable, recharge, statement, sub-accounts). */
 import {
-  accountView, creditRecharge, crossedLowBalance, debitWithdrawal, disableAccount, enableAccount, requireAgreement, setLimits,
-  setApprovalPolicy, setLowBalanceThreshold, setSubAccountPermission, statementExceedsRows, statementPage, statementRows, subAccountsPage, voidWithdrawal,
-  type StatementFilter,
+  accountView, disableAccount, enableAccount, requireAgreement, setLimits, setApprovalPolicy, setLowBalanceThreshold, setSubAccountPermission,
+  statementExceedsRows, statementPage, statementRows, subAccountsPage, type StatementFilter,
 } from '../../db/reserve/accounts';
 import type { LedgerEntry } from '../../db/ledger/entities';
+import { movementByKey } from '../../db/ledger/ledger';
 import type { SubAccount } from '../../db/reserve/entities';
 import { setAutoTopUp } from '../../db/reserve/top-ups';
 import { mapPage } from '../../db/pagination';
@@ -12,8 +12,6 @@ import { DomainError } from '../../domain/errors';
 import { asId, optionalId } from '../../domain/id';
 import { formatYuan } from '../../domain/money';
 import { chinaDay } from '../../domain/time';
-import { callByKey } from '../../provider/provider';
-import { lowBalanceCard } from '../../notify/cards';
 import type { Principal } from '../auth';
 import { boundedCsvExport, type CsvCell } from '../csv';
 import { idFromKey, withIdempotency } from '../idempotency';
@@ -64,9 +62,10 @@ export const disablePayoutAccount: Handler<'disablePayoutAccount'> = async (call
 };
 
 /**
- * Withholds through the provider, then credits available. The recharge id (from the
- * Idempotency-Key) is the provider's key and the ledger's, so a retry after a timeout finds the
- * money the provider took and credits it once.
+ * A recharge is a workflow (workflows/reserve/recharge.ts): withhold through the provider, then
+ * credit available, both under the recharge's key, the id derived from the Idempotency-Key. The
+ * answer is the workflow's within about 10 s, else 503 while it goes on; a retry with the key
+ * joins the same workflow and answers with its result.
  */
 export const createRecharge: Handler<'createRecharge'> = async (call) => {
   const principal = principalOf(call);
@@ -74,36 +73,27 @@ export const createRecharge: Handler<'createRecharge'> = async (call) => {
   const outcome = await withIdempotency(call.em, idempotencyScope(call, 'recharge'), async () => {
     await requireAgreement(call.em, sellerId);
     const rechargeId = idFromKey('recharge', principal, call.idempotencyKey);
-    const key = `recharge:${rechargeId}`;
-    const result = await callByKey(call.deps.provider, key, () => call.deps.provider.withhold(key, sellerId, call.body.amount));
-    if (!result) throw providerUnavailable();
-    if (result.status === 'REFUSED') throw new DomainError('PROVIDER_REFUSED', `the payment provider refused the withholding (${result.code})`, { providerCode: result.code });
-    const entry = await creditRecharge(call.em.fork(), sellerId, rechargeId, call.body.amount, call.deps.clock.now());
-    return { status: 201, body: toMovement(entry) };
+    const movementKey = await call.deps.reserve.recharge(rechargeId, sellerId, call.body.amount);
+    return { status: 201, body: toMovement(await movementByKey(call.em.fork(), movementKey)) };
   });
   return outcome as { status: 201; body: Schemas['Movement'] };
 };
 
 /**
- * Takes the amount out of available first (so a racing payout cannot spend it), then has the
- * provider pay it back under the withdrawal's key. A refusal for good voids the movement; a
- * provider that does not answer leaves it for a retry with the same key.
+ * A withdrawal is a workflow (workflows/reserve/withdrawal.ts): debit available (where, and only
+ * where, the balance is checked), have the provider pay it back under the withdrawal's key, void
+ * the debit if the provider refuses for good, then the low-balance card. Answered like a recharge.
+ * The agreement is checked here first only so that a seller without one is told so at once: an
+ * agreement, once signed, is never taken away, so the check cannot refuse a retry.
  */
 export const createWithdrawal: Handler<'createWithdrawal'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
   const outcome = await withIdempotency(call.em, idempotencyScope(call, 'withdrawal'), async () => {
+    await requireAgreement(call.em, sellerId);
     const withdrawalId = idFromKey('withdrawal', principal, call.idempotencyKey);
-    const entry = await debitWithdrawal(call.em.fork(), sellerId, withdrawalId, call.body.amount, call.deps.clock.now());
-    const key = entry.movementKey;
-    const result = await callByKey(call.deps.provider, key, () => call.deps.provider.payBack(key, sellerId, call.body.amount));
-    if (!result) throw providerUnavailable();
-    if (result.status === 'REFUSED') {
-      await voidWithdrawal(call.em.fork(), sellerId, withdrawalId, call.body.amount, call.deps.clock.now());
-      throw new DomainError('PROVIDER_REFUSED', `the payment provider refused the pay-back (${result.code}); the amount is available again`, { providerCode: result.code });
-    }
-    await alertLowBalance(call, sellerId, key);
-    return { status: 201, body: toMovement(entry) };
+    const movementKey = await call.deps.reserve.withdraw(withdrawalId, sellerId, call.body.amount);
+    return { status: 201, body: toMovement(await movementByKey(call.em.fork(), movementKey)) };
   });
   return outcome as { status: 201; body: Schemas['Movement'] };
 };
@@ -132,23 +122,6 @@ export const putAutoTopUp: Handler<'putAutoTopUp'> = async (call) => {
 
 function idempotencyScope(call: Call<'createRecharge' | 'createWithdrawal'>, operation: string) {
   return { principal: principalOf(call), operation, key: call.idempotencyKey, body: call.body, now: call.deps.clock.now(), log: call.log };
-}
-
-function providerUnavailable(): DomainError {
-  return new DomainError('SERVICE_UNAVAILABLE', 'the payment provider is unavailable; retry with the same Idempotency-Key');
-}
-
-/**
- * The card is stored at once and delivered by a workflow, so the webhook never holds up the answer.
- * A hand-over Temporal did not take is logged; the card stays in the seller's list.
- */
-async function alertLowBalance(call: Call<'createWithdrawal'>, sellerId: string, movementKey: string): Promise<void> {
-  const crossed = await crossedLowBalance(call.em.fork(), sellerId, movementKey);
-  if (!crossed) return;
-  const ids = await call.deps.notifier.store([lowBalanceCard(sellerId, movementKey, crossed)]);
-  await call.deps.gateway.deliverCards(ids).catch((err) => {
-    call.log.warn({ movementKey, err }, 'low-balance card stored, its delivery not started');
-  });
 }
 
 /** The seller whose statement is read: a seller's own; the one an auditor names. */

@@ -114,3 +114,8 @@ export async function move(tx: EntityManager, account: SellerAccount, movement: 
   });
   return true;
 }
+
+/** The movement recorded under a key (a recharge or withdrawal its workflow has settled). */
+export function movementByKey(em: EntityManager, movementKey: string): Promise<LedgerEntry> {
+  return em.findOneOrFail(LedgerEntry, { movementKey });
+}

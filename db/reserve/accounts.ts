@@ -135,9 +135,14 @@ export async function requireAgreement(em: EntityManager, sellerId: Id): Promise
   return account;
 }
 
+/** The key of a recharge's movement, and of its withholding at the provider: one key in both books. */
+export const rechargeKey = (rechargeId: string) => `recharge:${rechargeId}`;
+/** The key of a withdrawal's movement, and of its pay-back at the provider. */
+export const withdrawalKey = (withdrawalId: string) => `withdrawal:${withdrawalId}`;
+
 /** Credits a recharge the provider has withheld; keyed by the recharge id. */
 export async function creditRecharge(em: EntityManager, sellerId: Id, rechargeId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
-  const key = `recharge:${rechargeId}`;
+  const key = rechargeKey(rechargeId);
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) throw new Error(`seller ${sellerId} has no account`);
@@ -208,7 +213,7 @@ export async function setSubAccountPermission(
  * the provider pays the money back, so a payout racing it cannot spend the same fen.
  */
 export async function debitWithdrawal(em: EntityManager, sellerId: Id, withdrawalId: string, amountFen: Fen, now: Date): Promise<LedgerEntry> {
-  const key = `withdrawal:${withdrawalId}`;
+  const key = withdrawalKey(withdrawalId);
   await em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account?.agreementId) throw new DomainError('AGREEMENT_REQUIRED', 'the withholding agreement is not signed');
