@@ -28,6 +28,8 @@ export class ReserveGateway {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly confirmWindowMs: number,
+    /** MOVEMENT_ANSWER_MS; a test waits less. */
+    private readonly answerMs = MOVEMENT_ANSWER_MS,
   ) {}
 
   /** Withholds and credits a recharge; returns its movement's key. */
@@ -44,7 +46,7 @@ export class ReserveGateway {
   private async run<W extends MovementWorkflow>(workflow: W, workflowId: string, sellerId: string, args: Parameters<W>): Promise<string> {
     let result: MovementResult;
     try {
-      result = await this.client.withDeadline(Date.now() + MOVEMENT_ANSWER_MS, () => this.startOrJoin(workflow, workflowId, sellerId, args));
+      result = await this.client.withDeadline(Date.now() + this.answerMs, () => this.startOrJoin(workflow, workflowId, sellerId, args));
     } catch (err) {
       if (isTransientGrpcError(err)) {
         throw new DomainError('SERVICE_UNAVAILABLE', 'the movement is not settled yet; retry with the same Idempotency-Key for its result');

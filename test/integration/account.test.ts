@@ -129,6 +129,27 @@ describe('recharge and withdrawal', () => {
     expect((await checkInvariants(stack.orm.em.fork(), [market.sellerId])).problems).toEqual([]);
   });
 
+  test('refused for good by the provider: a recharge credits nothing, a withdrawal is voided; the same key answers the same', async () => {
+    const market = await openMarket(stack, { reserveFen: 1_000 });
+    await SandboxProvider.setFaults(stack.orm, { refuseWithholdSellerIds: [market.sellerId], refusePayBackSellerIds: [market.sellerId] });
+    try {
+      const recharge = () => stack.http.post('/v1/payout-account/recharges').set(bearer(market.seller)).set('Idempotency-Key', 'rc-refused').send({ amount: 300 });
+      const refusedRecharge = await recharge().expect(422);
+      expect(refusedRecharge.body.error).toMatchObject({ code: 'PROVIDER_REFUSED', providerCode: 'INSUFFICIENT_FUNDS' });
+      const withdraw = () => stack.http.post('/v1/payout-account/withdrawals').set(bearer(market.seller)).set('Idempotency-Key', 'wd-refused').send({ amount: 400 });
+      const refusedWithdrawal = await withdraw().expect(422);
+      expect(refusedWithdrawal.body.error).toMatchObject({ code: 'PROVIDER_REFUSED', providerCode: 'ACCOUNT_FROZEN' });
+      expect((await withdraw().expect(422)).body).toEqual(refusedWithdrawal.body);
+      expect((await recharge().expect(422)).body).toEqual(refusedRecharge.body);
+    } finally {
+      await SandboxProvider.setFaults(stack.orm, {});
+    }
+    expect((await market.account()).balance).toEqual({ available: 1_000, held: 0 });
+    const statement = await stack.http.get('/v1/payout-account/statement').set(bearer(market.seller)).expect(200);
+    expect(statement.body.items.map((m: { kind: string; amount: number }) => [m.kind, m.amount])).toEqual([['WITHDRAWAL_VOID', 400], ['WITHDRAWAL', 400], ['RECHARGE', 1_000]]);
+    expect((await checkInvariants(stack.orm.em.fork(), [market.sellerId])).problems).toEqual([]);
+  });
+
   test('a withdrawal racing a payout: neither overdraws', async () => {
     for (let round = 0; round < 3; round++) {
       const market = await openMarket(stack, { reserveFen: 1_000 });

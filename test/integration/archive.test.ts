@@ -1,6 +1,7 @@
 /**
- * SPEC §7, auditing that outlives Temporal, on the real stack: closed payout workflows (paid,
- * cancelled, refused) are archived by the sweep with their full decoded history; once Temporal no
+ * SPEC §7, auditing that outlives Temporal, on the real stack: a seller's closed workflows (payouts
+ * paid, cancelled and refused, the recharge and a withdrawal) are archived by the sweep with their
+ * full decoded history; once Temporal no
  * longer has a history, GET /v1/payouts/{id}/history answers the same from the archive; the
  * per-seller hash chain recomputes valid, and an archived record edited in SQL by the database's
  * root (who can drop the append-only triggers) is named as the first broken record.
@@ -32,6 +33,8 @@ beforeAll(async () => {
   await stack.http.post(`/v1/payouts/${cancelledId}/cancel`).set(bearer(a.seller)).expect(200);
   // Refused (above half the cash paid): its workflow ends too, holding the refusal.
   await a.createPayout({ orderId: await a.order(), amount: 4_501 }).expect(422);
+  // Recharges and withdrawals are the seller's workflows too (openMarket recharged).
+  await stack.http.post('/v1/payout-account/withdrawals').set(bearer(a.seller)).set('Idempotency-Key', uniqueId('wd')).send({ amount: 100 }).expect(201);
   await Promise.all([paidId, cancelledId].map((id) => stack.client.workflow.getHandle(payoutWorkflowId(id)).result()));
 });
 afterAll(() => stack.stop());
@@ -41,7 +44,10 @@ const sweep = (scope: SweepScope = { sellerIds: [a.sellerId] }) =>
   stack.client.workflow.execute(archiveSweepWorkflow, { taskQueue: stack.config.taskQueue, workflowId: uniqueId('archive-sweep'), args: [scope] });
 const archivedOf = (sellerId: string) => stack.orm.em.fork().find(ArchivedWorkflow, { sellerId }, { orderBy: { seq: 'asc' }, populate: ['history'] });
 
-/** Sweeps until the seller's three workflows are archived (visibility lists a closed run shortly after it closes). */
+/** The seller's workflows: the recharge, three payouts, the withdrawal. */
+const SELLER_WORKFLOWS = 5;
+
+/** Sweeps until the seller's workflows are archived (visibility lists a closed run shortly after it closes). */
 async function sweepUntilArchived(sellerId: string, count: number): Promise<ArchivedWorkflow[]> {
   return eventually(async () => {
     await sweep();
@@ -53,8 +59,10 @@ async function sweepUntilArchived(sellerId: string, count: number): Promise<Arch
 test('a closed payout is archived decoded; deleted from Temporal, its history is answered from the archive, the same', async () => {
   const fromTemporal = await stack.http.get(`/v1/payouts/${paidId}/history`).set(bearer(a.auditor)).expect(200);
   expect(fromTemporal.body.source).toBe('temporal');
-  const records = await sweepUntilArchived(a.sellerId, 3);
-  expect(records.map((r) => [r.seq, r.workflowType, r.status])).toEqual([1, 2, 3].map((seq) => [seq, 'payoutWorkflow', 'COMPLETED']));
+  const records = await sweepUntilArchived(a.sellerId, SELLER_WORKFLOWS);
+  expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+  expect(records.map((r) => r.workflowType).sort()).toEqual(['payoutWorkflow', 'payoutWorkflow', 'payoutWorkflow', 'rechargeWorkflow', 'withdrawalWorkflow']);
+  expect(records.every((r) => r.status === 'COMPLETED')).toBe(true);
   const paid = records.find((r) => r.workflowId === payoutWorkflowId(paidId))!;
   // Decoded: the note and the buyer are readable in the record, and the close event is in it.
   expect(paid.history).toContain('运费补差-archive');
@@ -77,7 +85,7 @@ test('a closed payout is archived decoded; deleted from Temporal, its history is
 }, 240_000);
 
 test('sweeps are idempotent: run again, side by side, each run stays archived once', async () => {
-  await sweepUntilArchived(a.sellerId, 3);
+  await sweepUntilArchived(a.sellerId, SELLER_WORKFLOWS);
   // The schedule's sweep (every seller, from the watermark) beside two scoped ones.
   const results = await Promise.all([sweep({}), sweep(), sweep()]);
   for (const result of results) expect(result).toMatchObject({ complete: true, failed: 0 });
@@ -85,8 +93,8 @@ test('sweeps are idempotent: run again, side by side, each run stays archived on
   expect(results[1]).toMatchObject({ archived: 0, failed: 0 });
   expect(results[1].alreadyArchived + results[1].gone).toBe(results[1].listed);
   const records = await archivedOf(a.sellerId);
-  expect(records).toHaveLength(3);
-  expect(new Set(records.map((r) => r.workflowId)).size).toBe(3);
+  expect(records).toHaveLength(SELLER_WORKFLOWS);
+  expect(new Set(records.map((r) => r.workflowId)).size).toBe(SELLER_WORKFLOWS);
   const first = records[0];
   const again = await appendToChain(stack.orm.em.fork(), { ...first, history: first.history }, new Date());
   expect(again).toBe('already archived');
@@ -94,9 +102,9 @@ test('sweeps are idempotent: run again, side by side, each run stays archived on
 }, 300_000);
 
 test('the chain recomputes valid; a record edited as root is named as the first broken one', async () => {
-  const records = await sweepUntilArchived(a.sellerId, 3);
+  const records = await sweepUntilArchived(a.sellerId, SELLER_WORKFLOWS);
   const chain = await stack.http.get('/v1/audit/chain').set(bearer(a.auditor)).query({ sellerId: a.sellerId }).expect(200);
-  expect(chain.body).toEqual({ sellerId: a.sellerId, records: 3, valid: true, firstBrokenRecord: null, complete: true });
+  expect(chain.body).toEqual({ sellerId: a.sellerId, records: SELLER_WORKFLOWS, valid: true, firstBrokenRecord: null, complete: true });
   expect(records[0].previousHash).toBe(GENESIS_HASH);
   expect(records[1].previousHash).toBe(records[0].hash);
   expect(recordHash(records[2])).toBe(records[2].hash);

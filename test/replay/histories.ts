@@ -37,6 +37,11 @@ export const RECORDED_HISTORIES = [
   'reconciliation-mismatch',
   'archive-sweep',
   'card-delivery',
+  'recharge-done',
+  'recharge-refused',
+  'withdrawal-done-low-balance',
+  'withdrawal-refused-voided',
+  'withdrawal-refused-insufficient-reserve',
 ] as const;
 
 export type RecordedHistory = (typeof RECORDED_HISTORIES)[number];

@@ -24,7 +24,8 @@ import { createWorker, loadWorkflowBundle, workerSettings } from '../../worker/w
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
 import { AUTO_TOP_UP_PATCH, topUpWorkflowId } from '../../workflows/reserve/ask-top-up';
 import { reconciliationWorkflow } from '../../workflows/reconciliation';
-import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
+import { rechargeWorkflowId, withdrawalWorkflowId } from '../../workflows/reserve/movements';
+import { bearer, openMarket, sellerKeyId, sellerPayoutId, type Market } from '../support/scenario';
 import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 import { testPayloadKeyring } from '../support/payload-keys';
 import { RECORDED_HISTORIES, historyFile, loadHistory, type RecordedHistory } from './histories';
@@ -242,6 +243,36 @@ test('top-up: the withholding refused (the setting turned off, a card)', async (
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await bigPayout(market, 2_500);
     await record(stack, 'top-up-refused', await topUpOf(market, 'REFUSED'));
+  } finally {
+    await SandboxProvider.setFaults(stack.orm, {});
+  }
+});
+
+/** A recharge or a withdrawal by the market's seller under a fresh key, answered with `status`; returns its workflow id. */
+async function movement(market: Market, operation: 'recharge' | 'withdrawal', amount: number, status: number): Promise<string> {
+  const key = uniqueId(operation);
+  await stack.http.post(`/v1/payout-account/${operation}s`).set(bearer(market.seller)).set('Idempotency-Key', key).send({ amount }).expect(status);
+  const id = sellerKeyId(operation, market.sellerId, key);
+  return operation === 'recharge' ? rechargeWorkflowId(id) : withdrawalWorkflowId(id);
+}
+
+test('recharge: withheld and credited; withdrawal: paid back, below the alert threshold (the card\'s delivery started as a child)', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  await record(stack, 'recharge-done', await movement(market, 'recharge', 2_000, 201));
+  await stack.http.put('/v1/payout-account/low-balance-alert').set(bearer(market.seller)).send({ threshold: 5_000 }).expect(200);
+  const withdrawal = await movement(market, 'withdrawal', 8_000, 201);
+  await record(stack, 'withdrawal-done-low-balance', withdrawal);
+  const events = (await stack.client.workflow.getHandle(withdrawal).fetchHistory()).events ?? [];
+  expect(events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'cardDeliveryWorkflow')).toBe(true);
+});
+
+test('recharge: the withholding refused; withdrawal: the pay-back refused (voided), and refused for an insufficient reserve', async () => {
+  const market = await openMarket(stack, { reserveFen: 1_000 });
+  await record(stack, 'withdrawal-refused-insufficient-reserve', await movement(market, 'withdrawal', 1_001, 422));
+  await SandboxProvider.setFaults(stack.orm, { refuseWithholdSellerIds: [market.sellerId], refusePayBackSellerIds: [market.sellerId] });
+  try {
+    await record(stack, 'recharge-refused', await movement(market, 'recharge', 500, 422));
+    await record(stack, 'withdrawal-refused-voided', await movement(market, 'withdrawal', 500, 422));
   } finally {
     await SandboxProvider.setFaults(stack.orm, {});
   }

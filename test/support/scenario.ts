@@ -66,7 +66,12 @@ export async function openMarket(stack: Stack, options: { reserveFen?: number; l
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/** The id the API derives for a seller's payout, recharge or withdrawal with this Idempotency-Key. */
+export function sellerKeyId(operation: 'payout' | 'recharge' | 'withdrawal', sellerId: string, key: string): string {
+  return idFromKey(operation, { id: asId(sellerId), role: 'seller', sellerId: asId(sellerId) }, key);
+}
+
 /** The payout id the API derives for a seller's create with this Idempotency-Key. */
 export function sellerPayoutId(sellerId: string, key: string): string {
-  return idFromKey('payout', { id: asId(sellerId), role: 'seller', sellerId: asId(sellerId) }, key);
+  return sellerKeyId('payout', sellerId, key);
 }

@@ -29,9 +29,14 @@ export function refused(code: string, message: string, details: Record<string, u
   return { status: 'REFUSED', code, message, details };
 }
 
-/** The refusal an activity raised as a non-retryable failure with the SPEC code (activities/failures.ts), or null. */
+/**
+ * The refusal an activity raised as a non-retryable failure with the SPEC code (activities/failures.ts),
+ * or null. A local activity's failure reaches the workflow as it was raised; an ordinary activity's
+ * inside an ActivityFailure.
+ */
 export function refusalOf(err: unknown): MovementResult | null {
-  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) return null;
-  const { type, message, details } = err.cause;
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) return null;
+  const { type, message, details } = failure;
   return refused(type ?? 'REFUSED', message, (details?.[0] ?? {}) as Record<string, unknown>);
 }
