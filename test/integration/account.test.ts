@@ -117,6 +117,25 @@ describe('recharge and withdrawal', () => {
     expect((await market.account()).balance.available).toBe(700);
   });
 
+  test('a pay-back the provider does not answer: 503, the debit stays and the workflow pays back once it answers; the same key answers 201', async () => {
+    const market = await openMarket(stack, { reserveFen: 1_000 });
+    const withdraw = () => stack.http.post('/v1/payout-account/withdrawals').set(bearer(market.seller)).set('Idempotency-Key', 'wd-outage').send({ amount: 600 });
+    await SandboxProvider.setFaults(stack.orm, { failRate: 1 });
+    try {
+      expect((await withdraw().expect(503)).body.error.code).toBe('SERVICE_UNAVAILABLE');
+      // Debited before the provider was asked: a racing payout cannot spend it meanwhile.
+      expect((await market.account()).balance.available).toBe(400);
+    } finally {
+      await SandboxProvider.setFaults(stack.orm, {});
+    }
+    const paid = await withdraw().expect(201);
+    expect(paid.body).toMatchObject({ kind: 'WITHDRAWAL', amount: 600, availableAfter: 400 });
+    const [paidBack] = await stack.orm.em.fork().getConnection().execute(
+      "select count(*) as n from sandbox_transactions where seller_id = ? and kind = 'PAYBACK'", [market.sellerId]);
+    expect(Number(paidBack.n)).toBe(1);
+    expect((await checkInvariants(stack.orm.em.fork(), [market.sellerId])).problems).toEqual([]);
+  });
+
   test('withdrawal pays back available, never held money', async () => {
     const market = await openMarket(stack, { reserveFen: 1_000 });
     await market.createPayout({ orderId: await market.order(), amount: 600 }).expect(201);
