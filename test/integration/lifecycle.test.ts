@@ -3,11 +3,13 @@
  * (PAID, EXPIRED, DECLINED, CANCELLED, FAILED) with the balances after it.
  */
 import { SandboxProvider } from '../../provider/sandbox';
+import { ProviderUnavailableError } from '../../provider/provider';
+import { systemClock } from '../../domain/time';
 import { checkInvariants } from '../../db/ledger/invariants';
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { payoutWorkflow } from '../../workflows/payout';
 import { bearer, openMarket, sellerPayoutId, type Market } from '../support/scenario';
-import { eventually, startStack, type Stack } from '../support/stack';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -110,6 +112,20 @@ test('a transfer the provider refuses for good fails the payout and releases the
   } finally {
     await SandboxProvider.setFaults(stack.orm, {});
   }
+});
+
+test('faults set in this process are in force at once, even for a sandbox that has just read none', async () => {
+  // The worker's sandbox reads its faults at most once a second; a recharge's workflow may have
+  // read "none" a moment before a test sets some. setFaults drops that cache.
+  const sandbox = new SandboxProvider(stack.orm, systemClock);
+  expect(await sandbox.findTransaction(uniqueId('no-such-key'))).toBeNull();
+  await SandboxProvider.setFaults(stack.orm, { failRate: 1 });
+  try {
+    await expect(sandbox.findTransaction(uniqueId('no-such-key'))).rejects.toThrow(ProviderUnavailableError);
+  } finally {
+    await SandboxProvider.setFaults(stack.orm, {});
+  }
+  expect(await sandbox.findTransaction(uniqueId('no-such-key'))).toBeNull();
 });
 
 test('a refused attempt holds and counts nothing', async () => {
