@@ -135,7 +135,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Recharge the reserve */
+        /**
+         * Recharge the reserve
+         * @description Withholds the amount from the seller's payment account under the agreement, then credits
+         *     available: one workflow per recharge (`recharge-<id>`, the id derived from the
+         *     Idempotency-Key). A withholding the provider refuses for good is 422 `PROVIDER_REFUSED` and
+         *     credits nothing. When the recharge is not settled within about 10 s (the provider not
+         *     answering), the answer is 503 `SERVICE_UNAVAILABLE` while the workflow keeps going: retry
+         *     with the same Idempotency-Key, which joins the same recharge, withholds at most once and
+         *     answers with its result.
+         */
         post: operations["createRecharge"];
         delete?: never;
         options?: never;
@@ -154,10 +163,14 @@ export interface paths {
         put?: never;
         /**
          * Withdraw available balance
-         * @description Pays available balance (never held money) back to the seller's payment account. The amount
-         *     leaves available first, so a payout racing the withdrawal cannot spend the same fen; if the
-         *     provider refuses for good, a WITHDRAWAL_VOID movement returns it. A provider that does not
-         *     answer gives 503: retry with the same Idempotency-Key, which never pays twice.
+         * @description Pays available balance (never held money) back to the seller's payment account: one
+         *     workflow per withdrawal (`withdrawal-<id>`, the id derived from the Idempotency-Key). The
+         *     amount leaves available first, so a payout racing the withdrawal cannot spend the same fen
+         *     (422 `INSUFFICIENT_RESERVE` when available cannot cover it); if the provider refuses for
+         *     good, a WITHDRAWAL_VOID movement returns it (422 `PROVIDER_REFUSED`). When the withdrawal
+         *     is not settled within about 10 s (the provider not answering), the answer is 503
+         *     `SERVICE_UNAVAILABLE` while the workflow keeps going: retry with the same Idempotency-Key,
+         *     which joins the same withdrawal, never pays twice and answers with its result.
          */
         post: operations["createWithdrawal"];
         delete?: never;
