@@ -30,6 +30,8 @@ export const RECORDED_HISTORIES = [
   'payout-rejected-approval-expired',
   'payout-cancelled-pending-approval',
   'payout-paid-after-auto-top-up',
+  'payout-paid-cards-in-line',
+  'payout-expired-cards-in-line',
   'top-up-done',
   'top-up-skipped-daily-max',
   'top-up-refused',

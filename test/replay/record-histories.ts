@@ -124,6 +124,15 @@ test('payout: confirmed while no worker ran (202, the fallback signal), applied 
   }
 });
 
+test('payout since the cards-stored-in-line patch: paid; expired after the reminder', async () => {
+  // The histories above were recorded before the patch and keep its old path replaying; these two keep the new one.
+  const market = await openMarket(stack);
+  const paid = await createPayout(market);
+  await decide(stack, paid, 'confirm', market.buyer).expect(200);
+  await record(stack, 'payout-paid-cards-in-line', payoutWorkflowId(paid));
+  await record(shortWindow, 'payout-expired-cards-in-line', payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
+});
+
 test('reconciliation: clean, and a mismatch that sends finance a card', async () => {
   const market = await openMarket(stack);
   await decide(stack, await createPayout(market), 'decline', market.buyer).expect(200);
