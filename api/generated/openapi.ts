@@ -1147,6 +1147,7 @@ export interface components {
             payoutId: string;
             /** @enum {string} */
             decision: "confirm" | "decline" | "cancel";
+            /** @description When Temporal had recorded the decision in the payout's history (taken once it answered). It stands against the confirmation deadline from this moment: a decision that reaches history after the deadline finds the payout EXPIRED, even if it was sent before. */
             receivedAt: components["schemas"]["Timestamp"];
         };
         TimelineEvent: {
