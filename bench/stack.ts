@@ -49,6 +49,8 @@ export interface BenchStack {
   temporalAddress: string;
   apiUrl: string;
   ceilingUrl: string | undefined;
+  /** The task queues of the product's worker and of the ceiling's, the run's own. */
+  taskQueues: { payouts: string; ceiling: string };
   /** The processes whose memory and CPU the report shows, by name. */
   pids: Record<string, number>;
   stop(): Promise<void>;
@@ -97,6 +99,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       temporalAddress: temporal.address,
       apiUrl: `http://127.0.0.1:${portOf('api')}`,
       ceilingUrl: options.ceiling ? `http://127.0.0.1:${portOf('ceilingApi')}` : undefined,
+      taskQueues: { payouts: taskQueueOf(runId, 'payouts'), ceiling: taskQueueOf(runId, 'ceiling') },
       pids: measuredPids(services, temporal.server),
       stop,
     };

@@ -8,14 +8,18 @@
  * (C P, P C, C P, ...) so that a change in the machine's other load during the run falls on both
  * alike; each door's throughput is its lifecycles over the time its own blocks took. The CPU each
  * process spends per lifecycle, and the database's statements per lifecycle, say where the
- * difference goes.
+ * difference goes. Each block ends once its workflows have closed, so that their last steps (the
+ * outcome cards) count in their own door's block; then the run accounts for what a paid payout
+ * costs the database and Temporal (lifecycle-cost.ts).
  */
+import { payoutWorkflowId } from '../../api/payout-gateway';
 import { WORKER_LIMITS } from '../../worker/worker';
 import type { BenchArgs } from '../args';
 import { addCounters, connectDatabase, counterDelta, perUnit, readStatusCounters, type StatusCounters } from '../database';
 import { LifecycleRecorder, ceilingDoor, driveLifecycles, productDoor, type DriveOptions, type LifecycleRun, type PayoutDoor } from '../drive';
+import { CountingDoor, TemporalProbe, lifecycleCosts } from '../lifecycle-cost';
 import { JsonClient } from '../../test/support/json-client';
-import { openMarket } from '../../test/support/http-market';
+import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
@@ -31,14 +35,25 @@ export const SELLER_PAYOUTS_MAX = 900;
 const CONFIRM_WINDOW = '1h';
 const RATIO_MIN = 0.8;
 const CREATE_P99_MS_MAX = 100;
+/** Histories read after the run, spread over the measured payouts. */
+const HISTORY_SAMPLE = 20;
 
 /** One door's lifecycles and what they cost, summed over its blocks. */
 interface Tally {
-  door: PayoutDoor;
+  door: CountingDoor;
+  taskQueue: string;
   recorder: LifecycleRecorder;
   usage?: PhaseUsage;
   db?: StatusCounters;
+  /** Status reads the benchmark sent in the door's blocks, its blocks, and the payouts they created. */
+  reads: number;
+  blocks: number;
+  ids: string[];
 }
+
+const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [] });
+
+type Costs = Awaited<ReturnType<typeof lifecycleCosts>>;
 
 interface Measured {
   run: LifecycleRun;
@@ -50,27 +65,35 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
   const stack = await startStack({ database: args.database, keepDatabase: args.keepDatabase, confirmWindow: CONFIRM_WINDOW, worker: true, ceiling: true, profile: args.profile, temporalStore: args.temporalStore });
   const api = new JsonClient(stack.apiUrl, args.concurrency);
   const ceilingApi = new JsonClient(stack.ceilingUrl!, args.concurrency);
+  const probe = await TemporalProbe.connect(stack.temporalAddress);
   try {
+    await probe.pauseArchiveSchedule();
     const warmup = args.concurrency * WARMUP_LIFECYCLES_PER_CLIENT;
     const total = warmup + args.payouts;
     const sellers = Math.max(args.concurrency, Math.ceil(total / SELLER_PAYOUTS_MAX));
     log(`setting up ${sellers} sellers and ${total} orders`);
     const market = await openMarket(api, stack.jwtSecret, { tag: stack.runId, sellers, ordersPerSeller: Math.ceil(total / sellers) });
-    const product: Tally = { door: productDoor(api, market.orders, stack.runId), recorder: new LifecycleRecorder() };
-    const ceiling: Tally = { door: ceilingDoor(ceilingApi, stack.runId), recorder: new LifecycleRecorder() };
+    const product = tally(productDoor(api, market.orders, stack.runId), stack.taskQueues.payouts);
+    const ceiling = tally(ceilingDoor(ceilingApi, stack.runId), stack.taskQueues.ceiling);
     const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: args.pollIntervalMs };
     log(`warming up: ${warmup} lifecycles each`);
     await driveLifecycles(ceiling.door, { ...options, first: 0, count: warmup });
     await driveLifecycles(product.door, { ...options, first: 0, count: warmup });
+    const warmupStarted = product.door.take().ids.length;
+    ceiling.door.take();
+    await Promise.all([probe.waitAllClosed(product.taskQueue), probe.waitAllClosed(ceiling.taskQueue)]);
     log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${ALTERNATING_BLOCKS} alternating blocks`);
     for (let block = 0, first = warmup; block < ALTERNATING_BLOCKS; block++) {
       const count = Math.floor(args.payouts / ALTERNATING_BLOCKS) + (block < args.payouts % ALTERNATING_BLOCKS ? 1 : 0);
       const order = block % 2 === 0 ? [ceiling, product] : [product, ceiling];
-      for (const tally of order) await driveBlock(stack, tally, { ...options, first, count });
+      for (const door of order) await driveBlock(stack, probe, door, { ...options, first, count });
       first += count;
     }
-    return buildReport(args, measured(product), measured(ceiling));
+    log(`accounting: the status reads' cost, the archive sweep, ${HISTORY_SAMPLE} histories`);
+    const costs = await productCosts(stack, probe, product, market, warmupStarted, api);
+    return buildReport(args, measured(product), measured(ceiling), costs);
   } finally {
+    await probe.close();
     api.close();
     ceilingApi.close();
     await stack.stop();
@@ -79,13 +102,49 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-async function driveBlock(stack: BenchStack, tally: Tally, options: DriveOptions): Promise<void> {
+async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally, options: DriveOptions): Promise<void> {
   const db = await connectDatabase(stack.databaseName);
   try {
     const before = await readStatusCounters(db);
-    const { usage } = await new UsageMeter(stack.pids).measure(() => driveLifecycles(tally.door, options, tally.recorder));
+    // Throughput is timed by driveLifecycles alone; the wait for the block's workflows to close
+    // (their outcome cards stored and sent) keeps their last steps in this door's block.
+    const { usage } = await new UsageMeter(stack.pids).measure(async () => {
+      await driveLifecycles(tally.door, options, tally.recorder);
+      if (!(await probe.waitAllClosed(tally.taskQueue))) log(`some workflows of ${tally.taskQueue} still run after the block`);
+    });
     tally.usage = addUsage(tally.usage, usage);
     tally.db = addCounters(tally.db, counterDelta(before, await readStatusCounters(db)));
+    const { reads, ids } = tally.door.take();
+    tally.reads += reads;
+    tally.ids.push(...ids);
+    tally.blocks++;
+  } finally {
+    await db.end();
+  }
+}
+
+/** What a paid payout costs the database and Temporal (lifecycle-cost.ts); undefined when none was paid. */
+async function productCosts(stack: BenchStack, probe: TemporalProbe, product: Tally, market: Market, warmupStarted: number, api: JsonClient): Promise<Costs | undefined> {
+  const paid = product.door.last;
+  if (!paid || product.recorder.completed === 0) return undefined;
+  const db = await connectDatabase(stack.databaseName);
+  try {
+    return await lifecycleCosts({
+      probe,
+      db,
+      door: productDoor(api, market.orders, stack.runId),
+      paid,
+      moved: product.db!,
+      reads: product.reads,
+      counterReadings: product.blocks,
+      lifecycles: product.recorder.completed,
+      taskQueue: product.taskQueue,
+      runId: stack.runId,
+      sellerIds: market.sellers.map((seller) => seller.sellerId),
+      payoutsStarted: warmupStarted + product.ids.length,
+      workflowIds: product.ids.map(payoutWorkflowId),
+      sampleSize: HISTORY_SAMPLE,
+    });
   } finally {
     await db.end();
   }
@@ -104,7 +163,7 @@ const cpuPerLifecycle = (measured: Measured) =>
 
 const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
 
-function buildReport(args: BenchArgs, product: Measured, ceiling: Measured): ScenarioReport {
+function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, costs: Costs | undefined): ScenarioReport {
   const ratio = ratioOf(product.run.throughputPerS, ceiling.run.throughputPerS);
   const headline = {
     payouts: args.payouts,
@@ -124,6 +183,8 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured): Sce
     apiRssMb: product.usage.peakRssMb.api,
     failures: Object.values(product.run.failures).reduce((a, b) => a + b, 0),
     ceilingFailures: Object.values(ceiling.run.failures).reduce((a, b) => a + b, 0),
+    // Per paid payout: the database (the benchmark's own reads taken out, the archive counted) and Temporal (a sample of histories).
+    ...costs?.headline,
   };
   return {
     headline,
@@ -136,6 +197,7 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured): Sce
       peakRssMb: { product: product.usage.peakRssMb, ceiling: ceiling.usage.peakRssMb },
       // Server-wide counters: the ceiling touches no database, so its column is other clients' noise.
       dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
+      costAccounting: costs?.detail,
       pollIntervalMs: args.pollIntervalMs,
       workerLimits: WORKER_LIMITS,
       setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${ALTERNATING_BLOCKS} alternating blocks per door`,
@@ -144,6 +206,7 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured): Sce
       `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio})`,
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms; confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
+      `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions`,
     ],
   };
 }
