@@ -76,9 +76,25 @@ export class TemporalProbe {
     return new TemporalProbe(connection, temporalClient(connection, NAMESPACE, keyring));
   }
 
-  /** The archive sweep runs when the benchmark says, not every five minutes into whichever block. */
+  /** Whether this probe paused the archive schedule, and so must let it run again. */
+  private pausedSchedule = false;
+
+  /**
+   * The archive sweep runs when the benchmark says, not every five minutes into whichever block. A
+   * schedule someone else paused (on a reused server) stays as it was.
+   */
   async pauseArchiveSchedule(): Promise<void> {
-    await this.client.schedule.getHandle(ARCHIVE_SCHEDULE_ID).pause('benchmark: the run sweeps once, at its end');
+    const handle = this.client.schedule.getHandle(ARCHIVE_SCHEDULE_ID);
+    if ((await handle.describe()).state.paused) return;
+    await handle.pause('benchmark: the run sweeps once, at its end');
+    this.pausedSchedule = true;
+  }
+
+  /** Lets the schedule run again if this probe paused it: a reused server keeps its sweeps. */
+  async resumeArchiveSchedule(): Promise<void> {
+    if (!this.pausedSchedule) return;
+    await this.client.schedule.getHandle(ARCHIVE_SCHEDULE_ID).unpause('benchmark: run over');
+    this.pausedSchedule = false;
   }
 
   /** Waits until no workflow of `taskQueue` runs any more (every one of a block closed: its cards stored and sent). */

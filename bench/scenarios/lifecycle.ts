@@ -93,6 +93,7 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     const costs = await productCosts(stack, probe, product, market, warmupStarted, api);
     return buildReport(args, measured(product), measured(ceiling), costs);
   } finally {
+    await probe.resumeArchiveSchedule().catch((err) => log(`the archive schedule could not be unpaused: ${String(err)}`));
     await probe.close();
     api.close();
     ceilingApi.close();
