@@ -124,15 +124,7 @@ export async function fetchHistory(connection: Connection, namespace: string, wo
 }
 
 /** Mean costs of the histories of one end state, one decimal. */
-export interface MeanCost {
-  sampled: number;
-  events: number;
-  workflowTasks: number;
-  actions: number;
-  byType: Record<string, number>;
-  actionsByKind: Record<string, number>;
-  patches: Record<string, number>;
-}
+export type MeanCost = Omit<HistoryCost, 'endState'> & { sampled: number };
 
 const mean = (total: number, n: number) => Math.round((total / n) * 10) / 10;
 const meanOf = (maps: Record<string, number>[]) => {
