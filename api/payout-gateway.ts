@@ -19,7 +19,7 @@ import {
   approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, rejectUpdate, reserveUpdate,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
-import { isTransientGrpcError } from '../temporal/grpc-status';
+import { isPastDeadline, isTransientGrpcError } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
@@ -147,10 +147,12 @@ export class PayoutGateway {
   }
 
   private async answer<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + WORKFLOW_ANSWER_DEADLINE_MS;
     try {
-      return await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, call);
+      return await this.client.withDeadline(deadline, call);
     } catch (err) {
-      throw toDomainError(err);
+      // A result's long poll cut at the deadline reports CANCELLED: that too is "not yet" (503).
+      throw isPastDeadline(err, deadline) ? notAnsweredInTime() : toDomainError(err);
     }
   }
 }
@@ -161,8 +163,8 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) {
-    return new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');
-  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) return notAnsweredInTime();
   return err;
 }
+
+const notAnsweredInTime = () => new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time; retry with the same Idempotency-Key');

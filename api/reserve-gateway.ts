@@ -8,7 +8,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { Fen } from '../domain/money';
-import { isTransientGrpcError } from '../temporal/grpc-status';
+import { isPastDeadline } from '../temporal/grpc-status';
 import { rechargeWorkflowId, withdrawalWorkflowId, type MovementResult } from '../workflows/reserve/movements';
 import { rechargeWorkflow } from '../workflows/reserve/recharge';
 import { withdrawalWorkflow } from '../workflows/reserve/withdrawal';
@@ -45,10 +45,12 @@ export class ReserveGateway {
 
   private async run<W extends MovementWorkflow>(workflow: W, workflowId: string, sellerId: string, args: Parameters<W>): Promise<string> {
     let result: MovementResult;
+    const deadline = Date.now() + this.answerMs;
     try {
-      result = await this.client.withDeadline(Date.now() + this.answerMs, () => this.startOrJoin(workflow, workflowId, sellerId, args));
+      result = await this.client.withDeadline(deadline, () => this.startOrJoin(workflow, workflowId, sellerId, args));
     } catch (err) {
-      if (isTransientGrpcError(err)) {
+      // The money may have moved already (a withdrawal's debit): never a 500 for "not yet".
+      if (isPastDeadline(err, deadline)) {
         throw new DomainError('SERVICE_UNAVAILABLE', 'the movement is not settled yet; retry with the same Idempotency-Key for its result');
       }
       throw err;

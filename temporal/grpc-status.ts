@@ -40,3 +40,12 @@ export function isTransientGrpcError(err: unknown): boolean {
 export function isGrpcNotFound(err: unknown): boolean {
   return grpcCode(err) === status.NOT_FOUND;
 }
+
+/**
+ * A call made under the client's deadline that did not answer before it: the deadline is passed to
+ * the server, but a long poll (a workflow's result) is cut by the client, which reports CANCELLED.
+ * Either way the answer is "not yet" (503), never a failure of its own.
+ */
+export function isPastDeadline(err: unknown, deadlineMs: number): boolean {
+  return isTransientGrpcError(err) || (grpcCode(err) === status.CANCELLED && Date.now() >= deadlineMs);
+}
