@@ -19,7 +19,7 @@ import { PAYOUT_MEMO } from '../db/ledger/ledger';
 import { crossedLowBalance } from '../db/reserve/accounts';
 import { topUpOfCrossing } from '../db/reserve/top-ups';
 import { lowBalanceCard } from '../notify/cards';
-import { lowReserveCardId } from '../domain/card-ids';
+import { lowReserveCardId, payoutCardId, type CardMoment } from '../domain/card-ids';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -120,12 +120,22 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     /**
      * Stores the cards of one moment of the payout (SPEC §5.2 sent, the reminder, §5.6 the outcome
      * to both parties) and records it on the timeline; returns the cards' ids for their delivery.
+     * The local activity of runs from before the `cards-by-activity` patch, kept for their replays.
      */
     async storePayoutCards(payout: PayoutView, moment: CardMoment): Promise<string[]> {
-      const ids = await notifier.store(payoutCards(payout, moment));
-      const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null, approval: null } as const)[moment];
-      if (event) await recordPayoutEvent(em(), payout.id, event, clock.now());
-      return ids;
+      return storeMoment(payout, moment, clock.now());
+    },
+
+    /**
+     * One moment of the payout announced (since the `cards-by-activity` patch): its cards stored,
+     * the moment put on the timeline at `atMs` (the workflow's time), and the cards delivered with
+     * `alsoIds` (stored before, as the hold's low-balance card). Temporal runs it again until every
+     * card is taken: the store and the timeline keep their first rows, the delivery repeats only
+     * what was not taken.
+     */
+    async announceCards(payout: PayoutView, moment: CardMoment, alsoIds: string[], atMs: number): Promise<void> {
+      const ids = await storeMoment(payout, moment, new Date(atMs));
+      await notifier.deliver([...ids, ...alsoIds]);
     },
 
     /** Delivers stored cards to the webhook; fails while any is not taken, so Temporal retries it. */
@@ -141,6 +151,13 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     },
   };
 
+  async function storeMoment(payout: PayoutView, moment: CardMoment, at: Date): Promise<string[]> {
+    const ids = await notifier.store(payoutCards(payout, moment));
+    const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null, approval: null } as const)[moment];
+    if (event) await recordPayoutEvent(em(), payout.id, event, at);
+    return ids;
+  }
+
   /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller (stored; the workflow delivers it). */
   async function storeLowReserveCard(sellerId: string, payoutId: string): Promise<void> {
     const account = await em().findOne(SellerAccount, { sellerId });
@@ -155,8 +172,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
   }
 }
 
-/** `approval`: the seller's card that a sub-account's payout waits for the main account. */
-export type CardMoment = 'sent' | 'reminder' | 'outcome' | 'approval';
+export type { CardMoment };
 
 function payoutCards(payout: PayoutView, moment: CardMoment): Card[] {
   const card = (dedupeKey: string, recipientId: string, recipientRole: 'buyer' | 'seller', kind: Card['kind'], payload: Record<string, unknown>): Card =>
@@ -165,15 +181,15 @@ function payoutCards(payout: PayoutView, moment: CardMoment): Card[] {
     // The buyer's page is not where the main account decides: the console is.
     const payload: Record<string, unknown> = { ...cardPayload(payout), initiatedBy: payout.initiatedBy, approvalDeadline: payout.approvalExpiresAt };
     delete payload.confirmLink;
-    return [card(`approval:${payout.id}`, payout.sellerId, 'seller', 'APPROVAL_REQUESTED', payload)];
+    return [card(payoutCardId(payout.id, moment), payout.sellerId, 'seller', 'APPROVAL_REQUESTED', payload)];
   }
-  if (moment === 'sent') return [card(`sent:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_SENT', cardPayload(payout))];
-  if (moment === 'reminder') return [card(`reminder:${payout.id}`, payout.buyerId, 'buyer', 'PAYOUT_REMINDER', cardPayload(payout))];
+  if (moment === 'sent') return [card(payoutCardId(payout.id, moment), payout.buyerId, 'buyer', 'PAYOUT_SENT', cardPayload(payout))];
+  if (moment === 'reminder') return [card(payoutCardId(payout.id, moment), payout.buyerId, 'buyer', 'PAYOUT_REMINDER', cardPayload(payout))];
   const payload = { ...cardPayload(payout), status: payout.status, closeReason: payout.closeReason, outcome: OUTCOME_TEXT[payout.status as OutcomeStatus] ?? payout.status };
-  const seller = card(`outcome:${payout.id}:seller`, payout.sellerId, 'seller', 'PAYOUT_OUTCOME', payload);
+  const seller = card(payoutCardId(payout.id, moment, 'seller'), payout.sellerId, 'seller', 'PAYOUT_OUTCOME', payload);
   // A payout never approved was never shown to the buyer (SPEC §5), so its end is not either.
   if (!buyerMaySee(payout)) return [seller];
-  return [card(`outcome:${payout.id}:buyer`, payout.buyerId, 'buyer', 'PAYOUT_OUTCOME', payload), seller];
+  return [card(payoutCardId(payout.id, moment, 'buyer'), payout.buyerId, 'buyer', 'PAYOUT_OUTCOME', payload), seller];
 }
 
 export type PayoutActivities = ReturnType<typeof createPayoutActivities>;

@@ -17,3 +17,16 @@ export function lowReserveCardId(payoutId: string): string {
 export function holdLowBalanceCardId(payoutId: string): string {
   return lowBalanceCardId(`hold:${payoutId}`);
 }
+
+/** A payout's moments that make cards; `approval`: the seller's card that a sub-account's payout waits for the main account. */
+export type CardMoment = 'sent' | 'reminder' | 'outcome' | 'approval';
+
+/** The cards one moment of a payout may make, by recipient (the outcome's buyer card only when the buyer may see the payout). */
+export function payoutCardId(payoutId: string, moment: CardMoment, recipient: 'buyer' | 'seller' = moment === 'approval' ? 'seller' : 'buyer'): string {
+  return moment === 'outcome' ? `outcome:${payoutId}:${recipient}` : `${moment}:${payoutId}`;
+}
+
+/** Every id one moment of a payout may have stored: what its delivery marks when its retries end. */
+export function payoutCardIds(payoutId: string, moment: CardMoment): string[] {
+  return moment === 'outcome' ? [payoutCardId(payoutId, moment, 'buyer'), payoutCardId(payoutId, moment, 'seller')] : [payoutCardId(payoutId, moment)];
+}

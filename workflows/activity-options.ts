@@ -15,6 +15,15 @@ export const DB_ACTIVITY: LocalActivityOptions = {
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 };
 
+/**
+ * A database write that a timer decides (the release at a deadline): the same timeout and retries,
+ * as an ordinary activity, which only a workflow task that completed can schedule (workflows/payout/versions.ts).
+ */
+export const DB_TASK_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: DB_ACTIVITY.startToCloseTimeout,
+  retry: DB_ACTIVITY.retry,
+};
+
 /** The provider may be slow or down for a while: keep trying with the same key until it answers. */
 export const RAIL_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '30s',

@@ -133,6 +133,17 @@ test('payout since the cards-stored-in-line patch: paid; expired after the remin
   await record(shortWindow, 'payout-expired-cards-in-line', payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
 });
 
+test('payout since the cards-and-deadlines-by-activity patch: paid; expired after the reminder; unapproved (APPROVAL_EXPIRED)', async () => {
+  // Every card an ordinary activity, and the release at a deadline too (workflows/payout/versions.ts).
+  const market = await openMarket(stack);
+  const paid = await createPayout(market);
+  await decide(stack, paid, 'confirm', market.buyer).expect(200);
+  await record(stack, 'payout-paid-by-activity', payoutWorkflowId(paid));
+  await record(shortWindow, 'payout-expired-by-activity', payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
+  const t = await team(shortWindow);
+  await record(shortWindow, 'payout-rejected-approval-expired-by-activity', payoutWorkflowId(await subPayout(shortWindow, t)));
+});
+
 test('reconciliation: clean, and a mismatch that sends finance a card', async () => {
   const market = await openMarket(stack);
   await decide(stack, await createPayout(market), 'decline', market.buyer).expect(200);

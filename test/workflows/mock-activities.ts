@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PayoutActivities, TransferResult } from '../../activities/payout-activities';
 import type { TopUpActivities } from '../../activities/top-up-activities';
 import type { CloseReason, PayoutView, PayoutWorkflowInput, ReleasedStatus } from '../../domain/payout';
+import { payoutCardIds, type CardMoment } from '../../domain/card-ids';
 
 export interface Behaviour {
   /** The reservation is refused with this SPEC code (a business refusal, never retried). */
@@ -18,7 +19,7 @@ export interface Behaviour {
   orderChangedBeforeConfirm?: boolean;
   /** The webhook never takes this payout's cards. */
   cardsUndeliverable?: boolean;
-  /** Storing the buyer's first card takes this long (a database under load): past a workflow task's heartbeat. */
+  /** Announcing the buyer's first card takes this long (a database under load). */
   slowSentStoreMs?: number;
 }
 
@@ -100,6 +101,12 @@ export class MockWorld {
         const slowMs = of(payout.id).slowSentStoreMs;
         if (moment === 'sent' && slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
         return [`${moment}:${payout.id}`];
+      },
+      async announceCards(payout: PayoutView, moment: CardMoment, alsoIds: string[], atMs: number): Promise<void> {
+        record('announceCards', [payout, moment, alsoIds, atMs]);
+        const slowMs = of(payout.id).slowSentStoreMs;
+        if (moment === 'sent' && slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
+        if (failsFor([...payoutCardIds(payout.id, moment), ...alsoIds])) throw ApplicationFailure.nonRetryable('the webhook refused the cards for good', 'WEBHOOK_GONE');
       },
       async deliverCards(ids: string[]): Promise<void> {
         record('deliverCards', [ids]);

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPayoutActivities } from '../../activities/payout-activities';
 import { Notification } from '../../db/notifications/entities';
+import { PayoutEvent } from '../../db/payouts/entities';
 import { lowReserveCardId } from '../../domain/card-ids';
 import type { PayoutWorkflowInput } from '../../domain/payout';
 import { systemClock } from '../../domain/time';
@@ -91,4 +92,17 @@ test('releasePayout returns the hold once and records who declined', async () =>
   expect(await run(activities.releasePayout, reserved, 'DECLINED', market.buyerId, Date.now())).toMatchObject({ status: 'DECLINED', closedAt: declined.closedAt });
   expect(declined).toMatchObject({ status: 'DECLINED', closeReason: 'BUYER_DECLINED' });
   expect((await market.account()).balance).toEqual({ available: 10_000, held: 0 });
+});
+
+test('announceCards stores a moment\'s cards once and puts the moment on the timeline at the workflow\'s time, however often it runs', async () => {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const asked = await request(market, 300);
+  const reserved = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const announcedAtMs = Date.now() - 5_000;
+  await run(activities.announceCards, reserved, 'reminder', [], announcedAtMs);
+  await run(activities.announceCards, reserved, 'reminder', [], Date.now());
+  const em = stack.orm.em.fork();
+  expect(await em.find(Notification, { payoutId: asked.payoutId, kind: 'PAYOUT_REMINDER' })).toEqual([expect.objectContaining({ dedupeKey: `reminder:${asked.payoutId}`, recipientId: market.buyerId })]);
+  const reminded = await em.find(PayoutEvent, { payout: asked.payoutId, type: 'REMINDED' });
+  expect(reminded.map((e) => e.at.getTime())).toEqual([announcedAtMs]);
 });

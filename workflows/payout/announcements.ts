@@ -1,49 +1,49 @@
 /**
- * The payout's cards: stored by local activities and delivered by their own activity, retried for
- * days apart from the money (SPEC §5 "The edges"); the workflow ends once every delivery has ended.
- *
- * Since the `cards-stored-in-line` patch the workflow waits for each store before it goes on, and
- * an undeliverable card is marked by an ordinary activity. A local activity still running beside
- * other work can outlast its workflow task (the task's heartbeat sends what is done so far); a
- * decision arriving then is handled in the next task, while a replay hands the workflow the
- * store's result and the decision in one activation, so that the delivery the store starts and
- * the timer the decision cancels came out in the other order (TMPRL1100, the 2,000-payout chaos
- * run). With nothing running beside a local activity, both orders lead to the same commands.
+ * The payout's cards: stored and delivered apart from the money, retried for days (SPEC §5 "The
+ * edges"); the workflow ends once every delivery has ended. How depends on the run's generation
+ * (versions.ts): one ordinary activity per moment in new runs; a local activity's store, then a
+ * delivery activity, in older ones.
  */
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CardMoment, PayoutActivities } from '../../activities/payout-activities';
 import type { PayoutView } from '../../domain/payout';
+import { payoutCardIds } from '../../domain/card-ids';
 import { DB_ACTIVITY, cardDeliveryOptions } from '../activity-options';
+import type { PayoutVersion } from './versions';
 
 const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
-
-export const CARDS_STORED_IN_LINE_PATCH = 'cards-stored-in-line';
 
 export interface Announcer {
   /** Delivers cards already stored (by the reservation, say). */
   deliver(ids: string[]): void;
   /**
-   * Stores the cards of one moment of the payout, then delivers them with `alsoIds`. Answers the
-   * store for the workflow to wait on; nothing in histories from before the patch, which stored
-   * beside and must not wait even a microtask (their commands would come out in another order).
+   * Announces one moment of the payout: its cards stored and delivered with `alsoIds`. Answers
+   * the store for the workflow to wait on in `inLine` runs only; nothing in the others (`beside`
+   * runs must not wait even a microtask: their commands would come out in another order).
    */
   announce(payout: PayoutView, moment: CardMoment, alsoIds?: string[]): Promise<void> | undefined;
   /** Every delivery started so far, ended. */
   allDelivered(): Promise<unknown>;
 }
 
-export function announcer(confirmWindowMs: number): Announcer {
+export function announcer(confirmWindowMs: number, version: () => PayoutVersion): Announcer {
   const cards = proxyActivities<PayoutActivities>(cardDeliveryOptions(confirmWindowMs));
   const deliveries: Promise<unknown>[] = [];
-  let inLine: boolean | undefined;
-  const storedInLine = () => (inLine ??= patched(CARDS_STORED_IN_LINE_PATCH));
-  const delivered = (ids: string[]) => cards.deliverCards(ids).catch(() => (storedInLine() ? cards : db).markCardsUndeliverable(ids));
+  const undeliverable = (ids: string[]) => (version() === 'beside' ? db : cards).markCardsUndeliverable(ids);
+  const delivered = (ids: string[]) => cards.deliverCards(ids).catch(() => undeliverable(ids));
   return {
     deliver(ids) {
       deliveries.push(delivered(ids));
     },
     announce(payout, moment, alsoIds = []) {
-      if (storedInLine()) return db.storePayoutCards(payout, moment).then((ids) => void deliveries.push(delivered([...ids, ...alsoIds])));
+      const path = version();
+      if (path === 'byActivity') {
+        // The moment's time on the timeline is the workflow's, when it announced it: not when a worker took the activity.
+        const ids = [...payoutCardIds(payout.id, moment), ...alsoIds];
+        deliveries.push(cards.announceCards(payout, moment, alsoIds, Date.now()).catch(() => undeliverable(ids)));
+        return undefined;
+      }
+      if (path === 'inLine') return db.storePayoutCards(payout, moment).then((ids) => void deliveries.push(delivered([...ids, ...alsoIds])));
       // One promise per moment, store then delivery, so that awaiting the deliveries awaits both.
       deliveries.push(db.storePayoutCards(payout, moment).then((ids) => delivered([...ids, ...alsoIds])));
       return undefined;

@@ -19,6 +19,7 @@ import { DB_ACTIVITY } from '../activity-options';
 import { announcer } from './announcements';
 import { adoptReservation, trackDecisions } from './decisions';
 import { payoutSteps, setStatus } from './steps';
+import { payoutVersionOnce } from './versions';
 import { askTopUp, askTopUpAfterRefusal } from '../reserve/ask-top-up';
 
 export * from './messages';
@@ -42,9 +43,10 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }, (err) => {
     throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
   });
-  const cards = announcer(input.confirmWindowMs);
+  const version = payoutVersionOnce();
+  const cards = announcer(input.confirmWindowMs, version);
   const state = trackDecisions(input.payoutId, reservation);
-  const steps = payoutSteps(input, state, cards);
+  const steps = payoutSteps(input, state, cards, version);
 
   try {
     adoptReservation(state, await reservation);

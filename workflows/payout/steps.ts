@@ -5,13 +5,15 @@
 import { condition, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutActivities } from '../../activities/payout-activities';
 import { SYSTEM_ACTOR, type PayoutStatus, type PayoutView, type PayoutWorkflowInput } from '../../domain/payout';
-import { DB_ACTIVITY, RAIL_ACTIVITY } from '../activity-options';
+import { DB_ACTIVITY, DB_TASK_ACTIVITY, RAIL_ACTIVITY } from '../activity-options';
 import { PAYOUT_STATUS_KEY } from '../search-attributes';
 import type { Announcer } from './announcements';
 import type { DecisionState, Verdict } from './decisions';
+import type { PayoutVersion } from './versions';
 
 const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
 const rail = proxyActivities<PayoutActivities>(RAIL_ACTIVITY);
+const dbTask = proxyActivities<PayoutActivities>(DB_TASK_ACTIVITY);
 
 /** The reminder goes out this share of the window before the deadline: 24 h of the default 3 days. */
 const REMINDER_LEAD_SHARE = 1 / 3;
@@ -20,7 +22,15 @@ export function setStatus(next: PayoutStatus | 'REFUSED'): void {
   upsertSearchAttributes([{ key: PAYOUT_STATUS_KEY, value: next }]);
 }
 
-export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, cards: Announcer) {
+export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, cards: Announcer, version: () => PayoutVersion) {
+  /**
+   * The release a deadline decides: an ordinary activity in new runs, so that a workflow task that
+   * timed out after its timer fired cannot release a payout whose decision the counted task took
+   * first (versions.ts); a local activity in runs from before.
+   */
+  const releaseAtDeadline = (...args: Parameters<PayoutActivities['releasePayout']>) =>
+    (version() === 'byActivity' ? dbTask : db).releasePayout(...args);
+
   /** SPEC §5 maker-checker: waits for the main account until the approval deadline. */
   async function awaitApproval(pending: PayoutView): Promise<void> {
     const untilDeadline = Date.parse(pending.approvalExpiresAt!) - Date.now();
@@ -41,7 +51,7 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
     } else {
       const actor = 'actor' in decided ? decided.actor : SYSTEM_ACTOR;
       state.view = decided.kind === 'reject' ? await db.releasePayout(state.view!, 'REJECTED', actor, decided.atMs)
-        : decided.kind === 'expire' ? await db.releasePayout(state.view!, 'REJECTED', SYSTEM_ACTOR, decided.atMs, 'APPROVAL_EXPIRED')
+        : decided.kind === 'expire' ? await releaseAtDeadline(state.view!, 'REJECTED', SYSTEM_ACTOR, decided.atMs, 'APPROVAL_EXPIRED')
           : await db.releasePayout(state.view!, 'CANCELLED', actor, decided.atMs);
       state.verdict = undefined;
     }
@@ -80,7 +90,8 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
         : await db.releasePayout(view, 'FAILED', null, Date.now());
     } else if (decided.kind !== 'confirm') {
       const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED', orderChanged: 'CANCELLED' } as const)[decided.kind as 'decline' | 'cancel' | 'expire' | 'orderChanged'];
-      state.view = await db.releasePayout(view, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs);
+      const release = decided.kind === 'expire' ? releaseAtDeadline : db.releasePayout;
+      state.view = await release(view, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs);
     }
     setStatus(state.view!.status);
   }
