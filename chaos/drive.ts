@@ -30,6 +30,8 @@ export interface Tracked {
   orderChange: OrderChange | null;
   /** The order change was sent at the same moment as the decision. */
   racing: boolean;
+  /** The create's last answer when it was not 201 (0: none), and what it said. */
+  createRefused: { status: number; code: string } | null;
 }
 
 export interface DriveOptions {
@@ -77,7 +79,7 @@ export function drive(client: JsonClient, market: Market, options: DriveOptions,
       }
       const i = load.started++;
       const seller = market.sellers[i % market.sellers.length];
-      tracked[i] = await onePayout(client, market.systemToken, seller, i, options, allWorkersDown, () => load.created++);
+      tracked[i] = await onePayout(client, market.systemToken, seller, i, options, allWorkersDown, () => load.created++, deadline);
     }
   };
   load.promise = Promise.all(Array.from({ length: options.concurrency }, lane)).then(() => {
@@ -90,7 +92,7 @@ export function drive(client: JsonClient, market: Market, options: DriveOptions,
 const ORDER_CASH_FEN = 2 * PAYOUT_FEN_MAX;
 
 async function onePayout(
-  client: JsonClient, system: string, seller: Seller, i: number, options: DriveOptions, allWorkersDown: () => boolean, onCreated: () => void,
+  client: JsonClient, system: string, seller: Seller, i: number, options: DriveOptions, allWorkersDown: () => boolean, onCreated: () => void, deadline: number,
 ): Promise<Tracked> {
   const plan = pickPlan();
   const orderId = `chaos-order-${i}`;
@@ -98,11 +100,18 @@ async function onePayout(
   await client.expect(200, 'PUT', `/v1/orders/${orderId}`, { token: system, body: order, patient: true });
   const amountFen = 1 + Math.floor(Math.random() * PAYOUT_FEN_MAX);
   const orderChange = pickOrderChange(options);
-  const t: Tracked = { id: null, orderId, amountFen, plan, expiresAtMs: null, decision: null, orderChange, racing: false };
-  const created = await client.send('POST', '/v1/payouts', {
+  const t: Tracked = { id: null, orderId, amountFen, plan, expiresAtMs: null, decision: null, orderChange, racing: false, createRefused: null };
+  const create = () => client.send('POST', '/v1/payouts', {
     token: seller.operatorTokens[0], body: { orderId, amount: amountFen, reason: 'COMPENSATION' }, headers: { 'idempotency-key': `chaos-payout-${i}` },
   });
-  if (created.status !== 201) return t;
+  // A seller's system that got no answer, or 503, sends the create again under its key until it
+  // gets one (the API's contract), past `send`'s minute of retries if faults pile up, until the run's end.
+  let created = await create();
+  while ((created.status === 0 || created.status >= 500) && Date.now() < deadline) created = await create();
+  if (created.status !== 201) {
+    t.createRefused = { status: created.status, code: String((created.body as { error?: { code?: unknown } } | null)?.error?.code ?? '') };
+    return t;
+  }
   const payout = created.body as { id: string; expiresAt?: string };
   t.id = payout.id;
   onCreated();

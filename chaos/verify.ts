@@ -138,8 +138,7 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
   const inSellers = inList(sellerIds);
   const rows: Row[] = await connection.execute(`select id, status, close_reason from payouts where seller_id in ${inSellers}`, sellerIds);
   const rowOf = new Map(rows.map((r) => [r.id, r]));
-  const statuses: Record<string, number> = {};
-  for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const statuses = countBy(rows.map((r) => r.status));
   const [doubles] = await connection.execute(
     `select count(*) as n from (select payout_id from ledger_entries where kind = 'PAYOUT' and seller_id in ${inSellers} group by payout_id having count(*) > 1) d`,
     sellerIds,
@@ -163,11 +162,12 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
   // recharges and withdrawals made beside them): once the run is over, nothing is in flight.
   const books = { statement: sandboxStatement.bind(null, em) };
   const { findings } = await reconcileLedger(em, books, { sellerIds, settledBefore: new Date(Date.now() + SETTLED_MARGIN_MS) });
-  const plans: Record<string, number> = {};
-  for (const t of tracked) plans[t.plan] = (plans[t.plan] ?? 0) + 1;
+  const plans = countBy(tracked.map((t) => t.plan));
   const changed = tracked.filter((t) => t.id && t.orderChange);
   return {
     created: tracked.filter((t) => t.id).length,
+    /** Creates answered with anything but 201, by status and code (none expected: each payout has an order of its own and room in its seller's limits). */
+    createsRefused: countBy(tracked.filter((t) => t.createRefused).map((t) => `${t.createRefused!.status} ${t.createRefused!.code}`)),
     terminal: rows.filter((r) => !['PENDING_APPROVAL', 'AWAITING_CONFIRMATION', 'CONFIRMED'].includes(r.status)).length,
     doubleTransfers: Number(doubles.n),
     moneyMovedWithoutPayout: Number(unpaid.n),
@@ -193,4 +193,10 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
     },
     problems: findings.slice(0, 20).map((f) => `${f.sellerId}: ${f.message}`),
   };
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }
