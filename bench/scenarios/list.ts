@@ -1,7 +1,8 @@
 /**
  * List: latency of GET /v1/payouts over a million payout rows (see list-data.ts), first pages with
  * and without filters, cursor pages, as a seller and as an auditor; and of GET /v1/payouts/summary
- * when the API has it (a 4xx answer means it does not exist yet: skipped, and said so).
+ * when the API has it (a 4xx answer means it does not exist yet: skipped, and said so): the heavy
+ * seller's default month, and an auditor's month across all sellers, on China day boundaries and off them.
  *
  * Requests go one at a time by default (`--concurrency` raises it): this is about each query's
  * plan on a big table, not about throughput.
@@ -13,6 +14,7 @@ import { HttpFailure, JsonClient } from '../../test/support/json-client';
 import { insertPayoutRows, type ListData } from '../list-data';
 import { atMost, type ScenarioReport } from '../report';
 import { startStack } from '../stack';
+import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import { FailureCounts, round, runPool, summarize, type LatencySummary } from '../stats';
 
 /** Requests timed per query. */
@@ -44,7 +46,8 @@ export async function listScenario(args: BenchArgs, deadlineMs: number): Promise
       if (performance.now() > deadlineMs) break;
       results[query.name] = await timeQuery(api, query, args.concurrency, deadlineMs);
     }
-    const summary = await timeSummary(api, queries[0].token, args.concurrency, deadlineMs);
+    const summaries = summaryQueries(queries[0].token, await auditorToken(stack.jwtSecret, data), data);
+    const summary = await timeSummaries(api, summaries, args.concurrency, deadlineMs);
     return buildReport(args, data, insertS, results, summary);
   } finally {
     api.close();
@@ -55,7 +58,7 @@ export async function listScenario(args: BenchArgs, deadlineMs: number): Promise
 async function listQueries(api: JsonClient, secret: Uint8Array, data: ListData): Promise<Query[]> {
   const heavy = await issueToken(secret, { sub: data.heavySellerId, role: 'seller' });
   const light = await issueToken(secret, { sub: data.lightSellerId, role: 'seller' });
-  const auditor = await issueToken(secret, { sub: `${data.tag}-auditor`, role: 'auditor' });
+  const auditor = await auditorToken(secret, data);
   const weekFrom = new Date(data.newestAt.getTime() - 30 * DAY_MS).toISOString();
   const weekTo = new Date(data.newestAt.getTime() - 23 * DAY_MS).toISOString();
   const page = `limit=${PAGE_SIZE}`;
@@ -72,6 +75,25 @@ async function listQueries(api: JsonClient, secret: Uint8Array, data: ListData):
     { name: 'auditor cursor pages (all sellers)', token: auditor, path: cursorWalk(api, auditor, `/v1/payouts?${page}`) },
     { name: 'auditor status=FAILED (all sellers)', token: auditor, path: () => `/v1/payouts?${page}&status=FAILED` },
     { name: 'auditor one seller', token: auditor, path: () => `/v1/payouts?${page}&sellerId=${data.heavySellerId}` },
+  ];
+}
+
+const auditorToken = (secret: Uint8Array, data: ListData) => issueToken(secret, { sub: `${data.tag}-auditor`, role: 'auditor' });
+
+/**
+ * The summaries timed: the heavy seller's default (the last 30 China days), and an auditor's month
+ * over every seller (330,000 rows at a million), once as 30 whole China days and once shifted by
+ * half a day, whose two partial days cost more than whole ones would.
+ */
+function summaryQueries(seller: string, auditor: string, data: ListData): Query[] {
+  const firstDay = shiftDay(chinaDay(data.newestAt), -40);
+  const from = chinaDayStart(firstDay);
+  const to = chinaDayStart(shiftDay(firstDay, 30));
+  const halfDay = (at: Date) => new Date(at.getTime() + DAY_MS / 2).toISOString();
+  return [
+    { name: 'summary', token: seller, path: () => '/v1/payouts/summary' },
+    { name: 'auditor month (all sellers)', token: auditor, path: () => `/v1/payouts/summary?createdFrom=${from.toISOString()}&createdTo=${to.toISOString()}` },
+    { name: 'auditor month off day boundaries (all sellers)', token: auditor, path: () => `/v1/payouts/summary?createdFrom=${halfDay(from)}&createdTo=${halfDay(to)}` },
   ];
 }
 
@@ -108,11 +130,18 @@ async function timeQuery(api: JsonClient, query: Query, concurrency: number, dea
   return { ...summarize(latencies), failures: failures.toJSON() };
 }
 
+type SummaryLatency = LatencySummary & { failures: Record<string, number> };
+
 /** The summary endpoint may not exist yet: any 4xx to a plain request means skip it. */
-async function timeSummary(api: JsonClient, token: string, concurrency: number, deadlineMs: number) {
-  const probe = await api.request('GET', '/v1/payouts/summary', { token });
+async function timeSummaries(api: JsonClient, summaries: Query[], concurrency: number, deadlineMs: number) {
+  const probe = await api.request('GET', '/v1/payouts/summary', { token: summaries[0].token });
   if (probe.status !== 200) return { skipped: true as const, status: probe.status, body: probe.body };
-  return { skipped: false as const, ...(await timeQuery(api, { name: 'summary', token, path: () => '/v1/payouts/summary' }, concurrency, deadlineMs)) };
+  const perQuery: Record<string, SummaryLatency> = {};
+  for (const query of summaries) {
+    if (performance.now() > deadlineMs) break;
+    perQuery[query.name] = await timeQuery(api, query, concurrency, deadlineMs);
+  }
+  return { skipped: false as const, ...perQuery.summary, perQuery };
 }
 
 function buildReport(
@@ -120,7 +149,7 @@ function buildReport(
   data: ListData,
   insertS: number,
   results: Record<string, LatencySummary>,
-  summary: Awaited<ReturnType<typeof timeSummary>>,
+  summary: Awaited<ReturnType<typeof timeSummaries>>,
 ): ScenarioReport {
   const entries = Object.entries(results);
   const worst = entries.reduce((a, b) => (b[1].p99Ms > a[1].p99Ms ? b : a));
@@ -135,16 +164,22 @@ function buildReport(
     listWorstP99Ms: worst[1].p99Ms,
     listWorstQuery: worst[0],
     summaryP99Ms: summary.skipped ? null : summary.p99Ms,
+    auditorMonthP99Ms: summary.skipped ? null : summary.perQuery['auditor month (all sellers)']?.p99Ms ?? null,
+    auditorMonthOffBoundariesP99Ms: summary.skipped ? null : summary.perQuery['auditor month off day boundaries (all sellers)']?.p99Ms ?? null,
     summarySkipped: summary.skipped ? `GET /v1/payouts/summary answered ${summary.status}: not implemented yet` : false,
   };
+  const summaries = summary.skipped ? [] : Object.entries(summary.perQuery);
   return {
     headline,
-    targets: entries.map(([name, latency]) => atMost(`${name} p99 ms`, latency.p99Ms, LIST_P99_MS_MAX)),
-    checks: { 'every list query answered 200': entries.every(([, latency]) => latency.count === SAMPLES_PER_QUERY) },
+    targets: [...entries, ...summaries].map(([name, latency]) => atMost(`${name} p99 ms`, latency.p99Ms, LIST_P99_MS_MAX)),
+    checks: {
+      'every list query answered 200': entries.every(([, latency]) => latency.count === SAMPLES_PER_QUERY),
+      'every summary answered 200': summaries.every(([, latency]) => latency.count === SAMPLES_PER_QUERY),
+    },
     detail: { perQuery: results, summary, insertSeconds: insertS, data },
     summaryLines: [
       `list over ${data.rows} rows (inserted in ${insertS} s): first page p50 ${headline.listFirstPageP50Ms} ms p99 ${headline.listFirstPageP99Ms} ms; worst p99 ${headline.listWorstP99Ms} ms (${headline.listWorstQuery})`,
-      summary.skipped ? `summary skipped: ${headline.summarySkipped}` : `summary p99 ${headline.summaryP99Ms} ms`,
+      summary.skipped ? `summary skipped: ${headline.summarySkipped}` : `summary p99 ${headline.summaryP99Ms} ms; auditor month p99 ${headline.auditorMonthP99Ms} ms (off day boundaries ${headline.auditorMonthOffBoundariesP99Ms} ms)`,
     ],
   };
 }
