@@ -26,6 +26,7 @@ import { Migration20261211000000_audit_archive } from './migrations/Migration202
 import { Migration20261212000000_cards_undeliverable } from './migrations/Migration20261212000000_cards_undeliverable';
 import { Migration20261213100000_payout_approval } from './migrations/Migration20261213100000_payout_approval';
 import { Migration20261214000000_auto_top_up } from './migrations/Migration20261214000000_auto_top_up';
+import { Migration20261215000000_payout_day_tallies } from './migrations/Migration20261215000000_payout_day_tallies';
 
 export type Orm = MikroORM;
 
@@ -54,6 +55,7 @@ const MIGRATIONS = [
   { name: 'Migration20261212000000_cards_undeliverable', class: Migration20261212000000_cards_undeliverable },
   { name: 'Migration20261213100000_payout_approval', class: Migration20261213100000_payout_approval },
   { name: 'Migration20261214000000_auto_top_up', class: Migration20261214000000_auto_top_up },
+  { name: 'Migration20261215000000_payout_day_tallies', class: Migration20261215000000_payout_day_tallies },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -2,7 +2,8 @@
  * The payout's writes, one transaction each, every one safe to run twice: reserve (every SPEC §4
  * rule, the hold and the day's usage together), confirm, release and post. Each starts by locking
  * the seller's account row, so one seller's payouts are serialised and sellers never wait on
- * each other.
+ * each other. Each one that changes a payout's status also moves it between the summary's
+ * day tallies (countStatusChange), one statement in the same transaction.
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
@@ -14,6 +15,7 @@ import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts
 import { DailyUsage, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
 import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
+import { countStatusChange } from './day-tallies';
 import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
@@ -110,6 +112,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     usage.amountFen += payout.amountFen;
     // A payout made in this transaction has no timeline yet: its first event needs no check.
     tx.create(PayoutEvent, { payout, type: 'INITIATED', actor: request.initiatedBy, at: now });
+    await countStatusChange(tx, payout, null, payout.status);
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
@@ -185,6 +188,7 @@ export function markConfirmed(em: EntityManager, payoutId: string, actor: string
       payout.status = 'CONFIRMED';
       payout.confirmedAt = at;
       await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+      await countStatusChange(tx, payout, 'AWAITING_CONFIRMATION', 'CONFIRMED');
     },
     // A confirmation already recorded: its timeline event is made sure of too (recordEvent writes it once).
     async replayed(tx, payout) {
@@ -206,6 +210,7 @@ export function approvePayout(em: EntityManager, payoutId: string, actor: string
       payout.approvedAt = at;
       payout.expiresAt = new Date(at.getTime() + confirmWindowMs);
       await recordEvent(tx, payoutId, 'APPROVED', actor, at);
+      await countStatusChange(tx, payout, 'PENDING_APPROVAL', 'AWAITING_CONFIRMATION');
     },
   });
 }
@@ -235,6 +240,7 @@ export async function releasePayout(
     if (isTerminal(payout.status)) return toPayoutView(payout);
     const orderChange = ORDER_CANCELLABLE_STATUSES.includes(payout.status) ? payout.pendingCloseReason : null;
     const end = orderChange ? 'CANCELLED' : status;
+    const before = payout.status;
     // Not terminal: neither released nor posted, since both set a terminal status with their movement.
     await move(tx, account, { key: `release:${payoutId}`, kind: 'RELEASE', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
     payout.status = end;
@@ -243,6 +249,7 @@ export async function releasePayout(
     // SPEC §4.3: an end in which no money reached the buyer through no choice of theirs frees the order.
     if (freesOrder(end)) payout.orderClaim = null;
     await recordEvent(tx, payoutId, end, orderChange ? SYSTEM_ACTOR : actor, at);
+    await countStatusChange(tx, payout, before, end);
     return toPayoutView(payout);
   });
 }
@@ -261,6 +268,7 @@ export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date, pr
     payout.closedAt = at;
     payout.providerTransactionId = providerTransactionId;
     await recordEvent(tx, payoutId, 'PAID', null, at);
+    await countStatusChange(tx, payout, 'CONFIRMED', 'PAID');
     return toPayoutView(payout);
   });
 }
