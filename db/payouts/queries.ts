@@ -3,6 +3,8 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
 import { Payout, PayoutEvent } from './entities';
 import { filteredRows, timeRange, type Keyset } from '../pagination';
+import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
+import { dayTallyRows, toSafeInteger } from './day-tallies';
 
 export { EXPORT_ROWS_MAX } from '../pagination';
 
@@ -63,12 +65,40 @@ export interface PayoutSummaryRow extends Tally {
 const sqlUtc = (at: Date) => at.toISOString().slice(0, 23).replace('T', ' ');
 
 /**
- * Count and amount per China day and status, in the database. With a seller the rows are read
- * from the (seller_id, created_at, ...) index alone; without one (auditors) from (created_at, ...):
- * both indexes hold the grouped columns (migration 20261203).
- * The range is bounded by the caller, so at most 367 days x 7 statuses come back.
+ * Count and amount per China day and status of the payouts created in `[from, to)`, in the
+ * database. The whole China days of the range are read from the day tallies (day-tallies.ts); a
+ * bound that falls inside a day leaves part of that day, whose payouts are counted one by one.
+ * The range is bounded by the caller, so at most 367 days x 9 statuses come back.
  */
 export async function summaryRows(em: EntityManager, sellerId: Id | null, from: Date, to: Date): Promise<PayoutSummaryRow[]> {
+  const days = wholeDays(from, to);
+  if (!days) return payoutSummaryRows(em, sellerId, from, to);
+  const rows = await dayTallyRows(em, sellerId, days.first, days.end);
+  const head = from < days.firstStart ? await payoutSummaryRows(em, sellerId, from, days.firstStart) : [];
+  const tail = days.endStart < to ? await payoutSummaryRows(em, sellerId, days.endStart, to) : [];
+  return [...head, ...rows, ...tail];
+}
+
+/**
+ * The China days that lie wholly in `[from, to)`, as `[first, end)` and the instants they start
+ * at; null when there is none. A day is whole from the instant it starts (chinaDayStart), so a
+ * range that starts or ends at a China midnight has no partial day at that end.
+ */
+function wholeDays(from: Date, to: Date): { first: string; end: string; firstStart: Date; endStart: Date } | null {
+  const fromDay = chinaDay(from);
+  const first = chinaDayStart(fromDay).getTime() === from.getTime() ? fromDay : shiftDay(fromDay, 1);
+  const end = chinaDay(to);
+  // Days are YYYY-MM-DD from the year 1000 on (api/query-dates.ts): they sort as strings.
+  if (first >= end) return null;
+  return { first, end, firstStart: chinaDayStart(first), endStart: chinaDayStart(end) };
+}
+
+/**
+ * The payouts' own rows, for the part of a day at either end of a range. With a seller they are
+ * read from the (seller_id, created_at, ...) index alone; without one (auditors) from
+ * (created_at, ...): both indexes hold the grouped columns (migration 20261203).
+ */
+async function payoutSummaryRows(em: EntityManager, sellerId: Id | null, from: Date, to: Date): Promise<PayoutSummaryRow[]> {
   // Raw SQL binds what it is given: the id is checked here as the ORM's IdType checks it elsewhere.
   if (sellerId !== null && !isId(sellerId)) throw new TypeError('summaryRows needs a seller id string');
   const rows: Record<string, unknown>[] = await em.getConnection().execute(
@@ -80,13 +110,6 @@ export async function summaryRows(em: EntityManager, sellerId: Id | null, from: 
     [...(sellerId ? [sellerId] : []), sqlUtc(from), sqlUtc(to)],
   );
   return rows.map((r) => ({ chinaDay: String(r.day), status: String(r.status), count: toSafeInteger(r.n), amountFen: toSafeInteger(r.amount) }));
-}
-
-/** SUM and COUNT come back as DECIMAL strings; they must still be exact integers. */
-function toSafeInteger(value: unknown): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new Error(`aggregate ${String(value)} is not a safe integer`);
-  return number;
 }
 
 /**
