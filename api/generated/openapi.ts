@@ -448,6 +448,10 @@ export interface paths {
          *     at most 366 days; `createdFrom` must
          *     come before `createdTo` (400 `VALIDATION_ERROR` otherwise). A payout counts towards the day it
          *     was initiated, whatever its later outcome. Days without payouts are left out of `byDay`.
+         *     Whole China days are read from tallies per seller and China day of creation, kept in the
+         *     same transaction as every status change, so that a range on China midnights costs a few rows
+         *     per seller and day (an auditor's month across all sellers included); a bound inside a day
+         *     counts that day's part payout by payout, which costs more.
          */
         get: operations["getPayoutSummary"];
         put?: never;
