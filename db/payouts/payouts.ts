@@ -162,9 +162,8 @@ interface WaitingDecision {
 }
 
 async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { waiting, decide, replayed }: WaitingDecision): Promise<PayoutView> {
-  const { orderId } = await em.findOneOrFail(Payout, { id: payoutId }, { fields: ['orderId'] });
   return em.transactional(async (tx) => {
-    const order = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
+    const order = await lockOrderOfPayout(tx, payoutId);
     const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (payout.status !== waiting) {
       await replayed?.(tx, payout);
@@ -175,6 +174,20 @@ async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { wa
     else await decide(tx, payout);
     return toPayoutView(payout);
   });
+}
+
+/**
+ * The payout's order under a shared lock, found by the payout's id in the same statement (issue 18:
+ * the read of the order's id before the transaction was a statement of its own). Hand-written,
+ * since the ORM cannot put a subquery in a locking read's WHERE. At READ COMMITTED, every
+ * connection's level (db/orm.ts), the subquery is a consistent read that locks nothing, so the lock
+ * order stays an order update's: the order, then the payout.
+ */
+function lockOrderOfPayout(tx: EntityManager, payoutId: string): Promise<Order | null> {
+  return tx.createQueryBuilder(Order, 'o').select('*')
+    .where('o.order_id = (select p.order_id from payouts p where p.id = ?)', [payoutId])
+    .setLockMode(LockMode.PESSIMISTIC_READ)
+    .getSingleResult();
 }
 
 /**
@@ -254,22 +267,31 @@ export async function releasePayout(
   });
 }
 
-/** Posts the hold to the buyer after the provider moved the money: status `PAID`. */
-export async function postPayout(em: EntityManager, ref: PayoutRef, at: Date, providerTransactionId: string | null): Promise<PayoutView> {
-  const payoutId = ref.id;
+/**
+ * Posts the hold to the buyer after the provider moved the money: status `PAID`. `confirmed` is the
+ * payout as the workflow holds it, from the confirmation. Issue 18: the payout is not read under
+ * lock first: one UPDATE, on its status (and, as a check, its amount), both records the posting and
+ * tells whether it had happened, which is the one fact the read was for. Only a replay, which finds
+ * nothing to update, reads the payout.
+ */
+export async function postPayout(em: EntityManager, confirmed: PayoutView, at: Date, providerTransactionId: string | null): Promise<PayoutView> {
+  const payoutId = confirmed.id;
   return em.transactional(async (tx) => {
-    const { payout, account } = await loadForUpdate(tx, ref);
-    if (payout.status === 'PAID') return toPayoutView(payout);
-    if (payout.status !== 'CONFIRMED') throw new Error(`payout ${payoutId} is ${payout.status}, only a CONFIRMED payout is posted`);
-    // CONFIRMED, not PAID: the posting, which sets PAID with its movement, has not happened.
-    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: payout.amountFen, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
-    payout.status = 'PAID';
-    payout.paidAt = at;
-    payout.closedAt = at;
-    payout.providerTransactionId = providerTransactionId;
+    const account = await lockSellerAccount(tx, confirmed.sellerId);
+    if (!account) throw new Error(`payout ${payoutId} has no seller account ${confirmed.sellerId}`);
+    const paid = { status: 'PAID' as const, paidAt: at, closedAt: at, providerTransactionId };
+    const posted = await tx.nativeUpdate(Payout, { id: payoutId, sellerId: confirmed.sellerId, amountFen: confirmed.amount, status: 'CONFIRMED' }, paid);
+    if (posted === 0) {
+      const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (payout.status === 'PAID' && payout.sellerId === confirmed.sellerId) return toPayoutView(payout);
+      throw new Error(`payout ${payoutId} is ${payout.status} for ${payout.amountFen} fen of seller ${payout.sellerId}, only a CONFIRMED payout of ${confirmed.amount} fen of seller ${confirmed.sellerId} is posted`);
+    }
+    // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
+    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
     await recordEvent(tx, payoutId, 'PAID', null, at);
-    await countStatusChange(tx, payout, 'CONFIRMED', 'PAID');
-    return toPayoutView(payout);
+    // The payout was reserved on the China day of its creation, which its tally row is keyed by.
+    await countStatusChange(tx, { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount }, 'CONFIRMED', 'PAID');
+    return { ...confirmed, status: paid.status, paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
   });
 }
 

@@ -8,7 +8,8 @@
  */
 import { fromZonedTime } from 'date-fns-tz';
 import { tallyDisagreements } from '../../db/payouts/day-tallies';
-import { postPayout, releasePayout, markConfirmed } from '../../db/payouts/payouts';
+import { Payout } from '../../db/payouts/entities';
+import { postPayout, releasePayout, markConfirmed, toPayoutView } from '../../db/payouts/payouts';
 import { asId } from '../../domain/id';
 import { PAYOUT_STATUSES } from '../../domain/payout';
 import { chinaDay, shiftDay, type Clock } from '../../domain/time';
@@ -160,7 +161,9 @@ describe('the day tallies', () => {
     const em = () => stack.orm.em.fork();
     const paid = made.find((m) => m.end === 'PAID')!;
     const expired = made.find((m) => m.end === 'EXPIRED')!;
-    await postPayout(em(), { id: paid.id, sellerId: paid.market.sellerId }, new Date(), null);
+    // The posting takes the payout as the workflow holds it after the confirmation.
+    const confirmed = { ...toPayoutView(await em().findOneOrFail(Payout, { id: paid.id })), status: 'CONFIRMED' as const };
+    await postPayout(em(), confirmed, new Date(), null);
     await markConfirmed(em(), paid.id, paid.market.buyerId, new Date());
     await releasePayout(em(), { id: expired.id, sellerId: expired.market.sellerId }, 'EXPIRED', null, new Date());
     expect(await disagreements()).toEqual([]);
