@@ -7,7 +7,7 @@
  * that runs twice, or two sweeps at once, archive each run once. The service only ever inserts
  * records (the database refuses updates and deletes, migration 20261211).
  */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { GENESIS_HASH, checkLink, recordHash, type BrokenRecord } from '../../audit/chain';
 import { ArchivedWorkflow, AuditChainHead, type ArchivedWorkflowFields } from './entities';
@@ -16,19 +16,37 @@ import { insertOnce } from '../insert-once';
 /** A closed run as the sweep read it: the archived record before its place in the chain is known. */
 export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflowId' | 'runId' | 'workflowType' | 'status' | 'startedAt' | 'closedAt' | 'history'>;
 
-/** Appends the record unless this run is archived already; says which it was. */
+/**
+ * Appends the record unless this run is archived already; says which it was. Issue 18: the head is
+ * locked with one read when it exists (every append but a seller's first), and whether the run is
+ * archived is left to the unique (workflow id, run id) key, which refuses a second record and so
+ * rolls the whole append back, the head's move included: no read for it in the common case.
+ */
 export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
-  return em.transactional(async (tx) => {
-    await insertOnce(tx, AuditChainHead, { sellerId: closed.sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now }, ['sellerId']);
-    const head = await tx.findOneOrFail(AuditChainHead, { sellerId: closed.sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (await isArchived(tx, closed.workflowId, closed.runId)) return 'already archived';
-    const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
-    const record = tx.create(ArchivedWorkflow, { ...fields, hash: recordHash(fields) });
-    head.lastSeq = record.seq;
-    head.lastHash = record.hash;
-    head.updatedAt = now;
-    return 'archived';
-  });
+  try {
+    return await em.transactional(async (tx) => {
+      const head = await lockChainHead(tx, closed.sellerId, now);
+      const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
+      const record = tx.create(ArchivedWorkflow, { ...fields, hash: recordHash(fields) });
+      head.lastSeq = record.seq;
+      head.lastHash = record.hash;
+      head.updatedAt = now;
+      return 'archived' as const;
+    });
+  } catch (err) {
+    // Under the head's lock no other record can take this seq: the key that refused is the run's.
+    if (err instanceof UniqueConstraintViolationException && (await isArchived(em.fork(), closed.workflowId, closed.runId))) return 'already archived';
+    throw err;
+  }
+}
+
+/** The seller's chain head under lock, made at the genesis value on the seller's first append. */
+async function lockChainHead(tx: EntityManager, sellerId: string, now: Date): Promise<AuditChainHead> {
+  const lock = () => tx.findOne(AuditChainHead, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  const head = await lock();
+  if (head) return head;
+  await insertOnce(tx, AuditChainHead, { sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now }, ['sellerId']);
+  return (await lock())!;
 }
 
 export async function isArchived(em: EntityManager, workflowId: string, runId: string): Promise<boolean> {
