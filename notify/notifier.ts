@@ -66,17 +66,20 @@ export class Notifier {
   async deliver(ids: string[]): Promise<void> {
     if (!this.webhook || ids.length === 0) return;
     const em = this.orm.em.fork();
-    const stored = await em.find(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null });
+    const stored = await em.find(Notification, { dedupeKey: { $in: ids.slice(0, CARD_IDS_MAX) }, deliveredAt: null }, { disableIdentityMap: true });
     const failures: string[] = [];
+    const taken: string[] = [];
     for (const notification of stored) {
       try {
         await this.post(this.webhook, notification);
-        notification.deliveredAt = this.clock.now();
-        await em.flush();
+        taken.push(notification.dedupeKey);
       } catch (err) {
         failures.push(`${notification.dedupeKey}: ${String((err as Error)?.message ?? err)}`);
       }
     }
+    // Issue 18: the cards taken are marked in one UPDATE, not one flush (BEGIN, UPDATE, COMMIT) each.
+    // A crash before it delivers them again on the retry, which the receiver drops by the card's id.
+    if (taken.length > 0) await em.nativeUpdate(Notification, { dedupeKey: { $in: taken }, deliveredAt: null }, { deliveredAt: this.clock.now() });
     if (failures.length > 0) throw new Error(`cards not delivered: ${failures.join('; ')}`);
   }
 
