@@ -20,7 +20,7 @@ import { temporal } from '@temporalio/proto';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { canonicalJson } from '../audit/chain';
 import { decodeHistory } from '../audit/decoded-history';
-import { appendToChain, isArchived } from '../db/audit/archive';
+import { appendToChain, archivedAmong, runKey } from '../db/audit/archive';
 import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';
@@ -81,13 +81,13 @@ export function createArchiveActivities({ orm, client, clock }: ArchiveActivityD
       const listedAt = clock.now();
       const watermark = scoped ? null : await readWatermark(orm);
       const result: SweepResult = { listed: 0, archived: 0, alreadyArchived: 0, gone: 0, failed: 0, complete: true };
-      for await (const run of closedRuns(client, closedSellerWorkflows(watermark, scope.sellerIds))) {
+      for await (const run of listedRuns(orm, client, closedSellerWorkflows(watermark, scope.sellerIds))) {
         if (result.listed >= SWEEP_RUNS_MAX) {
           result.complete = false;
           break;
         }
         result.listed++;
-        const outcome = await archiveRun(orm, client, run, clock).catch((err: unknown) => {
+        const outcome = run.archived ? 'already archived' as const : await archiveRun(orm, client, run, clock).catch((err: unknown) => {
           // One run that cannot be archived now must not hold up the others.
           // The line's own workflowId is the sweep's; the run that failed is named apart.
           log.warn('workflow not archived; the next sweep retries', { archivedWorkflowId: run.workflowId, archivedRunId: run.runId, error: err });
@@ -126,25 +126,35 @@ interface ClosedRun {
 }
 
 /**
+ * The runs visibility lists, each with whether it is archived already: one query per page of runs
+ * (issue 18: it was one per run). A run archived between that query and its turn is found by the
+ * append itself (appendToChain).
+ */
+async function* listedRuns(orm: MikroORM, client: Client, query: string): AsyncGenerator<ClosedRun & { archived: boolean }> {
+  for await (const page of closedRunPages(client, query)) {
+    const archived = await archivedAmong(orm.em.fork(), page);
+    for (const run of page) yield { ...run, archived: archived.has(runKey(run)) };
+  }
+}
+
+/**
  * The runs visibility lists, page by page. Read raw rather than through `client.workflow.list`,
  * which decodes each run's memo with the data converter: a run whose memo cannot be decoded (a key
  * no longer configured) would stop the whole listing. Search attributes are never encoded.
  */
-async function* closedRuns(client: Client, query: string): AsyncGenerator<ClosedRun> {
+async function* closedRunPages(client: Client, query: string): AsyncGenerator<ClosedRun[]> {
   let nextPageToken: Uint8Array | undefined;
   for (let page = 0; page < LIST_PAGES_MAX; page++) {
     const response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: LIST_PAGE_SIZE, nextPageToken });
-    for (const info of response.executions ?? []) {
-      yield {
-        workflowId: info.execution?.workflowId ?? '',
-        runId: info.execution?.runId ?? '',
-        workflowType: info.type?.name ?? '',
-        status: (temporal.api.enums.v1.WorkflowExecutionStatus[info.status ?? 0] ?? 'UNSPECIFIED').replace(/^WORKFLOW_EXECUTION_STATUS_/, ''),
-        startedAt: optionalTsToDate(info.startTime) ?? new Date(0),
-        closedAt: optionalTsToDate(info.closeTime),
-        sellerId: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(SELLER_ID_KEY),
-      };
-    }
+    yield (response.executions ?? []).map((info) => ({
+      workflowId: info.execution?.workflowId ?? '',
+      runId: info.execution?.runId ?? '',
+      workflowType: info.type?.name ?? '',
+      status: (temporal.api.enums.v1.WorkflowExecutionStatus[info.status ?? 0] ?? 'UNSPECIFIED').replace(/^WORKFLOW_EXECUTION_STATUS_/, ''),
+      startedAt: optionalTsToDate(info.startTime) ?? new Date(0),
+      closedAt: optionalTsToDate(info.closeTime),
+      sellerId: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(SELLER_ID_KEY),
+    }));
     if (!response.nextPageToken?.length) return;
     nextPageToken = response.nextPageToken;
   }
@@ -154,7 +164,6 @@ async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: 
   const { workflowId, runId, sellerId } = run;
   // The query lists only runs with a seller; one without would have no chain to join.
   if (!sellerId) return 'gone';
-  if (await isArchived(orm.em.fork(), workflowId, runId)) return 'already archived';
   let events;
   try {
     events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];

@@ -49,6 +49,16 @@ async function lockChainHead(tx: EntityManager, sellerId: string, now: Date): Pr
   return (await lock())!;
 }
 
+/** A run's key in the set archivedAmong answers. */
+export const runKey = (run: { workflowId: string; runId: string }) => `${run.workflowId}\u0000${run.runId}`;
+
+/** Which of these runs are archived, in one query (the unique (workflow id, run id) key answers it). */
+export async function archivedAmong(em: EntityManager, runs: readonly { workflowId: string; runId: string }[]): Promise<Set<string>> {
+  if (runs.length === 0) return new Set();
+  const found = await em.find(ArchivedWorkflow, { $or: runs.map(({ workflowId, runId }) => ({ workflowId, runId })) }, { fields: ['workflowId', 'runId'], disableIdentityMap: true });
+  return new Set(found.map(runKey));
+}
+
 export async function isArchived(em: EntityManager, workflowId: string, runId: string): Promise<boolean> {
   return (await em.count(ArchivedWorkflow, { workflowId, runId })) > 0;
 }
