@@ -1,0 +1,164 @@
+/**
+ * Issue 18: what one paid payout costs the database, statement by statement, on the real stack
+ * (the API and the worker in this process share one ORM, whose query log this reads). A payout is
+ * driven the way the benchmark drives it — create with an Idempotency-Key, the buyer's confirm,
+ * the workflow to its end, the archive sweep — with the benchmark's status reads left out, and
+ * the statements of each step are counted, BEGIN and COMMIT included. A committing transaction is
+ * what costs an fsync (innodb_flush_log_at_trx_commit=1); a read alone commits nothing.
+ *
+ * `STATEMENT_PROFILE=1` prints every statement by step.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { createArchiveActivities } from '../../activities/archive-activities';
+import { payoutWorkflowId } from '../../api/payout-gateway';
+import { temporalClient } from '../../codec/data-converter';
+import { PayoutEvent } from '../../db/payouts/entities';
+import { systemClock } from '../../domain/time';
+import { bearer, openMarket } from '../support/scenario';
+import { eventually, startStack, type Stack } from '../support/stack';
+
+/**
+ * What a paid payout costs today, as a bound that only moves down. Issue 18 asks for at most 20
+ * statements and 5 fsyncs; the step structure (a transaction per step, each activity safe to run
+ * twice, a timeline row per moment) does not get there without the changes its report lists.
+ */
+const BUDGET = {
+  withoutWebhook: { statements: 38, commits: 10 },
+  withWebhook: { statements: 42, commits: 12 },
+};
+
+type Step = 'create' | 'announce sent' | 'confirm' | 'transfer, post, outcome' | 'archive';
+
+interface Logged {
+  step: Step;
+  sql: string;
+}
+
+/**
+ * Statements that are not the payout's: the worker's order-change sweep runs every 3 s whatever
+ * happens, and the test's own wait for the buyer's card counts timeline events (the product never
+ * does).
+ */
+const NOT_THE_PAYOUT = [/pending_close_reason` is not null/i, /^select count\(\*\) as `count` from `payout_events`/i];
+
+/** A statement that writes: a transaction's COMMIT, or a write outside one (autocommit). */
+function commits(statements: string[]): number {
+  let n = 0;
+  let inTransaction = false;
+  for (const sql of statements) {
+    if (/^begin/i.test(sql)) inTransaction = true;
+    else if (/^commit/i.test(sql)) {
+      inTransaction = false;
+      n++;
+    } else if (/^rollback/i.test(sql)) inTransaction = false;
+    else if (!inTransaction && /^(insert|update|delete)/i.test(sql)) n++;
+  }
+  return n;
+}
+
+/** A receiver that takes every card: the webhook's delivery costs statements too. */
+function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cards`,
+    close: () => new Promise((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    }),
+  })));
+}
+
+async function profilePaidPayout(stack: Stack): Promise<Logged[]> {
+  const market = await openMarket(stack, { reserveFen: 10_000 });
+  const orderId = await market.order();
+  const log: Logged[] = [];
+  let step: Step | null = null;
+  const logger = stack.orm.config.getLogger();
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (context) => {
+    const sql = (context.query ?? '').replace(/\s+/g, ' ').trim();
+    if (step && !NOT_THE_PAYOUT.some((re) => re.test(sql))) log.push({ step, sql });
+    logQuery(context);
+  };
+  const archive = createArchiveActivities({
+    orm: stack.orm,
+    client: temporalClient(await Connection.connect({ address: stack.config.temporalAddress! }), stack.config.temporalNamespace, stack.config.payloadKeys),
+    clock: systemClock,
+  });
+  // Archive the seller's recharge first, so that the sweep of the payout archives it alone.
+  await eventually(async () => {
+    const result = await archive.archiveClosedWorkflows({ sellerIds: [market.sellerId] });
+    return result.archived + result.alreadyArchived >= 1;
+  }, 30_000, 200);
+  try {
+    step = 'create';
+    const created = await market.createPayout({ orderId, amount: 1_000 }, { 'Idempotency-Key': `profile-${orderId}` }).expect(201);
+    const id: string = created.body.id;
+    step = 'announce sent';
+    // The test's own reads are not logged: the announcement's activity is what is counted.
+    await eventually(() => stack.orm.em.fork().count(PayoutEvent, { payout: id, type: 'NOTIFIED' }), 10_000, 20);
+    // The announcement delivers after its timeline event: wait for its activity to finish.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    step = 'confirm';
+    await stack.http.post(`/v1/payouts/${id}/confirm`).set(bearer(market.buyer)).expect(200);
+    step = 'transfer, post, outcome';
+    await stack.client.workflow.getHandle(payoutWorkflowId(id)).result();
+    step = null;
+    // Only the sweep that archived the payout counts: visibility lists a closed run a little later.
+    const swept = await eventually(async () => {
+      const before = log.length;
+      step = 'archive';
+      const result = await archive.archiveClosedWorkflows({ sellerIds: [market.sellerId] });
+      step = null;
+      if (result.archived === 1) return result;
+      log.length = before;
+      return undefined;
+    }, 30_000, 200);
+    expect(swept.archived).toBe(1);
+  } finally {
+    step = null;
+    logger.logQuery = logQuery;
+  }
+  return log;
+}
+
+function report(log: Logged[]): Record<string, { statements: number; commits: number }> {
+  const steps = [...new Set(log.map((l) => l.step))];
+  const table = Object.fromEntries(steps.map((s) => {
+    const sqls = log.filter((l) => l.step === s).map((l) => l.sql);
+    return [s, { statements: sqls.length, commits: commits(sqls) }];
+  }));
+  if (process.env.STATEMENT_PROFILE) {
+    const lines = log.map((l) => `${l.step.padEnd(24)} ${l.sql.slice(0, 220)}`);
+    process.stdout.write(`\n${lines.join('\n')}\n${JSON.stringify(table, null, 1)}\n`);
+  }
+  return table;
+}
+
+describe.each([
+  ['without a webhook (as the benchmark runs)', false, BUDGET.withoutWebhook],
+  ['with a webhook that takes every card', true, BUDGET.withWebhook],
+])('one paid payout, %s', (_name, withWebhook, budget) => {
+  let stack: Stack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  beforeAll(async () => {
+    receiver = withWebhook ? await startReceiver() : undefined;
+    stack = await startStack(receiver ? { webhook: { url: receiver.url, secret: 'statement-budget-secret' } } : {});
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await receiver?.close();
+  });
+
+  test(`costs at most ${budget.statements} statements and ${budget.commits} commits`, async () => {
+    const table = report(await profilePaidPayout(stack));
+    const total = Object.values(table).reduce((sum, s) => ({ statements: sum.statements + s.statements, commits: sum.commits + s.commits }), { statements: 0, commits: 0 });
+    expect(total.statements).toBeLessThanOrEqual(budget.statements);
+    expect(total.commits).toBeLessThanOrEqual(budget.commits);
+  });
+});
