@@ -102,6 +102,7 @@ export function checks(report: ChaosReport): Record<string, boolean> {
     apiKilled: report.faults.apiKills > 0,
     ledgerBalanced: report.ledgerBalanced,
     providerMatchesLedger: report.providerMatchesLedger,
+    tallyAgrees: report.tallyDisagreements.length === 0,
   };
 }
 

@@ -14,6 +14,8 @@ import { parsePayloadKeyring } from '../codec/keyring';
 import type { Orm } from '../db/orm';
 import { reconcileLedger } from '../db/audit/reconciliation';
 import { sandboxStatement } from '../db/sandbox/statement';
+import { tallyDisagreements } from '../db/payouts/day-tallies';
+import { asId } from '../domain/id';
 import type { Plan, Tracked } from './drive';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -192,6 +194,8 @@ export async function verify(orm: Orm, sellerIds: string[], tracked: Tracked[]) 
       paidFirst: changed.filter((t) => rowOf.get(t.id!)?.status === 'PAID').length,
     },
     problems: findings.slice(0, 20).map((f) => `${f.sellerId}: ${f.message}`),
+    // The summary's day tallies, moved in the payouts' own transactions, still count every payout once.
+    tallyDisagreements: await tallyDisagreements(em, sellerIds.map(asId)),
   };
 }
 
