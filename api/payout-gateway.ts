@@ -110,7 +110,8 @@ export class PayoutGateway {
       const mapped = toDomainError(err);
       if (!(mapped instanceof DomainError && mapped.code === 'SERVICE_UNAVAILABLE')) throw mapped;
     }
-    await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId }));
+    const handedAtMs = Date.now();
+    await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId, handedAtMs }));
     // Once Temporal recorded it: the decision stands in history from (at the latest) this moment.
     return { accepted: { payoutId, decision, receivedAt: new Date().toISOString() } };
   }

@@ -19,6 +19,8 @@ export interface Behaviour {
   orderChangedBeforeConfirm?: boolean;
   /** The webhook never takes this payout's cards. */
   cardsUndeliverable?: boolean;
+  /** The reservation takes this long (a database under load), past the payout's deadline when the window is short. */
+  slowReserveMs?: number;
   /** Announcing the buyer's first card takes this long (a database under load). */
   slowSentStoreMs?: number;
 }
@@ -73,6 +75,8 @@ export class MockWorld {
           confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, providerTransactionId: null, approvalExpiresAt: null, approvedAt: null,
         };
         reserved.set(request.payoutId, view);
+        const slowMs = of(request.payoutId).slowReserveMs;
+        if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
         return view;
       },
       async markConfirmed(payoutId: string, actor: string, atMs: number): Promise<PayoutView> {

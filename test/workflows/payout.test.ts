@@ -187,6 +187,35 @@ test('what a timer decides is in history: the reminder\'s and every card\'s acti
   expect(scheduled).toEqual(['announceCards', 'announceCards', 'releasePayout', 'announceCards']);
 });
 
+describe('a deadline already past when the workflow gets to it (a late workflow task)', () => {
+  // The 2,000-payout chaos run: the reservation's task ran past the deadline, the workflow expired
+  // the payout in that same task, and a cancel Temporal had received 0.8 s before the deadline
+  // (held until the task ended) was never read.
+  async function lateTask(handedAtMs: (deadlineMs: number) => number) {
+    const payout = input(SHORT_WINDOW_MS);
+    world.behave(payout.payoutId, { slowReserveMs: SHORT_WINDOW_MS + 1_500 });
+    const handle = await env.client.workflow.start(payoutWorkflow, { taskQueue, workflowId: `payout-${payout.payoutId}`, args: [payout] });
+    const deadlineMs = Date.now() + SHORT_WINDOW_MS;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await handle.signal(decisionSignal, { decision: 'cancel', actor: seller.actor, decisionId: randomUUID(), handedAtMs: handedAtMs(deadlineMs) });
+    return { payout, handle, result: await handle.result() };
+  }
+
+  test('a decision handed over before the deadline still decides, and the history replays', async () => {
+    const { handle, result } = await lateTask(() => Date.now());
+    expect(result).toEqual({ status: 'CANCELLED' });
+    const { events } = await handle.fetchHistory();
+    expect(events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(2);
+    await expect(Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), dataConverter }, await handle.fetchHistory(), handle.workflowId)).resolves.toBeUndefined();
+  }, 30_000);
+
+  test('one handed over after it does not: EXPIRED by the system', async () => {
+    const { payout, result } = await lateTask((deadlineMs) => deadlineMs + 1_000);
+    expect(result).toEqual({ status: 'EXPIRED' });
+    expect(world.callsOf(payout.payoutId).find((c) => c.activity === 'releasePayout')!.args.slice(1, 3)).toEqual(['EXPIRED', 'system']);
+  }, 30_000);
+});
+
 test('an order change cancels an awaiting payout (system), and one the database saw before a confirmation', async () => {
   const awaiting = input();
   const { handle } = await reserve(awaiting);

@@ -68,6 +68,12 @@ export function adoptReservation(state: DecisionState, view: PayoutView): void {
   else state.verdict = undefined;
 }
 
+/** The deadline of the wait the payout is in (its approval's, or its buyer's); none before the reservation is seen. */
+function deadlineOf(view: PayoutView | undefined): number {
+  const deadline = view?.status === 'PENDING_APPROVAL' ? view.approvalExpiresAt : view?.status === 'AWAITING_CONFIRMATION' ? view.expiresAt : null;
+  return deadline ? Date.parse(deadline) : Infinity;
+}
+
 /** Installs the handlers of the reservation, the decisions, the order change and the progress query. */
 export function trackDecisions(payoutId: string, reservation: Promise<PayoutView>): DecisionState {
   const state: DecisionState = { view: undefined, refusedCode: undefined, verdict: undefined, carried: undefined, reminded: false };
@@ -95,9 +101,11 @@ export function trackDecisions(payoutId: string, reservation: Promise<PayoutView
   });
 
   // Of the decisions in history the first wins: a later one finds the verdict taken and changes nothing.
-  setHandler(decisionSignal, ({ decision, actor, decisionId }) => {
+  setHandler(decisionSignal, ({ decision, actor, decisionId, handedAtMs }) => {
     if (applied.has(decisionId)) return;
     applied.set(decisionId, undefined);
+    // Handed to Temporal after the deadline of the wait it would end: too late, whenever it is read.
+    if (handedAtMs !== undefined && handedAtMs >= deadlineOf(state.view)) return;
     const from = state.view?.status ?? 'AWAITING_CONFIRMATION';
     const verdict: Verdict = { kind: decision, actor, atMs: Date.now(), decisionId, from };
     if (state.verdict === undefined && !state.refusedCode && (state.view === undefined || OPEN_IN[decision].includes(state.view.status))) {

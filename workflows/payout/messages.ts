@@ -19,6 +19,12 @@ export interface DecisionInput {
 export interface DecisionSignalInput extends DecisionInput {
   decision: Decision;
   decisionId: string;
+  /**
+   * When the API handed the signal to Temporal (epoch ms; absent in histories from before it was
+   * sent). A decision handed over at or after the deadline of the wait it would end never stands,
+   * however late the workflow reads it (SPEC §5).
+   */
+  handedAtMs?: number;
 }
 
 /**
