@@ -87,6 +87,8 @@ describe('the day tallies', () => {
     await act(`/v1/payouts/${approved}/confirm`, a.buyer);
     await act(`/v1/payouts/${bPaid}/confirm`, b.buyer);
     expect(await disagreements()).toEqual([]);
+    // Every transfer confirmed above made before the fault below, which would refuse b's buyer's too.
+    for (const m of made) await eventually(async () => (await statusOf(m)) === m.end);
     // A transfer the provider refuses for good: CONFIRMED, then FAILED.
     await SandboxProvider.setFaults(stack.orm, { refuseBuyerIds: [b.buyerId] });
     try {
