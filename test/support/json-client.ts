@@ -118,12 +118,12 @@ export class JsonClient {
   }
 
   /**
-   * Like `request` (`send` when `patient`), but a status other than `expected` throws an
-   * HttpFailure carrying the SPEC code.
+   * Like `request` (`send` when `patient`), but a status other than `expected` (or than each of
+   * them) throws an HttpFailure carrying the SPEC code.
    */
-  async expect(expected: number, method: string, path: string, options: RequestOptions & { patient?: boolean } = {}): Promise<unknown> {
+  async expect(expected: number | readonly number[], method: string, path: string, options: RequestOptions & { patient?: boolean } = {}): Promise<unknown> {
     const res = await (options.patient ? this.send(method, path, options) : this.request(method, path, options));
-    if (res.status !== expected) {
+    if (!(typeof expected === 'number' ? [expected] : expected).includes(res.status)) {
       throw new HttpFailure(res.status, errorCodeOf(res.body), `${method} ${path} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     return res.body;
