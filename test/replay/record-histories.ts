@@ -124,22 +124,23 @@ test('payout: confirmed while no worker ran (202, the fallback signal), applied 
   }
 });
 
+/** A payout confirmed and paid, and one left to expire after its reminder: the two paths a patch of the cards changes. */
+async function recordPaidAndExpired(paid: RecordedHistory, expired: RecordedHistory): Promise<void> {
+  const market = await openMarket(stack);
+  const id = await createPayout(market);
+  await decide(stack, id, 'confirm', market.buyer).expect(200);
+  await record(stack, paid, payoutWorkflowId(id));
+  await record(shortWindow, expired, payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
+}
+
 test('payout since the cards-stored-in-line patch: paid; expired after the reminder', async () => {
   // The histories above were recorded before the patch and keep its old path replaying; these two keep the new one.
-  const market = await openMarket(stack);
-  const paid = await createPayout(market);
-  await decide(stack, paid, 'confirm', market.buyer).expect(200);
-  await record(stack, 'payout-paid-cards-in-line', payoutWorkflowId(paid));
-  await record(shortWindow, 'payout-expired-cards-in-line', payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
+  await recordPaidAndExpired('payout-paid-cards-in-line', 'payout-expired-cards-in-line');
 });
 
 test('payout since the cards-and-deadlines-by-activity patch: paid; expired after the reminder; unapproved (APPROVAL_EXPIRED)', async () => {
   // Every card an ordinary activity, and the release at a deadline too (workflows/payout/versions.ts).
-  const market = await openMarket(stack);
-  const paid = await createPayout(market);
-  await decide(stack, paid, 'confirm', market.buyer).expect(200);
-  await record(stack, 'payout-paid-by-activity', payoutWorkflowId(paid));
-  await record(shortWindow, 'payout-expired-by-activity', payoutWorkflowId(await createPayout(await openMarket(shortWindow))));
+  await recordPaidAndExpired('payout-paid-by-activity', 'payout-expired-by-activity');
   const t = await team(shortWindow);
   await record(shortWindow, 'payout-rejected-approval-expired-by-activity', payoutWorkflowId(await subPayout(shortWindow, t)));
 });
