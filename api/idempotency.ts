@@ -7,12 +7,18 @@
  * Concurrent first attempts with one key may both run, so the key also derives the id of what the
  * operation creates (`idFromKey`): both attempts then address the same payout workflow or the same
  * ledger movement, and the database's unique keys let only one of them take effect.
+ *
+ * Most operations claim the key with a row before they run and complete it with their answer: two
+ * commits. A payout's create is the busiest write and its reservation already commits, so it
+ * stores its 201 answer in that transaction instead (`storesItsAnswer`, issue 18): the key is read
+ * first, and only a refusal is written here.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { IdempotencyRecord } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
+import type { IdempotencyKey } from '../domain/payout';
 import { wellFormed } from '../domain/unicode';
 import type { Logger } from '../logger';
 import { principalKey, type Principal } from './auth';
@@ -35,49 +41,91 @@ export function idFromKey(operation: string, principal: Principal, key: string |
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export async function withIdempotency(
-  em: EntityManager,
-  scope: { principal: Principal; operation: string; key: string | undefined; body: unknown; now: Date; log: Logger },
-  run: () => Promise<Outcome>,
-): Promise<Outcome> {
+export interface IdempotencyScope {
+  principal: Principal;
+  operation: string;
+  key: string | undefined;
+  body: unknown;
+  now: Date;
+  log: Logger;
+  /**
+   * The operation stores its own 2xx answer under the key, in the transaction that does its work
+   * (a payout's reservation, issue 18): the key is then read first instead of claimed, and only a
+   * refusal is stored here. Two first attempts at once both run; the operation must tell a second
+   * body from the first itself (the payout workflow's `reserve` validator does).
+   */
+  storesItsAnswer?: boolean;
+}
+
+export async function withIdempotency(em: EntityManager, scope: IdempotencyScope, run: (key: IdempotencyKey | null) => Promise<Outcome>): Promise<Outcome> {
   const { operation, key } = scope;
   const principal = principalKey(scope.principal);
-  if (!key) return run();
+  if (!key) return run(null);
   const requestHash = sha256(JSON.stringify(scope.body ?? null));
-  const fresh = await insertOnce(em, IdempotencyRecord, { principal, operation, idemKey: key, requestHash, statusCode: null, responseBody: null, createdAt: scope.now }, ['principal', 'operation', 'idemKey']);
-  // The key was there already: a replay, a concurrent first attempt, or a reuse with another body.
-  if (!fresh) {
-    const record = await em.fork().findOneOrFail(IdempotencyRecord, { principal, operation, idemKey: key });
-    if (record.requestHash !== requestHash) {
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
+  const id = { principal, operation, idemKey: key };
+  // Whether a row under the key waits for its answer: this attempt's claim, or one made before the
+  // operation stored its own answers.
+  let claimed: boolean;
+  if (scope.storesItsAnswer) {
+    const record = await em.fork().findOne(IdempotencyRecord, id);
+    if (record) {
+      const replayed = replay(record, requestHash);
+      if (replayed) return replayed;
     }
-    if (record.statusCode !== null) return { status: record.statusCode, body: record.responseBody };
+    claimed = record !== null;
+  } else {
+    const fresh = await insertOnce(em, IdempotencyRecord, { ...id, requestHash, statusCode: null, responseBody: null, createdAt: scope.now }, ['principal', 'operation', 'idemKey']);
+    // The key was there already: a replay, a concurrent first attempt, or a reuse with another body.
+    if (!fresh) {
+      const replayed = replay(await em.fork().findOneOrFail(IdempotencyRecord, id), requestHash);
+      if (replayed) return replayed;
+    }
+    claimed = true;
   }
   let outcome: Outcome;
   try {
-    outcome = await run();
+    outcome = await run({ principal, key, requestHash });
   } catch (err) {
     // Refusals are answers too and replay as such; failures (5xx) are not stored, so a retry runs again.
     if (!(err instanceof DomainError) || httpStatus(err) >= 500) throw err;
     outcome = { status: httpStatus(err), body: errorBody(err) };
   }
-  await storeOutcome(em, { principal, operation, idemKey: key }, outcome, scope.log);
+  if (scope.storesItsAnswer && outcome.status < 300 && !claimed) return outcome;
+  await storeOutcome(em, { ...id, requestHash, createdAt: scope.now }, claimed, outcome, scope.log);
   return outcome;
 }
 
+/** The stored answer to replay; undefined when the key's first attempt has not answered yet. */
+function replay(record: IdempotencyRecord, requestHash: string): Outcome | undefined {
+  if (record.requestHash !== requestHash) {
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
+  }
+  return record.statusCode === null ? undefined : { status: record.statusCode, body: record.responseBody };
+}
+
 /**
- * Stores the answer for replays. The work is done by now (a payout's workflow may be holding the
+ * Stores the answer for replays: completes the key's claim, or writes the whole row when nothing
+ * claimed the key. The work is done by now (a payout's workflow may be holding the
  * money), so a failure to store must not turn it into a 500: the answer goes out, the failure is
  * logged, and a retry with the key runs again — which is harmless, because every id the operation
  * creates derives from the key (`idFromKey`), and answers the same. The body is made well-formed
  * first, so that the database's JSON check cannot refuse what the request was allowed to send.
  */
-async function storeOutcome(em: EntityManager, id: { principal: string; operation: string; idemKey: string }, outcome: Outcome, log: Logger): Promise<void> {
+async function storeOutcome(
+  em: EntityManager,
+  row: { principal: string; operation: string; idemKey: string; requestHash: string; createdAt: Date },
+  claimed: boolean,
+  outcome: Outcome,
+  log: Logger,
+): Promise<void> {
+  const { principal, operation, idemKey } = row;
+  const answer = { statusCode: outcome.status, responseBody: wellFormed(outcome.body) };
   try {
-    await em.fork().nativeUpdate(IdempotencyRecord, { ...id, statusCode: null }, { statusCode: outcome.status, responseBody: wellFormed(outcome.body) });
+    if (claimed) await em.fork().nativeUpdate(IdempotencyRecord, { principal, operation, idemKey, statusCode: null }, answer);
+    else await insertOnce(em.fork(), IdempotencyRecord, { ...row, ...answer }, ['principal', 'operation', 'idemKey']);
   } catch (err) {
     // A warning: the answer went out, and a retry with the key is harmless (it runs again, the same).
-    log.warn({ ...id, err }, 'idempotent answer not stored; a retry runs the operation again');
+    log.warn({ principal, operation, idemKey, err }, 'idempotent answer not stored; a retry runs the operation again');
   }
 }
 

@@ -17,6 +17,7 @@ import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { ApprovalDecision, Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import {
   approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, rejectUpdate, reserveUpdate,
+  type ReserveInput,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
 import { isPastDeadline, isTransientGrpcError } from '../temporal/grpc-status';
@@ -73,7 +74,9 @@ export class PayoutGateway {
       payoutStartOptions(request, payoutWorkflowId(request.payoutId), this.taskQueue, this.confirmWindowMs),
     );
     try {
-      return await this.answer(() => this.client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation: operation }));
+      // The body's hash lets a workflow that an attempt with another body started refuse this one.
+      const args: [ReserveInput] = [{ requestHash: request.idempotency?.requestHash }];
+      return await this.answer(() => this.client.workflow.executeUpdateWithStart(reserveUpdate, { args, startWorkflowOperation: operation }));
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) await this.throwIfRefused(request.payoutId);
       throw err;

@@ -86,6 +86,23 @@ export interface PayoutRequest {
   reason: PayoutReason;
   note: string | null;
   initiatedBy: string;
+  /**
+   * The Idempotency-Key the request came with (SPEC §8), when it came with one: the reservation
+   * stores its 201 answer under the key in its own transaction (api/idempotency.ts), and the
+   * `reserve` update refuses a request with another body under the same key. Absent in runs
+   * started before issue 18, and in requests without a key.
+   */
+  idempotency?: IdempotencyKey | null;
+}
+
+/** The operation under which a payout's create keeps its Idempotency-Keys. */
+export const PAYOUT_IDEMPOTENCY_OPERATION = 'payout';
+
+/** An Idempotency-Key as the API scopes it: the principal's key, the key, and the hash of the request's body. */
+export interface IdempotencyKey {
+  principal: string;
+  key: string;
+  requestHash: string;
 }
 
 export interface PayoutWorkflowInput extends PayoutRequest {

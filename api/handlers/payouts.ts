@@ -4,7 +4,7 @@ import { mapPage } from '../../db/pagination';
 import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payouts/queries';
 import { toPayoutView } from '../../db/payouts/payouts';
 import { DomainError } from '../../domain/errors';
-import { buyerMaySee, type ApprovalDecision, type Decision, type PayoutView } from '../../domain/payout';
+import { PAYOUT_IDEMPOTENCY_OPERATION, buyerMaySee, type ApprovalDecision, type Decision, type PayoutView } from '../../domain/payout';
 import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { recordFilter } from './records';
@@ -18,10 +18,11 @@ export const createPayout: Handler<'createPayout'> = async (call) => {
   const principal = principalOf(call);
   const sellerId = sellerOf(principal);
   const now = call.deps.clock.now();
-  const outcome = await withIdempotency(call.em, { principal, operation: 'payout', key: call.idempotencyKey, body: call.body, now, log: call.log }, async () => {
+  const scope = { principal, operation: PAYOUT_IDEMPOTENCY_OPERATION, key: call.idempotencyKey, body: call.body, now, log: call.log, storesItsAnswer: true };
+  const outcome = await withIdempotency(call.em, scope, async (idempotency) => {
     await visibleOrder(call.em, principal, call.body.orderId);
-    const payoutId = idFromKey('payout', principal, call.idempotencyKey);
-    const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id };
+    const payoutId = idFromKey(PAYOUT_IDEMPOTENCY_OPERATION, principal, call.idempotencyKey);
+    const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id, idempotency };
     const view = await call.deps.gateway.start(request).catch((err) => reservedAnyway(call, payoutId, err));
     return { status: 201, body: view };
   });

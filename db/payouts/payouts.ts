@@ -7,8 +7,11 @@
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
-import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
-import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
+import type { CloseReason, IdempotencyKey, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
+import { PAYOUT_IDEMPOTENCY_OPERATION, PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
+import { wellFormed } from '../../domain/unicode';
+import { IdempotencyRecord } from '../common/entities';
+import { insertOnce } from '../insert-once';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -115,8 +118,28 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     await countStatusChange(tx, payout, null, payout.status);
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
-    return { payout: toPayoutView(payout), lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
+    const view = toPayoutView(payout);
+    if (request.idempotency) await storeCreatedAnswer(tx, request.idempotency, view, now);
+    return { payout: view, lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
   });
+}
+
+/**
+ * The create's answer under its Idempotency-Key (SPEC §8), stored with the hold it answers (issue
+ * 18): no commit of its own, and no answer that a crash between the two could lose. The API reads
+ * the key before it starts the workflow and replays what it finds (api/idempotency.ts). A row
+ * already under the key (a claim from before issue 18, which the API completes) is left alone.
+ */
+async function storeCreatedAnswer(tx: EntityManager, idempotency: IdempotencyKey, view: PayoutView, now: Date): Promise<void> {
+  await insertOnce(tx, IdempotencyRecord, {
+    principal: idempotency.principal,
+    operation: PAYOUT_IDEMPOTENCY_OPERATION,
+    idemKey: idempotency.key,
+    requestHash: idempotency.requestHash,
+    statusCode: 201,
+    responseBody: wellFormed(view),
+    createdAt: now,
+  }, ['principal', 'operation', 'idemKey']);
 }
 
 /**

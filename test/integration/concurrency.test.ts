@@ -77,6 +77,25 @@ test('one Idempotency-Key sent 10 times at once makes one payout and one answer'
   expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
 });
 
+test('one Idempotency-Key sent at once with two bodies makes one payout; the other body is refused 409 whichever comes first', async () => {
+  // Issue 18: a create reads its key instead of claiming it, so both attempts may pass that read;
+  // the workflow the key names then refuses the body it did not start with (its reserve validator).
+  const market = await openMarket(stack);
+  const orderId = await market.order();
+  const key = uniqueId('idem');
+  const bodies = [200, 201, 200, 201, 200, 201].map((amount) => ({ orderId, amount }));
+  const responses = await Promise.all(bodies.map((body) => market.createPayout(body, { 'Idempotency-Key': key })));
+  const created = responses.filter((r) => r.status === 201);
+  const refused = responses.filter((r) => r.status !== 201);
+  expect(new Set(created.map((r) => r.body.amount)).size).toBe(1);
+  expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+  expect(created).toHaveLength(3);
+  expect(refused.map((r) => [r.status, r.body.error.code])).toEqual(Array(3).fill([409, 'IDEMPOTENCY_KEY_REUSED']));
+  expect((await market.account()).balance).toMatchObject({ held: created[0].body.amount });
+  const replay = await market.createPayout({ orderId, amount: created[0].body.amount }, { 'Idempotency-Key': key }).expect(201);
+  expect(replay.body).toEqual(created[0].body);
+});
+
 test('a refusal is replayed for its Idempotency-Key and changes nothing', async () => {
   const market = await openMarket(stack, { reserveFen: 100 });
   const orderId = await market.order();

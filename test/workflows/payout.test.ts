@@ -57,7 +57,7 @@ function input(confirmWindowMs = DEFAULT_WINDOW_MS): PayoutWorkflowInput {
 /** Starts a payout as the API does (the reserve update observes the reservation) and answers the reserved view. */
 async function reserve(payout: PayoutWorkflowInput, queue = taskQueue) {
   const handle = await env.client.workflow.start(payoutWorkflow, { taskQueue: queue, workflowId: `payout-${payout.payoutId}`, args: [payout] });
-  return { handle, reserved: await handle.executeUpdate(reserveUpdate) };
+  return { handle, reserved: await handle.executeUpdate(reserveUpdate, { args: [{}] }) };
 }
 
 async function timersOf(handle: WorkflowHandle): Promise<number[]> {
@@ -68,11 +68,24 @@ async function timersOf(handle: WorkflowHandle): Promise<number[]> {
 const buyer = { actor: 'buyer-1' };
 const seller = { actor: 'seller-1' };
 
+test('the reserve update refuses IDEMPOTENCY_KEY_REUSED for a body other than the one that started the payout, and answers the same body', async () => {
+  const keyed = { ...input(), idempotency: { principal: 'seller:seller-1', key: 'k-1', requestHash: 'hash-a' } };
+  const { handle, reserved } = await reserve(keyed);
+  const refusal = await handle.executeUpdate(reserveUpdate, { args: [{ requestHash: 'hash-b' }] }).catch((err: unknown) => err);
+  expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((refusal as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'IDEMPOTENCY_KEY_REUSED' });
+  expect(await handle.executeUpdate(reserveUpdate, { args: [{ requestHash: 'hash-a' }] })).toEqual(reserved);
+  // A refused update leaves nothing in history: the two accepted are the first reserve and the same body's.
+  const { events } = await handle.fetchHistory();
+  expect((events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(2);
+  await handle.terminate('test done');
+});
+
 test('a refused reservation ends REFUSED with the SPEC code; INSUFFICIENT_RESERVE delivers the low-reserve card', async () => {
   const poor = input();
   world.behave(poor.payoutId, { refuse: { code: 'INSUFFICIENT_RESERVE', message: 'not enough', details: { available: 100, asked: 1_000 } } });
   const handle = await env.client.workflow.start(payoutWorkflow, { taskQueue, workflowId: `payout-${poor.payoutId}`, args: [poor] });
-  await expect(handle.executeUpdate(reserveUpdate)).rejects.toThrow(WorkflowUpdateFailedError);
+  await expect(handle.executeUpdate(reserveUpdate, { args: [{}] })).rejects.toThrow(WorkflowUpdateFailedError);
   expect(await handle.result()).toEqual({ status: 'REFUSED', code: 'INSUFFICIENT_RESERVE', message: 'not enough', details: { available: 100, asked: 1_000 } });
   // The card's delivery and the refusal's crossing (SPEC §5 automatic top-up) are scheduled together: either may run first.
   expect(world.namesOf(poor.payoutId).sort()).toEqual(['deliverCards', 'recordRefusalCrossing', 'reservePayout']);

@@ -13,6 +13,7 @@ import type { ApprovalDecision, Decision, PayoutProgress, PayoutStatus, PayoutVi
 import {
   approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, progressQuery, rejectUpdate, reserveUpdate,
   type DecisionInput,
+  type ReserveInput,
 } from './messages';
 
 export type Verdict =
@@ -75,7 +76,7 @@ function deadlineOf(view: PayoutView | undefined): number {
 }
 
 /** Installs the handlers of the reservation, the decisions, the order change and the progress query. */
-export function trackDecisions(payoutId: string, reservation: Promise<PayoutView>): DecisionState {
+export function trackDecisions(payoutId: string, reservation: Promise<PayoutView>, requestHash?: string): DecisionState {
   const state: DecisionState = { view: undefined, refusedCode: undefined, verdict: undefined, carried: undefined, reminded: false };
   const status = (): PayoutProgress['status'] => (state.refusedCode ? 'REFUSED' : state.view?.status ?? 'RESERVING');
   const open = (kind: AnyDecision) => state.verdict === undefined && state.view !== undefined && OPEN_IN[kind].includes(state.view.status);
@@ -83,8 +84,15 @@ export function trackDecisions(payoutId: string, reservation: Promise<PayoutView
   const applied = new Map<string, Verdict | undefined>();
   const madeBy = (decisionId: string | undefined) => (decisionId === undefined ? undefined : applied.get(decisionId));
 
-  // The update only observes the reservation.
-  setHandler(reserveUpdate, () => reservation);
+  // The update only observes the reservation. A validator leaves nothing in history, and an
+  // accepted update is replayed without it: adding it changed no run's commands.
+  setHandler(reserveUpdate, () => reservation, {
+    validator: (asked: ReserveInput | undefined) => {
+      if (requestHash !== undefined && asked?.requestHash !== undefined && asked.requestHash !== requestHash) {
+        throw ApplicationFailure.create({ type: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used with another request body', nonRetryable: true });
+      }
+    },
+  });
   setHandler(progressQuery, () => ({
     payoutId,
     status: status(),

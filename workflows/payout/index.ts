@@ -45,7 +45,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   });
   const version = payoutVersionOnce();
   const cards = announcer(input.confirmWindowMs, version);
-  const state = trackDecisions(input.payoutId, reservation);
+  const state = trackDecisions(input.payoutId, reservation, input.idempotency?.requestHash);
   const steps = payoutSteps(input, state, cards, version);
 
   try {

@@ -34,7 +34,20 @@ export interface DecisionSignalInput extends DecisionInput {
  */
 export const decisionSignal = defineSignal<[DecisionSignalInput]>('decision');
 
-export const reserveUpdate = defineUpdate<PayoutView>('reserve');
+/**
+ * What the API's create asks of the workflow it starts or joins: the hash of its request's body
+ * under the Idempotency-Key that names the workflow. Updates recorded before issue 18 carry none.
+ */
+export interface ReserveInput {
+  requestHash?: string;
+}
+
+/**
+ * Answers the reservation. Its validator refuses `IDEMPOTENCY_KEY_REUSED` when the key that named
+ * this workflow came with another body (two first attempts at once, each past the API's read of
+ * the key): the second would otherwise be answered with the first one's payout.
+ */
+export const reserveUpdate = defineUpdate<PayoutView, [ReserveInput]>('reserve');
 export const confirmUpdate = defineUpdate<PayoutView, [DecisionInput]>('confirm');
 export const declineUpdate = defineUpdate<PayoutView, [DecisionInput]>('decline');
 export const cancelUpdate = defineUpdate<PayoutView, [DecisionInput]>('cancel');
