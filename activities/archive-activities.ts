@@ -2,7 +2,7 @@
  * The archive sweep's activity (SPEC §7): finds the seller workflows that closed since the last
  * sweep through Temporal's visibility, reads each one's full history (the close event included, as
  * the run is closed) through the client's data converter, and appends it, decoded, to its seller's
- * hash chain.
+ * hash chain. Runs are appended in batches, one transaction each (issue 18: it was one per run).
  *
  * A seller's workflow is any workflow that carries the `SellerId` search attribute: payouts today
  * (refused ones too), and any workflow added later (recharges, withdrawals, top-ups) by setting it,
@@ -11,7 +11,7 @@
  * Safe to run twice and side by side: each run is archived once (db/audit/archive.ts), and the
  * watermark only moves forward once every workflow listed up to it was archived.
  */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -20,7 +20,9 @@ import { temporal } from '@temporalio/proto';
 import type { MikroORM } from '@mikro-orm/mysql';
 import { canonicalJson } from '../audit/chain';
 import { decodeHistory } from '../audit/decoded-history';
-import { appendToChain, archivedAmong, runKey } from '../db/audit/archive';
+import {
+  APPEND_BATCH_HISTORY_BYTES_MAX, APPEND_BATCH_RUNS_MAX, appendBatchToChain, appendToChain, archivedAmong, runKey, type ClosedWorkflow,
+} from '../db/audit/archive';
 import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';
@@ -81,21 +83,21 @@ export function createArchiveActivities({ orm, client, clock }: ArchiveActivityD
       const listedAt = clock.now();
       const watermark = scoped ? null : await readWatermark(orm);
       const result: SweepResult = { listed: 0, archived: 0, alreadyArchived: 0, gone: 0, failed: 0, complete: true };
+      const count = (outcomes: Outcome[]) => outcomes.forEach((outcome) => result[OUTCOME_COUNTS[outcome]]++);
+      const pending = pendingAppends(async (runs) => count(await appendRuns(orm, runs, clock.now())));
       for await (const run of listedRuns(orm, client, closedSellerWorkflows(watermark, scope.sellerIds))) {
         if (result.listed >= SWEEP_RUNS_MAX) {
           result.complete = false;
           break;
         }
         result.listed++;
-        const outcome = run.archived ? 'already archived' as const : await archiveRun(orm, client, run, clock).catch((err: unknown) => {
-          // One run that cannot be archived now must not hold up the others.
-          // The line's own workflowId is the sweep's; the run that failed is named apart.
-          log.warn('workflow not archived; the next sweep retries', { archivedWorkflowId: run.workflowId, archivedRunId: run.runId, error: err });
-          return 'failed' as const;
-        });
-        result[({ archived: 'archived', gone: 'gone', failed: 'failed', 'already archived': 'alreadyArchived' } as const)[outcome]]++;
+        // One run that cannot be read now must not hold up the others.
+        const read = run.archived ? 'already archived' as const : await readClosedRun(client, run, clock).catch((err: unknown) => notArchived(run, err));
+        if (typeof read === 'string') count([read]);
+        else await pending.add(read);
         if (result.listed % HEARTBEAT_EVERY === 0) heartbeat(result);
       }
+      await pending.flush();
       if (!scoped && result.complete && result.failed === 0) await writeWatermark(orm, listedAt);
       return result;
     },
@@ -127,8 +129,8 @@ interface ClosedRun {
 
 /**
  * The runs visibility lists, each with whether it is archived already: one query per page of runs
- * (issue 18: it was one per run). A run archived between that query and its turn is found by the
- * append itself (appendToChain).
+ * (issue 18: it was one per run). A run archived between that query and its append is found by the
+ * append's unique key (appendRuns).
  */
 async function* listedRuns(orm: MikroORM, client: Client, query: string): AsyncGenerator<ClosedRun & { archived: boolean }> {
   for await (const page of closedRunPages(client, query)) {
@@ -160,7 +162,8 @@ async function* closedRunPages(client: Client, query: string): AsyncGenerator<Cl
   }
 }
 
-async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: Clock): Promise<'archived' | 'already archived' | 'gone'> {
+/** The run as it is archived, its history read and decoded; 'gone' when Temporal no longer has it. */
+async function readClosedRun(client: Client, run: ClosedRun, clock: Clock): Promise<ClosedWorkflow | 'gone'> {
   const { workflowId, runId, sellerId } = run;
   // The query lists only runs with a seller; one without would have no chain to join.
   if (!sellerId) return 'gone';
@@ -171,8 +174,7 @@ async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: 
     if (isGrpcNotFound(err)) return 'gone';
     throw err;
   }
-  const history = canonicalJson(await decodeHistory(client.options.loadedDataConverter, events));
-  return appendToChain(orm.em.fork(), {
+  return {
     sellerId,
     workflowId,
     runId,
@@ -180,8 +182,64 @@ async function archiveRun(orm: MikroORM, client: Client, run: ClosedRun, clock: 
     status: run.status,
     startedAt: run.startedAt,
     closedAt: run.closedAt ?? clock.now(),
-    history,
-  }, clock.now());
+    history: canonicalJson(await decodeHistory(client.options.loadedDataConverter, events)),
+  };
+}
+
+type Outcome = 'archived' | 'already archived' | 'gone' | 'failed';
+
+const OUTCOME_COUNTS = { archived: 'archived', 'already archived': 'alreadyArchived', gone: 'gone', failed: 'failed' } as const;
+
+/**
+ * The runs read and not yet appended: `add` appends them (`append`) before a run that would take
+ * them over a batch's bounds, `flush` once the listing ends. So a sweep holds at most one batch of
+ * histories in memory, and appends the runs of several sellers and pages together.
+ */
+function pendingAppends(append: (runs: ClosedWorkflow[]) => Promise<void>) {
+  let runs: ClosedWorkflow[] = [];
+  let historyBytes = 0;
+  const flush = async () => {
+    const batch = runs;
+    runs = [];
+    historyBytes = 0;
+    if (batch.length > 0) await append(batch);
+  };
+  return {
+    async add(run: ClosedWorkflow): Promise<void> {
+      const bytes = Buffer.byteLength(run.history, 'utf8');
+      if (runs.length === APPEND_BATCH_RUNS_MAX || historyBytes + bytes > APPEND_BATCH_HISTORY_BYTES_MAX) await flush();
+      runs.push(run);
+      historyBytes += bytes;
+    },
+    flush,
+  };
+}
+
+/**
+ * Appends the runs in one transaction (a lone run through appendToChain, whose transaction costs
+ * the same). When one of them was archived meanwhile (by another sweep, since this one listed
+ * them), the batch rolls back on its unique key and the runs are appended one by one, each saying
+ * whether it was archived already. A batch that fails otherwise fails for all its runs.
+ */
+async function appendRuns(orm: MikroORM, runs: ClosedWorkflow[], now: Date): Promise<Outcome[]> {
+  const appendOne = (run: ClosedWorkflow) => appendToChain(orm.em.fork(), run, now).catch((err: unknown) => notArchived(run, err));
+  if (runs.length === 1) return [await appendOne(runs[0])];
+  try {
+    await appendBatchToChain(orm.em.fork(), runs, now);
+    return runs.map(() => 'archived');
+  } catch (err) {
+    if (!(err instanceof UniqueConstraintViolationException)) return runs.map((run) => notArchived(run, err));
+  }
+  const outcomes: Outcome[] = [];
+  for (const run of runs) outcomes.push(await appendOne(run));
+  return outcomes;
+}
+
+/** Logs a run that cannot be archived now; it counts as failed, and the next sweep retries it. */
+function notArchived(run: { workflowId: string; runId: string }, error: unknown): 'failed' {
+  // The line's own workflowId is the sweep's; the run that failed is named apart.
+  log.warn('workflow not archived; the next sweep retries', { archivedWorkflowId: run.workflowId, archivedRunId: run.runId, error });
+  return 'failed';
 }
 
 async function readWatermark(orm: MikroORM): Promise<Date | null> {

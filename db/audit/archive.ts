@@ -1,11 +1,11 @@
 /**
- * The archive's database side: appending a closed workflow's record to its seller's chain, reading
- * a record back, and recomputing a seller's chain.
+ * The archive's database side: appending closed workflows' records to their sellers' chains, one
+ * run or a batch of runs per transaction, reading a record back, and recomputing a seller's chain.
  *
- * An append locks the seller's chain head row, so that appends of one seller are serialised and
- * each record follows exactly one predecessor; it is idempotent by (workflow id, run id): a sweep
- * that runs twice, or two sweeps at once, archive each run once. The service only ever inserts
- * records (the database refuses updates and deletes, migration 20261211).
+ * An append locks the chain head rows of the sellers it appends to, so that appends of one seller
+ * are serialised and each record follows exactly one predecessor; it is idempotent by (workflow
+ * id, run id): a sweep that runs twice, or two sweeps at once, archive each run once. The service
+ * only ever inserts records (the database refuses updates and deletes, migration 20261211).
  */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
@@ -25,12 +25,8 @@ export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflow
 export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
   try {
     return await em.transactional(async (tx) => {
-      const head = await lockChainHead(tx, closed.sellerId, now);
-      const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
-      const record = tx.create(ArchivedWorkflow, { ...fields, hash: recordHash(fields) });
-      head.lastSeq = record.seq;
-      head.lastHash = record.hash;
-      head.updatedAt = now;
+      const heads = await lockChainHeads(tx, [closed.sellerId], now);
+      chainOnto(tx, heads.get(closed.sellerId)!, closed, now);
       return 'archived' as const;
     });
   } catch (err) {
@@ -40,13 +36,66 @@ export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, n
   }
 }
 
-/** The seller's chain head under lock, made at the genesis value on the seller's first append. */
-async function lockChainHead(tx: EntityManager, sellerId: string, now: Date): Promise<AuditChainHead> {
-  const lock = () => tx.findOne(AuditChainHead, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-  const head = await lock();
-  if (head) return head;
-  await insertOnce(tx, AuditChainHead, { sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now }, ['sellerId']);
-  return (await lock())!;
+/**
+ * The most runs one batch appends. Its records go to the database as one INSERT, and its
+ * transaction holds the locks of its sellers' heads while that INSERT runs.
+ */
+export const APPEND_BATCH_RUNS_MAX = 50;
+/**
+ * The most history text (UTF-8) one batch appends, unless a single run holds more. The INSERT
+ * carries the histories escaped, at most twice as long (a quote or a backslash gains a backslash),
+ * and must fit the server's max_allowed_packet: 16 MiB, MariaDB's default since 10.2, and here.
+ */
+export const APPEND_BATCH_HISTORY_BYTES_MAX = 4 * 1024 * 1024;
+
+/**
+ * Appends runs of one or more sellers in one transaction (issue 18: one commit for the batch, where
+ * appendToChain commits once per run): one read locks the heads of all the batch's sellers, the
+ * records go in as one multi-row INSERT, and each head moves once, to its seller's last record. A
+ * seller's runs follow each other in the batch's order. All or nothing: when one of the runs is
+ * archived already (by another sweep since this one listed it), its unique (workflow id, run id)
+ * key refuses the INSERT, the batch rolls back, and this throws UniqueConstraintViolationException;
+ * appending the runs one by one with appendToChain then tells which were archived.
+ */
+export async function appendBatchToChain(em: EntityManager, batch: readonly ClosedWorkflow[], now: Date): Promise<void> {
+  const historyBytes = batch.reduce((sum, closed) => sum + Buffer.byteLength(closed.history, 'utf8'), 0);
+  if (batch.length > APPEND_BATCH_RUNS_MAX || (batch.length > 1 && historyBytes > APPEND_BATCH_HISTORY_BYTES_MAX)) {
+    throw new Error(`an archive batch holds at most ${APPEND_BATCH_RUNS_MAX} runs and ${APPEND_BATCH_HISTORY_BYTES_MAX} bytes of history, not ${batch.length} and ${historyBytes}`);
+  }
+  if (batch.length === 0) return;
+  await em.transactional(async (tx) => {
+    const heads = await lockChainHeads(tx, batch.map((closed) => closed.sellerId), now);
+    for (const closed of batch) chainOnto(tx, heads.get(closed.sellerId)!, closed, now);
+  });
+}
+
+/** Creates the record that follows the head, and moves the head onto it; both are written at the flush. */
+function chainOnto(tx: EntityManager, head: AuditChainHead, closed: ClosedWorkflow, now: Date): void {
+  const fields = { ...closed, seq: head.lastSeq + 1, archivedAt: now, previousHash: head.lastHash };
+  const record = tx.create(ArchivedWorkflow, { ...fields, hash: recordHash(fields) });
+  head.lastSeq = record.seq;
+  head.lastHash = record.hash;
+  head.updatedAt = now;
+}
+
+/**
+ * The sellers' chain heads under lock, by one locking read in the order of the ids (the primary
+ * key's, which InnoDB locks in anyway), so that two batches sharing sellers take their locks in
+ * the same order. A seller's head is made at the genesis value on its first append, and locked
+ * by a second read; a head another transaction made meanwhile is left as it is (INSERT IGNORE).
+ */
+async function lockChainHeads(tx: EntityManager, sellerIds: readonly string[], now: Date): Promise<Map<string, AuditChainHead>> {
+  const ids = [...new Set(sellerIds)].sort();
+  const lock = (among: string[]) => tx.find(AuditChainHead, { sellerId: { $in: among } }, {
+    lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { sellerId: 'asc' },
+  });
+  const heads = new Map((await lock(ids)).map((head) => [head.sellerId, head]));
+  const missing = ids.filter((id) => !heads.has(id));
+  if (missing.length > 0) {
+    await insertOnce(tx, AuditChainHead, missing.map((sellerId) => ({ sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now })), ['sellerId']);
+    for (const head of await lock(missing)) heads.set(head.sellerId, head);
+  }
+  return heads;
 }
 
 /** A run's key in the set archivedAmong answers. */
