@@ -4,15 +4,22 @@
  * full decoded history; once Temporal no
  * longer has a history, GET /v1/payouts/{id}/history answers the same from the archive; the
  * per-seller hash chain recomputes valid, and an archived record edited in SQL by the database's
- * root (who can drop the append-only triggers) is named as the first broken record.
+ * root (who can drop the append-only triggers) is named as the first broken record. Many runs of
+ * several sellers are appended in batches, a transaction each; a run archived by another append
+ * after the sweep listed it leaves its batch to be appended run by run.
  */
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { payoutWorkflowId } from '../../api/payout-gateway';
-import { GENESIS_HASH, recordHash } from '../../audit/chain';
+import { GENESIS_HASH, canonicalJson, recordHash } from '../../audit/chain';
+import { decodeHistory } from '../../audit/decoded-history';
 import { ArchivedWorkflow } from '../../db/audit/entities';
-import { appendToChain } from '../../db/audit/archive';
+import { APPEND_BATCH_HISTORY_BYTES_MAX, APPEND_BATCH_RUNS_MAX, appendBatchToChain, appendToChain, verifyChain, type ClosedWorkflow } from '../../db/audit/archive';
+import { openOrm, type Orm } from '../../db/orm';
+import { systemClock } from '../../domain/time';
+import { SELLER_ID_KEY } from '../../workflows/search-attributes';
 import { ARCHIVE_APPEND_ONLY_TRIGGERS } from '../../db/migrations/Migration20261211000000_audit_archive';
 import { archiveSweepWorkflow } from '../../workflows/archive-sweep';
-import type { SweepScope } from '../../activities/archive-activities';
+import { closedSellerWorkflows, createArchiveActivities, type SweepScope } from '../../activities/archive-activities';
 import { ensureArchiveSchedule } from '../../worker/archive-schedule';
 import { startDevServer } from '../../worker/temporal-dev-server';
 import { Connection } from '@temporalio/client';
@@ -128,6 +135,121 @@ test('the chain recomputes valid; a record edited as root is named as the first 
     firstBrokenRecord: { seq: 2, workflowId: records[1].workflowId, runId: records[1].runId, reason: 'HASH_MISMATCH' },
     complete: true,
   });
+});
+
+/**
+ * Closed runs of a seller, cheaply: workflows that no worker ever runs, carrying the seller's
+ * SellerId, terminated. The sweep archives any closed workflow that carries one.
+ */
+async function closedRuns(sellerId: string, count: number): Promise<{ workflowId: string; runId: string }[]> {
+  const taskQueue = uniqueId('no-worker');
+  return Promise.all(Array.from({ length: count }, async () => {
+    const handle = await stack.client.workflow.start('archiveBatchProbe', {
+      taskQueue, workflowId: uniqueId('archive-probe'), typedSearchAttributes: [{ key: SELLER_ID_KEY, value: sellerId }],
+    });
+    await handle.terminate('closed for the archive');
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }));
+}
+
+/** Waits until visibility lists these sellers' closed runs, all of them, so that one sweep finds them. */
+async function listedClosed(sellerIds: string[], count: number): Promise<void> {
+  await eventually(async () => (await stack.client.workflow.count(closedSellerWorkflows(null, sellerIds))).count >= count, 60_000, 500);
+}
+
+/** An ORM of the test's own, whose every statement is kept: the stack's worker shares the stack's. */
+async function loggedOrm(): Promise<{ orm: Orm; statements: string[] }> {
+  const orm = await openOrm(stack.config.databaseUrl);
+  const statements: string[] = [];
+  const logger = orm.config.getLogger();
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (context) => {
+    statements.push((context.query ?? '').replace(/\s+/g, ' ').trim());
+    logQuery(context);
+  };
+  return { orm, statements };
+}
+
+const matching = (statements: string[], re: RegExp) => statements.filter((sql) => re.test(sql)).length;
+
+test('a sweep appends many runs of several sellers in a few transactions, each seller\'s chain valid', async () => {
+  const [b, c] = [uniqueId('seller'), uniqueId('seller')];
+  const RUNS_EACH = 40;
+  // b's chain has a record already (its head exists); c's chain begins in the sweep.
+  await appendToChain(stack.orm.em.fork(), {
+    sellerId: b, workflowId: uniqueId('earlier'), runId: 'earlier-run', workflowType: 'archiveBatchProbe', status: 'COMPLETED',
+    startedAt: new Date(), closedAt: new Date(), history: '[]',
+  }, new Date());
+  await Promise.all([closedRuns(b, RUNS_EACH), closedRuns(c, RUNS_EACH)]);
+  await listedClosed([b, c], 2 * RUNS_EACH);
+  const { orm, statements } = await loggedOrm();
+  try {
+    const result = await createArchiveActivities({ orm, client: stack.client, clock: systemClock }).archiveClosedWorkflows({ sellerIds: [b, c] });
+    expect(result).toEqual({ listed: 2 * RUNS_EACH, archived: 2 * RUNS_EACH, alreadyArchived: 0, gone: 0, failed: 0, complete: true });
+    // One transaction, one multi-row INSERT and one move of the heads per batch of 50 runs.
+    const batches = Math.ceil((2 * RUNS_EACH) / APPEND_BATCH_RUNS_MAX);
+    expect(matching(statements, /^commit/i)).toBe(batches);
+    expect(matching(statements, /^insert into `workflow_archive`/i)).toBe(batches);
+    expect(matching(statements, /^update `audit_chain_heads`/i)).toBe(batches);
+    expect(statements.length).toBeLessThan((2 * RUNS_EACH) / 4);
+  } finally {
+    await orm.close();
+  }
+  expect(await verifyChain(stack.orm.em.fork(), b)).toMatchObject({ records: RUNS_EACH + 1, valid: true, complete: true });
+  expect(await verifyChain(stack.orm.em.fork(), c)).toMatchObject({ records: RUNS_EACH, valid: true, complete: true });
+}, 180_000);
+
+/** The client, but reading the history of `runId` lets `meanwhile` run first: another sweep's append, say. */
+function clientReading(runId: string, meanwhile: (history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>) => Promise<void>): Client {
+  const getHandle = (workflowId: string, id?: string) => {
+    const handle = stack.client.workflow.getHandle(workflowId, id);
+    if (id !== runId) return handle;
+    return { ...handle, fetchHistory: async () => {
+      const history = await handle.fetchHistory();
+      await meanwhile(history);
+      return history;
+    } };
+  };
+  return Object.create(stack.client, { workflow: { value: Object.create(stack.client.workflow, { getHandle: { value: getHandle } }) } }) as Client;
+}
+
+test('a run archived by another append after the sweep listed it is already archived; its batch\'s others are archived', async () => {
+  const seller = uniqueId('seller');
+  const runs = await closedRuns(seller, 5);
+  await listedClosed([seller], runs.length);
+  const taken = runs[2];
+  const client = clientReading(taken.runId, async (history) => {
+    const closed: ClosedWorkflow = {
+      sellerId: seller, ...taken, workflowType: 'archiveBatchProbe', status: 'TERMINATED', startedAt: new Date(), closedAt: new Date(),
+      history: canonicalJson(await decodeHistory(stack.client.options.loadedDataConverter, history.events ?? [])),
+    };
+    expect(await appendToChain(stack.orm.em.fork(), closed, new Date())).toBe('archived');
+  });
+  const { orm, statements } = await loggedOrm();
+  try {
+    const result = await createArchiveActivities({ orm, client, clock: systemClock }).archiveClosedWorkflows({ sellerIds: [seller] });
+    expect(result).toEqual({ listed: 5, archived: 4, alreadyArchived: 1, gone: 0, failed: 0, complete: true });
+    // The batch rolled back on the run's key; the five were then appended one by one.
+    expect(matching(statements, /^rollback/i)).toBe(2);
+    expect(matching(statements, /^commit/i)).toBe(4);
+  } finally {
+    await orm.close();
+  }
+  const records = await archivedOf(seller);
+  expect(records.map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
+  expect(await verifyChain(stack.orm.em.fork(), seller)).toMatchObject({ records: 5, valid: true, complete: true });
+}, 120_000);
+
+test('a batch over its bounds is refused before it reaches the database', async () => {
+  const run = (i: number, history = '[]'): ClosedWorkflow => ({
+    sellerId: 'seller-bounds', workflowId: `bounds-${i}`, runId: 'run', workflowType: 'archiveBatchProbe', status: 'COMPLETED',
+    startedAt: new Date(), closedAt: new Date(), history,
+  });
+  const many = Array.from({ length: APPEND_BATCH_RUNS_MAX + 1 }, (_, i) => run(i));
+  await expect(appendBatchToChain(stack.orm.em.fork(), many, new Date())).rejects.toThrow(`at most ${APPEND_BATCH_RUNS_MAX} runs`);
+  const half = `["${'x'.repeat(APPEND_BATCH_HISTORY_BYTES_MAX / 2)}"]`;
+  await expect(appendBatchToChain(stack.orm.em.fork(), [run(1, half), run(2, half)], new Date())).rejects.toThrow(/bytes of history/);
+  expect(await stack.orm.em.fork().count(ArchivedWorkflow, { sellerId: 'seller-bounds' })).toBe(0);
 });
 
 test('the chain is the auditor\'s: others are refused, a seller without records has an empty valid chain, bad ids are 400', async () => {
