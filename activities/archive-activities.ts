@@ -62,6 +62,10 @@ export const SWEEP_RUNS_MAX = 5_000;
 const LIST_PAGE_SIZE = 200;
 const LIST_PAGES_MAX = Math.ceil(SWEEP_RUNS_MAX / LIST_PAGE_SIZE) + 1;
 const HEARTBEAT_EVERY = 20;
+/** The most runs read and not yet appended that a sweep holds, over all its sellers' batches. */
+const SWEEP_HELD_RUNS_MAX = 1_000;
+/** The most history text those runs hold. */
+const SWEEP_HELD_HISTORY_BYTES_MAX = 64 * 1024 * 1024;
 
 export interface SweepScope {
   /**
@@ -191,27 +195,42 @@ type Outcome = 'archived' | 'already archived' | 'gone' | 'failed';
 const OUTCOME_COUNTS = { archived: 'archived', 'already archived': 'alreadyArchived', gone: 'gone', failed: 'failed' } as const;
 
 /**
- * The runs read and not yet appended: `add` appends them (`append`) before a run that would take
- * them over a batch's bounds, `flush` once the listing ends. So a sweep holds at most one batch of
- * histories in memory, and appends the runs of several sellers and pages together.
+ * The runs read and not yet appended, in one batch per seller (STYLE 7: a write transaction touches
+ * one seller's rows): `add` appends a seller's batch (`append`) before a run that would take it over
+ * a batch's bounds, and the largest batch held once the sweep holds SWEEP_HELD_RUNS_MAX runs or
+ * SWEEP_HELD_HISTORY_BYTES_MAX of history; `flush` appends the rest once the listing ends. So the
+ * runs of a seller that visibility lists across several pages still share batches, and a sweep
+ * holds a bounded amount of history in memory.
  */
 function pendingAppends(append: (runs: ClosedWorkflow[]) => Promise<void>) {
-  let runs: ClosedWorkflow[] = [];
-  let historyBytes = 0;
-  const flush = async () => {
-    const batch = runs;
-    runs = [];
-    historyBytes = 0;
-    if (batch.length > 0) await append(batch);
+  const batches = new Map<string, { runs: ClosedWorkflow[]; bytes: number }>();
+  let heldRuns = 0;
+  let heldBytes = 0;
+  const flushSeller = async (sellerId: string) => {
+    const batch = batches.get(sellerId);
+    if (!batch) return;
+    batches.delete(sellerId);
+    heldRuns -= batch.runs.length;
+    heldBytes -= batch.bytes;
+    await append(batch.runs);
   };
+  const largest = () => [...batches.entries()].reduce((a, b) => (b[1].runs.length > a[1].runs.length ? b : a))[0];
   return {
     async add(run: ClosedWorkflow): Promise<void> {
       const bytes = Buffer.byteLength(run.history, 'utf8');
-      if (runs.length === APPEND_BATCH_RUNS_MAX || historyBytes + bytes > APPEND_BATCH_HISTORY_BYTES_MAX) await flush();
-      runs.push(run);
-      historyBytes += bytes;
+      const held = batches.get(run.sellerId);
+      if (held && (held.runs.length === APPEND_BATCH_RUNS_MAX || held.bytes + bytes > APPEND_BATCH_HISTORY_BYTES_MAX)) await flushSeller(run.sellerId);
+      const batch = batches.get(run.sellerId) ?? { runs: [], bytes: 0 };
+      batches.set(run.sellerId, batch);
+      batch.runs.push(run);
+      batch.bytes += bytes;
+      heldRuns++;
+      heldBytes += bytes;
+      while (heldRuns > SWEEP_HELD_RUNS_MAX || heldBytes > SWEEP_HELD_HISTORY_BYTES_MAX) await flushSeller(largest());
     },
-    flush,
+    async flush(): Promise<void> {
+      for (const sellerId of [...batches.keys()]) await flushSeller(sellerId);
+    },
   };
 }
 

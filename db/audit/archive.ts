@@ -1,11 +1,12 @@
 /**
- * The archive's database side: appending closed workflows' records to their sellers' chains, one
- * run or a batch of runs per transaction, reading a record back, and recomputing a seller's chain.
+ * The archive's database side: appending closed workflows' records to their seller's chain, one
+ * run or a batch of one seller's runs per transaction, reading a record back, and recomputing a
+ * seller's chain.
  *
- * An append locks the chain head rows of the sellers it appends to, so that appends of one seller
- * are serialised and each record follows exactly one predecessor; it is idempotent by (workflow
- * id, run id): a sweep that runs twice, or two sweeps at once, archive each run once. The service
- * only ever inserts records (the database refuses updates and deletes, migration 20261211).
+ * An append locks the seller's chain head row, so that appends of one seller are serialised and
+ * each record follows exactly one predecessor; it is idempotent by (workflow id, run id): a sweep
+ * that runs twice, or two sweeps at once, archive each run once. The service only ever inserts
+ * records (the database refuses updates and deletes, migration 20261211).
  */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
@@ -49,10 +50,10 @@ export const APPEND_BATCH_RUNS_MAX = 50;
 export const APPEND_BATCH_HISTORY_BYTES_MAX = 4 * 1024 * 1024;
 
 /**
- * Appends runs of one or more sellers in one transaction (issue 18: one commit for the batch, where
- * appendToChain commits once per run): one read locks the heads of all the batch's sellers, the
- * records go in as one multi-row INSERT, and each head moves once, to its seller's last record. A
- * seller's runs follow each other in the batch's order. All or nothing: when one of the runs is
+ * Appends runs of one seller in one transaction (issue 18: one commit for the batch, where
+ * appendToChain commits once per run; one seller, STYLE 7): one read locks the seller's head, the
+ * records go in as one multi-row INSERT, and the head moves once, to the last record. The runs
+ * follow each other in the batch's order. All or nothing: when one of the runs is
  * archived already (by another sweep since this one listed it), its unique (workflow id, run id)
  * key refuses the INSERT, the batch rolls back, and this throws UniqueConstraintViolationException;
  * appending the runs one by one with appendToChain then tells which were archived.
@@ -63,6 +64,7 @@ export async function appendBatchToChain(em: EntityManager, batch: readonly Clos
     throw new Error(`an archive batch holds at most ${APPEND_BATCH_RUNS_MAX} runs and ${APPEND_BATCH_HISTORY_BYTES_MAX} bytes of history, not ${batch.length} and ${historyBytes}`);
   }
   if (batch.length === 0) return;
+  if (new Set(batch.map((closed) => closed.sellerId)).size > 1) throw new Error('an archive batch appends to one seller\'s chain');
   await em.transactional(async (tx) => {
     const heads = await lockChainHeads(tx, batch.map((closed) => closed.sellerId), now);
     for (const closed of batch) chainOnto(tx, heads.get(closed.sellerId)!, closed, now);
@@ -80,8 +82,8 @@ function chainOnto(tx: EntityManager, head: AuditChainHead, closed: ClosedWorkfl
 
 /**
  * The sellers' chain heads under lock, by one locking read in the order of the ids (the primary
- * key's, which InnoDB locks in anyway), so that two batches sharing sellers take their locks in
- * the same order. A seller's head is made at the genesis value on its first append, and locked
+ * key's, which InnoDB locks in anyway), so that two transactions sharing sellers would take their
+ * locks in the same order (the appends here lock one seller's). A seller's head is made at the genesis value on its first append, and locked
  * by a second read; a head another transaction made meanwhile is left as it is (INSERT IGNORE).
  */
 async function lockChainHeads(tx: EntityManager, sellerIds: readonly string[], now: Date): Promise<Map<string, AuditChainHead>> {

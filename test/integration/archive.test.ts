@@ -5,7 +5,7 @@
  * longer has a history, GET /v1/payouts/{id}/history answers the same from the archive; the
  * per-seller hash chain recomputes valid, and an archived record edited in SQL by the database's
  * root (who can drop the append-only triggers) is named as the first broken record. Many runs of
- * several sellers are appended in batches, a transaction each; a run archived by another append
+ * several sellers are appended in batches, a transaction per seller and batch; a run archived by another append
  * after the sweep listed it leaves its batch to be appended run by run.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -186,8 +186,8 @@ test('a sweep appends many runs of several sellers in a few transactions, each s
   try {
     const result = await createArchiveActivities({ orm, client: stack.client, clock: systemClock }).archiveClosedWorkflows({ sellerIds: [b, c] });
     expect(result).toEqual({ listed: 2 * RUNS_EACH, archived: 2 * RUNS_EACH, alreadyArchived: 0, gone: 0, failed: 0, complete: true });
-    // One transaction, one multi-row INSERT and one move of the heads per batch of 50 runs.
-    const batches = Math.ceil((2 * RUNS_EACH) / APPEND_BATCH_RUNS_MAX);
+    // One transaction, one multi-row INSERT and one move of the head per batch: a seller's runs, 50 at most.
+    const batches = 2 * Math.ceil(RUNS_EACH / APPEND_BATCH_RUNS_MAX);
     expect(matching(statements, /^commit/i)).toBe(batches);
     expect(matching(statements, /^insert into `workflow_archive`/i)).toBe(batches);
     expect(matching(statements, /^update `audit_chain_heads`/i)).toBe(batches);
@@ -240,7 +240,7 @@ test('a run archived by another append after the sweep listed it is already arch
   expect(await verifyChain(stack.orm.em.fork(), seller)).toMatchObject({ records: 5, valid: true, complete: true });
 }, 120_000);
 
-test('a batch over its bounds is refused before it reaches the database', async () => {
+test('a batch over its bounds, or of two sellers, is refused before it reaches the database', async () => {
   const run = (i: number, history = '[]'): ClosedWorkflow => ({
     sellerId: 'seller-bounds', workflowId: `bounds-${i}`, runId: 'run', workflowType: 'archiveBatchProbe', status: 'COMPLETED',
     startedAt: new Date(), closedAt: new Date(), history,
@@ -249,6 +249,7 @@ test('a batch over its bounds is refused before it reaches the database', async 
   await expect(appendBatchToChain(stack.orm.em.fork(), many, new Date())).rejects.toThrow(`at most ${APPEND_BATCH_RUNS_MAX} runs`);
   const half = `["${'x'.repeat(APPEND_BATCH_HISTORY_BYTES_MAX / 2)}"]`;
   await expect(appendBatchToChain(stack.orm.em.fork(), [run(1, half), run(2, half)], new Date())).rejects.toThrow(/bytes of history/);
+  await expect(appendBatchToChain(stack.orm.em.fork(), [run(1), { ...run(2), sellerId: 'seller-bounds-2' }], new Date())).rejects.toThrow(/one seller/);
   expect(await stack.orm.em.fork().count(ArchivedWorkflow, { sellerId: 'seller-bounds' })).toBe(0);
 });
 
