@@ -6,7 +6,8 @@
  * - over: 10% more orders than the limit: exactly the limit succeeds, the rest is refused with
  *   DAILY_COUNT_LIMIT_REACHED, and the account's day shows exactly the limit.
  *
- * The same burst on the ceiling (no database, no seller lock) says what Temporal alone allows.
+ * The same burst on the ceiling (no database, no seller lock) says what Temporal alone allows; the
+ * target is the exact round's creates/s as a share of it.
  *
  * The creates come from the main account and its sub-accounts in turn (HOT_SELLER_OPERATORS
  * principals): what is measured is the seller's serialised reserve, not the API's per-principal
@@ -26,7 +27,12 @@ const HOT_SELLER_OPERATORS = 50;
 const OVER_LIMIT_SHARE = 0.1;
 /** A short burst on a seller of its own before the rounds, so that neither round pays for warm-up. */
 const WARMUP_CREATES = 100;
-const CREATES_PER_S_MIN = 200;
+/**
+ * Issue 18: the hot seller's creates/s at least this share of the ceiling's on the same burst (as
+ * many creates at once, after a warm-up of its own), rather than an absolute rate: a thousand
+ * update-with-starts at once are what the Temporal server on the machine allows, database or not.
+ */
+const CREATES_VS_CEILING_MIN = 0.9;
 const CONFIRM_WINDOW = '1h';
 
 interface Round {
@@ -100,11 +106,12 @@ function buildReport(limit: number, exact: Round, over: Round, ceiling: CreateRu
     createP50Ms: exact.run.createMs.p50Ms,
     createP99Ms: exact.run.createMs.p99Ms,
     ceilingCreatesPerS: ceiling.createsPerS,
+    createsVsCeiling: ceiling.createsPerS > 0 ? Math.round((exact.run.createsPerS / ceiling.createsPerS) * 100) / 100 : 0,
     workerRssMb: peakRssMb.worker,
   };
   return {
     headline,
-    targets: [atLeast('createsPerS', headline.createsPerS, CREATES_PER_S_MIN)],
+    targets: [atLeast("createsVsCeiling (createsPerS / the ceiling's on the same burst)", headline.createsVsCeiling, CREATES_VS_CEILING_MIN)],
     // The account (the ledger's truth) must show the limit exactly; the clients' answers must agree.
     checks: {
       [`exact: the account counts ${limit} payouts and holds ${limit * PAYOUT_AMOUNT_FEN} fen`]: exact.today.count === limit && exact.heldFen === limit * PAYOUT_AMOUNT_FEN,
@@ -115,7 +122,7 @@ function buildReport(limit: number, exact: Round, over: Round, ceiling: CreateRu
     detail: { exact, over, ceiling, peakRssMb, operators: HOT_SELLER_OPERATORS },
     summaryLines: [
       `hot seller: ${exact.run.created}/${limit} created at ${headline.createsPerS}/s (p50 ${headline.createP50Ms} ms, p99 ${headline.createP99Ms} ms)`,
-      `the ceiling takes the same burst at ${ceiling.createsPerS}/s (p99 ${ceiling.createMs.p99Ms} ms)`,
+      `the ceiling takes the same burst at ${ceiling.createsPerS}/s (p99 ${ceiling.createMs.p99Ms} ms): x${headline.createsVsCeiling}`,
       `over the limit: ${over.run.created} created, ${refused} refused DAILY_COUNT_LIMIT_REACHED of ${over.attempts}; outcomes ${JSON.stringify(over.run.outcomes)}`,
     ],
   };
