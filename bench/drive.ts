@@ -150,7 +150,7 @@ export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, r
  * fixed cadence gives both doors the same read rate whatever each read costs: a pause after each
  * answer would make a door with quicker reads read more often, and pay for it.
  */
-async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: string, intervalMs: number): Promise<number> {
+export async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: string, intervalMs: number): Promise<number> {
   const startMs = performance.now();
   const giveUpMs = startMs + PAID_WAIT_MS_MAX;
   for (let reads = 1; ; reads++) {

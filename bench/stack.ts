@@ -53,6 +53,8 @@ export interface BenchStack {
   taskQueues: { payouts: string; ceiling: string };
   /** The processes whose memory and CPU the report shows, by name. */
   pids: Record<string, number>;
+  /** The dev server's SQLite file with `--temporal-store file` (its -wal and -shm beside it); gone after stop(). */
+  temporalDbFile: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       ceilingUrl: options.ceiling ? `http://127.0.0.1:${portOf('ceilingApi')}` : undefined,
       taskQueues: { payouts: taskQueueOf(runId, 'payouts'), ceiling: taskQueueOf(runId, 'ceiling') },
       pids: measuredPids(services, temporal.server),
+      temporalDbFile: temporal.dbFile,
       stop,
     };
   } catch (err) {
@@ -158,12 +161,12 @@ async function terminateLeftovers(address: string, runId: string): Promise<void>
   }
 }
 
-async function startTemporal(runDir: string, store: TemporalStore): Promise<{ address: string; server?: DevServer }> {
+async function startTemporal(runDir: string, store: TemporalStore): Promise<{ address: string; server?: DevServer; dbFile?: string }> {
   const reused = process.env.TEMPORAL_ADDRESS;
   if (reused) return { address: reused };
   const dbFile = store === 'file' ? path.join(runDir, 'temporal.db') : undefined;
   const server = await startDevServer({ sqlitePragmas: TEMPORAL_SQLITE_PRAGMAS, dbFile, logFile: path.join(runDir, 'temporal.log') });
-  return { address: server.address, server };
+  return { address: server.address, server, dbFile };
 }
 
 /** Bundled once here, so that no worker spends its memory or start-up on webpack. */
