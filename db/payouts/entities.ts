@@ -23,7 +23,7 @@ export const Payout = table('Payout', 'payouts', {
   /** An order change that cancels this payout, written with the order so that no crash loses it. */
   pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
   providerTransactionId: orNull(p.string()),
-  /** The payout's timeline, oldest first, read with `populate: ['events']`. */
+  /** The events stored for the payout, oldest first; its whole timeline is `timelineOf` (queries.ts), which adds the moments its columns hold. */
   events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
 });
 export type Payout = InferEntity<typeof Payout>;

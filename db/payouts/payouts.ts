@@ -113,8 +113,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now, keyKnownUnused: true });
     usage.count += 1;
     usage.amountFen += payout.amountFen;
-    // A payout made in this transaction has no timeline yet: its first event needs no check.
-    tx.create(PayoutEvent, { payout, type: 'INITIATED', actor: request.initiatedBy, at: now });
+    // INITIATED is the payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
     await countStatusChange(tx, payout, null, payout.status);
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
@@ -223,14 +222,23 @@ export function markConfirmed(em: EntityManager, payoutId: string, actor: string
     async decide(tx, payout) {
       payout.status = 'CONFIRMED';
       payout.confirmedAt = at;
-      await recordEvent(tx, payoutId, 'CONFIRMED', actor, at);
+      await recordConfirmer(tx, payout, actor, at);
       await countStatusChange(tx, payout, 'AWAITING_CONFIRMATION', 'CONFIRMED');
     },
-    // A confirmation already recorded: its timeline event is made sure of too (recordEvent writes it once).
+    // A confirmation already recorded: its timeline row, when it needs one, is made sure of too (recordEvent writes it once).
     async replayed(tx, payout) {
-      if (payout.status === 'CONFIRMED') await recordEvent(tx, payoutId, 'CONFIRMED', actor, payout.confirmedAt ?? at);
+      if (payout.status === 'CONFIRMED') await recordConfirmer(tx, payout, actor, payout.confirmedAt ?? at);
     },
   });
+}
+
+/**
+ * CONFIRMED on the timeline is the payout's confirmedAt, by its buyer (timelineOf, queries.ts), with
+ * no row of its own (issue 18); the buyer is the one principal who may confirm (SPEC §5). Anyone
+ * else who ever does is written down as a row, which the timeline shows instead.
+ */
+async function recordConfirmer(tx: EntityManager, payout: Payout, actor: string, at: Date): Promise<void> {
+  if (actor !== payout.buyerId) await recordEvent(tx, payout.id, 'CONFIRMED', actor, at);
 }
 
 /**
@@ -311,7 +319,7 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
     }
     // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
     await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
-    await recordEvent(tx, payoutId, 'PAID', null, at);
+    // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
     // The payout was reserved on the China day of its creation, which its tally row is keyed by.
     await countStatusChange(tx, { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount }, 'CONFIRMED', 'PAID');
     return { ...confirmed, status: paid.status, paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
