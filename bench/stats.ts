@@ -31,6 +31,9 @@ export function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
+/** numerator / denominator to two decimals; 0 when there is nothing to divide by. */
+export const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
+
 export const elapsedMs = (startMs: number) => performance.now() - startMs;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

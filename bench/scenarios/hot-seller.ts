@@ -20,6 +20,7 @@ import { PAYOUT_AMOUNT_FEN, openMarket } from '../../test/support/http-market';
 import { UsageMeter } from '../usage';
 import { atLeast, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
+import { ratioOf } from '../stats';
 
 /** Principals creating for the one seller: the main account and 49 sub-accounts, ~20 creates each. */
 const HOT_SELLER_OPERATORS = 50;
@@ -106,7 +107,7 @@ function buildReport(limit: number, exact: Round, over: Round, ceiling: CreateRu
     createP50Ms: exact.run.createMs.p50Ms,
     createP99Ms: exact.run.createMs.p99Ms,
     ceilingCreatesPerS: ceiling.createsPerS,
-    createsVsCeiling: ceiling.createsPerS > 0 ? Math.round((exact.run.createsPerS / ceiling.createsPerS) * 100) / 100 : 0,
+    createsVsCeiling: ratioOf(exact.run.createsPerS, ceiling.createsPerS),
     workerRssMb: peakRssMb.worker,
   };
   return {

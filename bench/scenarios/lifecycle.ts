@@ -23,7 +23,7 @@ import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport, type Target } from '../report';
 import { startStack, type BenchStack } from '../stack';
-import { round } from '../stats';
+import { ratioOf, round } from '../stats';
 
 /** Warm-up lifecycles per client, for each of the product and the ceiling; not measured. */
 const WARMUP_LIFECYCLES_PER_CLIENT = 2;
@@ -170,8 +170,6 @@ const perLifecycle = (usage: PhaseUsage, lifecycles: number) =>
 /** CPU time of every measured process (the machine's, that is) per lifecycle. */
 const cpuPerLifecycle = (measured: Measured) =>
   measured.run.completed ? Object.values(measured.usage.cpuMs).reduce((a, b) => a + b, 0) / measured.run.completed : 0;
-
-const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
 
 /** Issue 18's targets; the database's only when the costs could be measured (a payout was paid). */
 function targetsOf(args: BenchArgs, headline: { ratio: number; cpuRatio: number; createP99VsCeiling: number }, costs: Costs | undefined): Target[] {

@@ -25,7 +25,7 @@ import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, readUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
-import { elapsedMs, round, sleep } from '../stats';
+import { elapsedMs, ratioOf, round, sleep } from '../stats';
 import { SELLER_PAYOUTS_MAX } from './lifecycle';
 
 /** The production default: nothing expires while the benchmark watches. */
@@ -141,7 +141,7 @@ function createRates(answeredAtMs: readonly number[]): { start: number; end: num
   const rate = (fromMs: number, toMs: number) => (toMs > fromMs ? ((n - 1) * 1_000) / (toMs - fromMs) : 0);
   const start = rate(answeredAtMs[0], answeredAtMs[n - 1]);
   const end = rate(answeredAtMs[answeredAtMs.length - n], answeredAtMs[answeredAtMs.length - 1]);
-  return { start: round(start), end: round(end), endVsStart: start > 0 ? Math.round((end / start) * 100) / 100 : 0 };
+  return { start: round(start), end: round(end), endVsStart: ratioOf(end, start) };
 }
 
 /**

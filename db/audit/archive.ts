@@ -26,8 +26,7 @@ export type ClosedWorkflow = Pick<ArchivedWorkflowFields, 'sellerId' | 'workflow
 export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, now: Date): Promise<'archived' | 'already archived'> {
   try {
     return await em.transactional(async (tx) => {
-      const heads = await lockChainHeads(tx, [closed.sellerId], now);
-      chainOnto(tx, heads.get(closed.sellerId)!, closed, now);
+      chainOnto(tx, await lockChainHead(tx, closed.sellerId, now), closed, now);
       return 'archived' as const;
     });
   } catch (err) {
@@ -39,7 +38,7 @@ export async function appendToChain(em: EntityManager, closed: ClosedWorkflow, n
 
 /**
  * The most runs one batch appends. Its records go to the database as one INSERT, and its
- * transaction holds the locks of its sellers' heads while that INSERT runs.
+ * transaction holds the lock of its seller's head while that INSERT runs.
  */
 export const APPEND_BATCH_RUNS_MAX = 50;
 /**
@@ -66,8 +65,8 @@ export async function appendBatchToChain(em: EntityManager, batch: readonly Clos
   if (batch.length === 0) return;
   if (new Set(batch.map((closed) => closed.sellerId)).size > 1) throw new Error('an archive batch appends to one seller\'s chain');
   await em.transactional(async (tx) => {
-    const heads = await lockChainHeads(tx, batch.map((closed) => closed.sellerId), now);
-    for (const closed of batch) chainOnto(tx, heads.get(closed.sellerId)!, closed, now);
+    const head = await lockChainHead(tx, batch[0].sellerId, now);
+    for (const closed of batch) chainOnto(tx, head, closed, now);
   });
 }
 
@@ -80,24 +79,13 @@ function chainOnto(tx: EntityManager, head: AuditChainHead, closed: ClosedWorkfl
   head.updatedAt = now;
 }
 
-/**
- * The sellers' chain heads under lock, by one locking read in the order of the ids (the primary
- * key's, which InnoDB locks in anyway), so that two transactions sharing sellers would take their
- * locks in the same order (the appends here lock one seller's). A seller's head is made at the genesis value on its first append, and locked
- * by a second read; a head another transaction made meanwhile is left as it is (INSERT IGNORE).
- */
-async function lockChainHeads(tx: EntityManager, sellerIds: readonly string[], now: Date): Promise<Map<string, AuditChainHead>> {
-  const ids = [...new Set(sellerIds)].sort();
-  const lock = (among: string[]) => tx.find(AuditChainHead, { sellerId: { $in: among } }, {
-    lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { sellerId: 'asc' },
-  });
-  const heads = new Map((await lock(ids)).map((head) => [head.sellerId, head]));
-  const missing = ids.filter((id) => !heads.has(id));
-  if (missing.length > 0) {
-    await insertOnce(tx, AuditChainHead, missing.map((sellerId) => ({ sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now })), ['sellerId']);
-    for (const head of await lock(missing)) heads.set(head.sellerId, head);
-  }
-  return heads;
+/** The seller's chain head under lock, made at the genesis value on the seller's first append. */
+async function lockChainHead(tx: EntityManager, sellerId: string, now: Date): Promise<AuditChainHead> {
+  const lock = () => tx.findOne(AuditChainHead, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  const head = await lock();
+  if (head) return head;
+  await insertOnce(tx, AuditChainHead, { sellerId, lastSeq: 0, lastHash: GENESIS_HASH, updatedAt: now }, ['sellerId']);
+  return (await lock())!;
 }
 
 /** A run's key in the set archivedAmong answers. */

@@ -33,8 +33,9 @@ export const NOT_YET_DECIDED = {
   approvedAt: null, confirmedAt: null, paidAt: null, closedAt: null, closeReason: null, pendingCloseReason: null, providerTransactionId: null,
 } as const;
 
+/** In the order of a payout's life, which a timeline keeps for moments of the same millisecond (queries.ts `timelineOf`). */
 export const PAYOUT_EVENT_TYPES = [
-  'INITIATED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED', 'APPROVED', 'REJECTED',
+  'INITIATED', 'APPROVED', 'REJECTED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED',
 ] as const;
 export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 

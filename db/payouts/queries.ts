@@ -1,7 +1,7 @@
 /** Read side of payouts: records with filters and cursor pagination, summaries, timelines. */
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
-import { Payout, PayoutEvent, type PayoutEventType } from './entities';
+import { PAYOUT_EVENT_TYPES, Payout, PayoutEvent, type PayoutEventType } from './entities';
 import { filteredRows, timeRange, type Keyset } from '../pagination';
 import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import { dayTallyRows, toSafeInteger } from './day-tallies';
@@ -129,9 +129,6 @@ const COLUMN_MOMENTS: { type: PayoutEventType; at: (payout: Payout) => Date | nu
   { type: 'PAID', at: (payout) => payout.paidAt, actor: () => null },
 ];
 
-/** The order of a payout's life, for moments stored at the same millisecond. */
-const LIFE_ORDER: PayoutEventType[] = ['INITIATED', 'APPROVED', 'REJECTED', 'NOTIFIED', 'REMINDED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'EXPIRED', 'PAID', 'FAILED'];
-
 /** The payout's timeline, oldest first: the events stored and the moments its columns hold. */
 export function timelineOf(payout: Payout, stored: readonly TimelineEntry[]): TimelineEntry[] {
   const types = new Set(stored.map((event) => event.type));
@@ -139,7 +136,7 @@ export function timelineOf(payout: Payout, stored: readonly TimelineEntry[]): Ti
     const when = at(payout);
     return when && !types.has(type) ? [{ type, at: when, actor: actor(payout) }] : [];
   });
-  return [...stored, ...fromColumns].sort((a, b) => a.at.getTime() - b.at.getTime() || LIFE_ORDER.indexOf(a.type) - LIFE_ORDER.indexOf(b.type));
+  return [...stored, ...fromColumns].sort((a, b) => a.at.getTime() - b.at.getTime() || PAYOUT_EVENT_TYPES.indexOf(a.type) - PAYOUT_EVENT_TYPES.indexOf(b.type));
 }
 
 /**
