@@ -27,6 +27,7 @@ import { Migration20261212000000_cards_undeliverable } from './migrations/Migrat
 import { Migration20261213100000_payout_approval } from './migrations/Migration20261213100000_payout_approval';
 import { Migration20261214000000_auto_top_up } from './migrations/Migration20261214000000_auto_top_up';
 import { Migration20261215000000_payout_day_tallies } from './migrations/Migration20261215000000_payout_day_tallies';
+import { Migration20261216000000_usage_from_tallies } from './migrations/Migration20261216000000_usage_from_tallies';
 
 export type Orm = MikroORM;
 
@@ -56,6 +57,7 @@ const MIGRATIONS = [
   { name: 'Migration20261213100000_payout_approval', class: Migration20261213100000_payout_approval },
   { name: 'Migration20261214000000_auto_top_up', class: Migration20261214000000_auto_top_up },
   { name: 'Migration20261215000000_payout_day_tallies', class: Migration20261215000000_payout_day_tallies },
+  { name: 'Migration20261216000000_usage_from_tallies', class: Migration20261216000000_usage_from_tallies },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -5,7 +5,8 @@ import type { OrderCloseReason } from '../../domain/payout';
 import type { Id } from '../../domain/id';
 import { ORDER_CANCELLABLE_STATUSES, assessEligibility, orderCloseReason, type Eligibility } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
-import { DailyUsage, SellerAccount, limitsOf } from '../reserve/entities';
+import { SellerAccount, limitsOf } from '../reserve/entities';
+import { dayUsage } from '../payouts/day-tallies';
 import { Order, type OrderFields } from './entities';
 import { Payout } from '../payouts/entities';
 
@@ -66,7 +67,7 @@ export async function eligibilityOf(em: EntityManager, sellerId: Id, orderIds: s
   if (orderIds.length > ELIGIBILITY_BATCH_MAX) throw new DomainError('VALIDATION_ERROR', `at most ${ELIGIBILITY_BATCH_MAX} orders`, { field: 'body.orderIds' });
   const [account, usage, orders, claims] = await Promise.all([
     em.findOne(SellerAccount, { sellerId }),
-    em.findOne(DailyUsage, { sellerId, chinaDay: chinaDay(now) }),
+    dayUsage(em, sellerId, chinaDay(now)),
     em.find(Order, { orderId: { $in: orderIds }, sellerId }),
     em.find(Payout, { orderClaim: { $in: orderIds }, sellerId }, { fields: ['id', 'status', 'orderClaim'] }),
   ]);
@@ -84,7 +85,7 @@ export async function eligibilityOf(em: EntityManager, sellerId: Id, orderIds: s
         availableFen: account?.availableFen ?? 0,
       },
       order: { orderId, status: order.status, paymentType: order.paymentType, cashPaid: order.cashPaidFen },
-      usage: { count: usage?.count ?? 0, amountFen: usage?.amountFen ?? 0 },
+      usage,
       existing: claim ? { id: claim.id, status: claim.status } : null,
     });
   });

@@ -38,6 +38,35 @@ export async function countStatusChange(tx: EntityManager, payout: Counted, befo
   );
 }
 
+/** A seller's payouts of one China day, whatever became of them: SPEC §4's daily count and amount. */
+export interface DayUsage {
+  count: number;
+  amountFen: number;
+}
+
+/**
+ * The day's usage is the seller's tallies of that day summed over every status (issue 18: it was a
+ * table of its own, a read and a write in every reservation). A payout counts towards the day it was
+ * initiated in whatever its end (SPEC §4), and the tallies hold exactly that: the reservation adds a
+ * payout to its day's tally, and a status change moves it between that day's rows in one statement,
+ * so the sum moves only by a reservation, which holds the seller's lock. The reservation reads it
+ * with its lock (`lockSellerAccountWithUsage`, payouts.ts); the account view and eligibility here.
+ */
+export async function dayUsage(em: EntityManager, sellerId: Id, day: string): Promise<DayUsage> {
+  if (!isId(sellerId)) throw new TypeError('dayUsage needs a seller id string');
+  const [row]: Record<string, unknown>[] = await em.execute(
+    `select coalesce(sum(payout_count), 0) as usage_count, coalesce(sum(amount_fen), 0) as usage_fen
+     from payout_day_tallies where seller_id = ? and china_day = ?`,
+    [sellerId, day],
+  );
+  return dayUsageOf(row);
+}
+
+/** A row's `usage_count` and `usage_fen` (SUMs, which come back as DECIMAL strings). */
+export function dayUsageOf(row: Record<string, unknown>): DayUsage {
+  return { count: toSafeInteger(row.usage_count), amountFen: toSafeInteger(row.usage_fen) };
+}
+
 export interface DayTallyRow {
   /** `YYYY-MM-DD`. */
   chinaDay: string;

@@ -10,7 +10,8 @@ import type { Fen } from '../../domain/money';
 import { SYSTEM_CAPS, checkLimits, type Limits } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import type { SettingsActor } from '../audit/entities';
-import { DailyUsage, SellerAccount, SubAccount, limitColumns, limitsOf } from './entities';
+import { SellerAccount, SubAccount, limitColumns, limitsOf } from './entities';
+import { dayUsage } from '../payouts/day-tallies';
 import { LedgerEntry, type MovementKind } from '../ledger/entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
 import { filteredRows, findPage, timeRange, type Keyset, type Page, type PageRequest } from '../pagination';
@@ -40,7 +41,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
   const day = chinaDay(now);
   const [account, usage] = await Promise.all([
     em.findOne(SellerAccount, { sellerId }, { refresh: true }),
-    em.findOne(DailyUsage, { sellerId, chinaDay: day }),
+    dayUsage(em, sellerId, day),
   ]);
   return {
     sellerId,
@@ -49,7 +50,7 @@ export async function accountView(em: EntityManager, sellerId: Id, now: Date): P
     limits: account ? limitsOf(account) : null,
     systemCaps: { ...SYSTEM_CAPS },
     balance: { available: account?.availableFen ?? 0, held: account?.heldFen ?? 0 },
-    today: { day, count: usage?.count ?? 0, amount: usage?.amountFen ?? 0 },
+    today: { day, count: usage.count, amount: usage.amountFen },
     lowBalanceThreshold: account?.lowBalanceThresholdFen ?? null,
     approvalPolicy: { subAccountThreshold: account?.approvalThresholdFen ?? null },
     autoTopUp: autoTopUpOf(account),

@@ -47,12 +47,4 @@ export const SubAccount = table('SubAccount', 'sub_accounts', {
 });
 export type SubAccount = InferEntity<typeof SubAccount>;
 
-export const DailyUsage = table('DailyUsage', 'daily_usage', {
-  sellerId: id().primary(),
-  chinaDay: p.string().columnType('date').primary(),
-  count: p.integer().onCreate(initially(0)),
-  amountFen: fen().onCreate(initially(0)),
-});
-export type DailyUsage = InferEntity<typeof DailyUsage>;
-
-export const RESERVE_ENTITIES = [SellerAccount, SubAccount, DailyUsage];
+export const RESERVE_ENTITIES = [SellerAccount, SubAccount];
