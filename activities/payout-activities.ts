@@ -6,7 +6,7 @@
  */
 import { log } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { approvePayout, markConfirmed, postPayout, recordPayoutEvent, releasePayout, reservePayout } from '../db/payouts/payouts';
+import { approvePayout, markConfirmed, postPayout, releasePayout, reservePayout } from '../db/payouts/payouts';
 import { DomainError } from '../domain/errors';
 import { asTemporalFailure } from './failures';
 import { formatYuan } from '../domain/money';
@@ -119,7 +119,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
 
     /**
      * Stores the cards of one moment of the payout (SPEC §5.2 sent, the reminder, §5.6 the outcome
-     * to both parties) and records it on the timeline; returns the cards' ids for their delivery.
+     * to both parties), which puts it on the timeline; returns the cards' ids for their delivery.
      * The local activity of runs from before the `cards-by-activity` patch, kept for their replays.
      */
     async storePayoutCards(payout: PayoutView, moment: CardMoment): Promise<string[]> {
@@ -127,11 +127,10 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     },
 
     /**
-     * One moment of the payout announced (since the `cards-by-activity` patch): its cards stored,
-     * the moment put on the timeline at `atMs` (the workflow's time), and the cards delivered with
-     * `alsoIds` (stored before, as the hold's low-balance card). Temporal runs it again until every
-     * card is taken: the store and the timeline keep their first rows, the delivery repeats only
-     * what was not taken.
+     * One moment of the payout announced (since the `cards-by-activity` patch): its cards stored
+     * at `atMs` (the workflow's time, which the timeline shows), and delivered with `alsoIds`
+     * (stored before, as the hold's low-balance card). Temporal runs it again until every card is
+     * taken: the store keeps its first rows, the delivery repeats only what was not taken.
      */
     async announceCards(payout: PayoutView, moment: CardMoment, alsoIds: string[], atMs: number): Promise<void> {
       const ids = await storeMoment(payout, moment, new Date(atMs));
@@ -151,11 +150,13 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     },
   };
 
-  async function storeMoment(payout: PayoutView, moment: CardMoment, at: Date): Promise<string[]> {
-    const ids = await notifier.store(payoutCards(payout, moment));
-    const event = ({ sent: 'NOTIFIED', reminder: 'REMINDED', outcome: null, approval: null } as const)[moment];
-    if (event) await recordPayoutEvent(em(), payout.id, event, at);
-    return ids;
+  /**
+   * The moment's cards, stored at `at`. NOTIFIED and REMINDED on the payout's timeline are its
+   * buyer's cards of `sent` and `reminder` (issue 18: a timeline row each was a statement and a
+   * commit more), read by `payoutWithTimeline` (db/payouts/queries.ts).
+   */
+  function storeMoment(payout: PayoutView, moment: CardMoment, at: Date): Promise<string[]> {
+    return notifier.store(payoutCards(payout, moment), at);
   }
 
   /** SPEC §3: a payout refused for INSUFFICIENT_RESERVE notifies the seller (stored; the workflow delivers it). */

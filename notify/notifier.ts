@@ -45,9 +45,13 @@ export class Notifier {
     private readonly webhook: WebhookConfig | undefined,
   ) {}
 
-  /** Stores each card once; returns the cards' ids (their dedupe keys) for the delivery. */
-  async store(cards: Card[]): Promise<string[]> {
-    const now = this.clock.now();
+  /**
+   * Stores each card once; returns the cards' ids (their dedupe keys) for the delivery. `at` is the
+   * cards' moment when the caller has one (a payout workflow's time, which its timeline shows:
+   * db/payouts/queries.ts `payoutWithTimeline`); otherwise now.
+   */
+  async store(cards: Card[], at?: Date): Promise<string[]> {
+    const now = at ?? this.clock.now();
     // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
     // can never fail on them and leave its activity retrying for days.
     const rows = cards.map((card) => ({

@@ -346,11 +346,6 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
   });
 }
 
-/** Timeline events that are not state changes (notified, reminded). */
-export async function recordPayoutEvent(em: EntityManager, payoutId: string, type: PayoutEventType, at: Date): Promise<void> {
-  await recordEvent(em, payoutId, type, null, at);
-}
-
 /** Bound on the payouts one sweep re-tells about their order change. */
 export const ORDER_CHANGE_SWEEP_MAX = 200;
 

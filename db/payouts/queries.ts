@@ -5,6 +5,8 @@ import { PAYOUT_EVENT_TYPES, Payout, PayoutEvent, type PayoutEventType } from '.
 import { filteredRows, timeRange, type Keyset } from '../pagination';
 import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import { dayTallyRows, toSafeInteger } from './day-tallies';
+import { payoutCardId, type CardMoment } from '../../domain/card-ids';
+import type { NotificationKind } from '../notifications/entities';
 
 export { EXPORT_ROWS_MAX } from '../pagination';
 
@@ -129,39 +131,60 @@ const COLUMN_MOMENTS: { type: PayoutEventType; at: (payout: Payout) => Date | nu
   { type: 'PAID', at: (payout) => payout.paidAt, actor: () => null },
 ];
 
-/** The payout's timeline, oldest first: the events stored and the moments its columns hold. */
-export function timelineOf(payout: Payout, stored: readonly TimelineEntry[]): TimelineEntry[] {
+/**
+ * The moments the buyer's cards hold (issue 18: a timeline row each was a statement and a commit
+ * more): NOTIFIED is when the workflow announced the card telling the buyer of the payout (SPEC
+ * §5.2), REMINDED the reminder's, each the card's `createdAt`, which is the workflow's time of the
+ * moment (activities/payout-activities.ts `storeMoment`). Payouts from before have timeline rows too.
+ */
+const CARD_MOMENTS = [
+  { type: 'NOTIFIED', moment: 'sent', kind: 'PAYOUT_SENT' },
+  { type: 'REMINDED', moment: 'reminder', kind: 'PAYOUT_REMINDER' },
+] as const satisfies readonly { type: PayoutEventType; moment: CardMoment; kind: NotificationKind }[];
+
+/**
+ * The payout's timeline, oldest first: the events stored, and the moments its cards (`carded`) and
+ * its columns hold, each of a type no event stored has.
+ */
+export function timelineOf(payout: Payout, stored: readonly TimelineEntry[], carded: readonly TimelineEntry[] = []): TimelineEntry[] {
   const types = new Set(stored.map((event) => event.type));
   const fromColumns = COLUMN_MOMENTS.flatMap(({ type, at, actor }) => {
     const when = at(payout);
-    return when && !types.has(type) ? [{ type, at: when, actor: actor(payout) }] : [];
+    return when ? [{ type, at: when, actor: actor(payout) }] : [];
   });
-  return [...stored, ...fromColumns].sort((a, b) => a.at.getTime() - b.at.getTime() || PAYOUT_EVENT_TYPES.indexOf(a.type) - PAYOUT_EVENT_TYPES.indexOf(b.type));
+  const derived = [...carded, ...fromColumns].filter((entry) => !types.has(entry.type));
+  return [...stored, ...derived].sort((a, b) => a.at.getTime() - b.at.getTime() || PAYOUT_EVENT_TYPES.indexOf(a.type) - PAYOUT_EVENT_TYPES.indexOf(b.type));
 }
 
 /**
- * A payout and its timeline (timelineOf), in one query (the events joined to the payout): the read
- * that clients poll while a payout moves. Hand-written (issue 18): through `findOne` with the events
- * populated it was two SELECTs, and MikroORM's find pipeline (the query's building, the populate,
- * hydrating each event) was most of the API's CPU in the benchmark's profile; here the payout's row
- * is mapped by `em.map` (the columns' own conversions) and the events are three columns.
+ * A payout and its timeline (timelineOf), in one query (its events and its buyer's cards of
+ * CARD_MOMENTS joined to the payout): the read that clients poll while a payout moves. Hand-written
+ * (issue 18): through `findOne` with the events populated it was two SELECTs, and MikroORM's find
+ * pipeline (the query's building, the populate, hydrating each event) was most of the API's CPU in
+ * the benchmark's profile; here the payout's row is mapped by `em.map` (the columns' own
+ * conversions) and each moment is four columns. The cards are found by their dedupe keys, unique.
  */
 export async function payoutWithTimeline(em: EntityManager, payoutId: string): Promise<{ payout: Payout; timeline: TimelineEntry[] } | null> {
   if (typeof payoutId !== 'string') throw new TypeError('payoutWithTimeline needs a payout id string');
+  const typeOfKind = CARD_MOMENTS.map(({ type, kind }) => `when '${kind}' then '${type}'`).join(' ');
   const rows: Record<string, unknown>[] = await em.getConnection().execute(
-    `select p.*, e.type as timeline_type, e.at as timeline_at, e.actor as timeline_actor
-     from payouts p left join payout_events e on e.payout_id = p.id
-     where p.id = ?
-     order by e.at, e.id`,
-    [payoutId],
+    `select p.*, m.type as timeline_type, m.at as timeline_at, m.actor as timeline_actor, m.source as timeline_source
+     from payouts p left join (
+       select type, at, actor, 'event' as source from payout_events where payout_id = ?
+       union all
+       select case kind ${typeOfKind} end, created_at, null, 'card' from notifications
+       where dedupe_key in (${CARD_MOMENTS.map(() => '?').join(', ')}) and kind in (${CARD_MOMENTS.map(({ kind }) => `'${kind}'`).join(', ')})
+     ) m on true
+     where p.id = ?`,
+    [payoutId, ...CARD_MOMENTS.map(({ moment }) => payoutCardId(payoutId, moment)), payoutId],
   );
   if (rows.length === 0) return null;
   const columns = Object.fromEntries(Object.entries(rows[0]).filter(([name]) => !name.startsWith('timeline_')));
-  const stored = rows.filter((row) => row.timeline_type !== null).map((row) => ({
+  const moments = (source: string) => rows.filter((row) => row.timeline_source === source).map((row) => ({
     type: row.timeline_type as PayoutEventType,
     at: fromSqlUtc(row.timeline_at),
     actor: (row.timeline_actor ?? null) as string | null,
   }));
   const payout = em.map(Payout, columns);
-  return { payout, timeline: timelineOf(payout, stored) };
+  return { payout, timeline: timelineOf(payout, moments('event'), moments('card')) };
 }

@@ -1,4 +1,4 @@
-/** The payout's timeline (db/payouts/queries.ts `timelineOf`): the events stored and the moments the payout's columns hold. */
+/** The payout's timeline (db/payouts/queries.ts `timelineOf`): the events stored and the moments the payout's cards and columns hold. */
 import type { Payout } from '../../db/payouts/entities';
 import { timelineOf, type TimelineEntry } from '../../db/payouts/queries';
 
@@ -29,6 +29,15 @@ describe('timelineOf', () => {
       { type: 'INITIATED', at: at(0), actor: 'seller-1' }, { type: 'CONFIRMED', at: at(7), actor: 'support-1' }, { type: 'PAID', at: at(8), actor: null },
     ];
     expect(shown(timelineOf(payout({ confirmedAt: at(7), paidAt: at(8) }), stored))).toEqual([['INITIATED', 0, 'seller-1'], ['CONFIRMED', 7, 'support-1'], ['PAID', 8, null]]);
+  });
+
+  test('NOTIFIED and REMINDED from the buyer\'s cards; a payout from before, with their rows stored too, shows the rows only', () => {
+    const carded: TimelineEntry[] = [{ type: 'NOTIFIED', at: at(1), actor: null }, { type: 'REMINDED', at: at(5), actor: null }];
+    expect(shown(timelineOf(payout({ confirmedAt: at(7) }), [], carded))).toEqual([
+      ['INITIATED', 0, 'sub-1'], ['NOTIFIED', 1, null], ['REMINDED', 5, null], ['CONFIRMED', 7, 'buyer-1'],
+    ]);
+    const stored: TimelineEntry[] = [{ type: 'NOTIFIED', at: at(2), actor: null }];
+    expect(shown(timelineOf(payout({}), stored, carded))).toEqual([['INITIATED', 0, 'sub-1'], ['NOTIFIED', 2, null], ['REMINDED', 5, null]]);
   });
 
   test('moments of the same millisecond follow the order of a payout\'s life', () => {
