@@ -50,7 +50,7 @@ export interface DayUsage {
  * initiated in whatever its end (SPEC §4), and the tallies hold exactly that: the reservation adds a
  * payout to its day's tally, and a status change moves it between that day's rows in one statement,
  * so the sum moves only by a reservation, which holds the seller's lock. The reservation reads it
- * with its lock (`lockSellerAccountWithUsage`, payouts.ts); the account view and eligibility here.
+ * with its lock (`lockSellerForReservation`, payouts.ts); the account view and eligibility here.
  */
 export async function dayUsage(em: EntityManager, sellerId: Id, day: string): Promise<DayUsage> {
   if (!isId(sellerId)) throw new TypeError('dayUsage needs a seller id string');

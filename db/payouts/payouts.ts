@@ -71,20 +71,20 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // exists, and then cancels it if it must. Either way no payout is left pending on a closed order.
     const order = await tx.findOne(Order, { orderId: request.orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
     const day = chinaDay(now);
-    const { account, usage } = await lockSellerAccountWithUsage(tx, request.sellerId, day);
-    // This payout (a replayed activity) and the payout holding the order's claim, in one query.
-    const found = await tx.find(Payout, { $or: [{ id: request.payoutId }, { orderClaim: request.orderId }] });
-    const already = found.find((p) => p.id === request.payoutId);
-    if (already) return { payout: asReserved(toPayoutView(already)), lowBalance: undefined, topUpId: undefined };
+    const { account, usage, replayed, existing } = await lockSellerForReservation(tx, request, day);
+    // A replayed activity: the payout is read whole only then.
+    if (replayed) {
+      const already = await tx.findOneOrFail(Payout, { id: request.payoutId });
+      return { payout: asReserved(toPayoutView(already)), lowBalance: undefined, topUpId: undefined };
+    }
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
     if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
-    const existing = found.find((p) => p.orderClaim === request.orderId);
     const refusal = evaluatePayout(
       {
         account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: limitsOf(account), availableFen: account.availableFen },
         order: { orderId: order.orderId, status: order.status, paymentType: order.paymentType, cashPaid: order.cashPaidFen },
         usage,
-        existing: existing ? { id: existing.id, status: existing.status } : null,
+        existing,
       },
       request.amountFen,
     );
@@ -122,25 +122,53 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
   });
 }
 
+/** What the reservation reads with the seller's lock (lockSellerForReservation). */
+interface UnderSellerLock {
+  account: SellerAccount | null;
+  /** The day's usage: the day's tallies summed (day-tallies.ts `dayUsage`). */
+  usage: DayUsage;
+  /** Whether a payout with the request's id exists: the reservation is replayed. */
+  replayed: boolean;
+  /** The payout holding the order's claim, if one does. */
+  existing: { id: string; status: PayoutStatus } | null;
+}
+
 /**
- * The seller's account under lock (as lockSellerAccount) and the day's usage (the day's tallies
- * summed, day-tallies.ts `dayUsage`) in one statement: issue 18, a read fewer in every reservation.
- * The subqueries are correlated with the locked row, so they are read once the lock is held and see
- * every reservation that committed before it; at READ COMMITTED they lock nothing, so the lock order
- * stays the account's alone. Hand-written: the ORM does not put a subquery in a locking read's
- * select list. The row is mapped by `em.map`, which makes the account managed, as a find would.
+ * The seller's account under lock (as lockSellerAccount), with what the reservation decides on read
+ * in the same statement (issue 18: three statements were one each): the day's usage, whether this
+ * payout exists already, and the payout holding the order's claim (the `payouts_order_claim` unique
+ * key: one at most). Every subquery is correlated with the locked row (`a.seller_id`), so that
+ * none is read before the lock is held: at READ COMMITTED a statement's reads share one snapshot,
+ * taken at its first read, and MariaDB evaluates a subquery that does not depend on the row before
+ * it reads the row (the concurrency test's daily amount saw 6 payouts of 5 pass with the payout's
+ * and the claim's subqueries uncorrelated). Read after the lock, they see every reservation that
+ * committed before it; they lock nothing, so the lock order stays the account's alone. A payout and
+ * a claim are the seller's own (a payout id is made from its principal, an order has one seller). A claim changes under the seller's lock
+ * (a reservation, a release) or the order's exclusive lock (an order update), which the
+ * reservation's shared lock on the order, taken first, keeps out. No account, no row: and no
+ * payout either, since a payout is only ever reserved on an account and accounts are never deleted.
+ * Hand-written: the ORM does not put a subquery in a locking read's select list. The row is mapped by
+ * `em.map`, which makes the account managed, as a find would.
  */
-async function lockSellerAccountWithUsage(tx: EntityManager, sellerId: string, day: string): Promise<{ account: SellerAccount | null; usage: DayUsage }> {
-  if (!isId(sellerId)) throw new TypeError('lockSellerAccountWithUsage needs a seller id string');
+async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
+  if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
   const usageOf = (column: string) => `(select coalesce(sum(t.${column}), 0) from payout_day_tallies t where t.seller_id = a.seller_id and t.china_day = ?)`;
+  const claimOf = (column: string) => `(select p.${column} from payouts p where p.order_claim = ? and p.seller_id = a.seller_id)`;
   const [row]: Record<string, unknown>[] = await tx.execute(
-    `select a.*, ${usageOf('payout_count')} as usage_count, ${usageOf('amount_fen')} as usage_fen
+    `select a.*, ${usageOf('payout_count')} as usage_count, ${usageOf('amount_fen')} as usage_fen,
+       exists (select 1 from payouts p where p.id = ? and p.seller_id = a.seller_id) as replayed,
+       ${claimOf('id')} as claim_id, ${claimOf('status')} as claim_status
      from seller_accounts a where a.seller_id = ? for update`,
-    [day, day, sellerId],
+    [day, day, request.payoutId, request.orderId, request.orderId, request.sellerId],
   );
-  if (!row) return { account: null, usage: { count: 0, amountFen: 0 } };
-  const { usage_count, usage_fen, ...columns } = row;
-  return { account: tx.map(SellerAccount, columns), usage: dayUsageOf({ usage_count, usage_fen }) };
+  if (!row) return { account: null, usage: { count: 0, amountFen: 0 }, replayed: false, existing: null };
+  const { usage_count, usage_fen, replayed, claim_id, claim_status, ...columns } = row;
+  return {
+    account: tx.map(SellerAccount, columns),
+    usage: dayUsageOf({ usage_count, usage_fen }),
+    replayed: Number(replayed) === 1,
+    existing: claim_id === null ? null : { id: String(claim_id), status: claim_status as PayoutStatus },
+  };
 }
 
 /**
