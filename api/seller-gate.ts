@@ -6,17 +6,19 @@
  * and the database see at most that many of its requests at a time, and another seller's request
  * goes straight through instead of queueing behind the burst.
  *
- * A seller alone may keep `writesInFlightMax` writes in flight: 24. A seller's reservations
- * serialise on its account row anyway, and the benchmark's hot seller (1,000 creates at once,
- * 2026-12-01 17:20–17:33, 2 cores) made 34.5 creates/s with 8, 38.0 with 16, 39.4 and 43.1 with 24,
- * 39.8 with 48. While another seller writes too (it has writes in flight or queued, or had within
- * the last `contendedForMs`), each seller's bound is `writesInFlightShared` instead: two. The
- * noisy neighbour measured why (2026-12-01, 2 cores): with eight of the burst's creates in flight
- * whoever else wrote, a seller creating one at a time waited 4.5 times its p99 alone; with four, 2.0
- * times; with two, 1.1 times. The larger bound alone costs the neighbour only the writes already in
- * flight when it starts: its p99 ratio measured 2.2 with 8 alone, 2.1 with 16, 1.9 and 1.4 with 24,
- * 3.1 with 48. The window keeps a seller that creates one payout after another counted as writing
- * between its requests. Reads keep one bound (8).
+ * A seller alone may keep `writesInFlightMax` writes in flight: a seller's reservations serialise
+ * on its account row anyway (a few ms each), so eight keep that row busy and one seller alone
+ * reaches the hot-seller throughput. While another seller writes too (it has writes in flight or
+ * queued, or had within the last `contendedForMs`), each seller's bound is `writesInFlightShared`
+ * instead: two. The benchmark's noisy neighbour measured why (2026-12-01, 2 cores): with eight of
+ * the burst's creates in flight, a seller creating one at a time waited 4.5 times its p99 alone;
+ * with four, 2.0 times; with two, 1.1 times. The window keeps a seller that creates one payout
+ * after another counted as writing between its requests. Reads keep one bound (8).
+ *
+ * A larger bound alone was tried (2026-12-01 evening, alone on the machine): with 24 the hot seller
+ * made 39.4–43.1 creates/s against 34.5 with 8, but the noisy neighbour's p99 ratio ranged from 1.4
+ * to 3.5 over six runs at 24 (3.1 at 48), against the issue's 2: a seller that starts writing waits
+ * behind whatever the other has in flight by then. So the bound alone stays 8.
  *
  * The queue is bounded too: past it the seller is told 429 `RATE_LIMITED` to come back in a
  * second, rather than holding memory and sockets without end. A seller's queue is held from its
@@ -45,7 +47,7 @@ export interface SellerGateOptions {
   now: () => number;
 }
 
-export const SELLER_WRITES_IN_FLIGHT_MAX = 24;
+export const SELLER_WRITES_IN_FLIGHT_MAX = 8;
 export const SELLER_WRITES_IN_FLIGHT_SHARED = 2;
 export const SELLER_CONTENDED_FOR_MS = 1_000;
 export const SELLER_READS_IN_FLIGHT_MAX = 8;
