@@ -143,12 +143,12 @@ interface UnderSellerLock {
  * it reads the row (the concurrency test's daily amount saw 6 payouts of 5 pass with the payout's
  * and the claim's subqueries uncorrelated). Read after the lock, they see every reservation that
  * committed before it; they lock nothing, so the lock order stays the account's alone. A payout and
- * a claim are the seller's own (a payout id is made from its principal, an order has one seller). A claim changes under the seller's lock
- * (a reservation, a release) or the order's exclusive lock (an order update), which the
- * reservation's shared lock on the order, taken first, keeps out. No account, no row: and no
- * payout either, since a payout is only ever reserved on an account and accounts are never deleted.
- * Hand-written: the ORM does not put a subquery in a locking read's select list. The row is mapped by
- * `em.map`, which makes the account managed, as a find would.
+ * a claim are the seller's own (a payout id is made from its principal, an order has one seller).
+ * A claim changes under the seller's lock (a reservation, a release) or the order's exclusive lock
+ * (an order update), which the reservation's shared lock on the order, taken first, keeps out. No
+ * account, no row: and no payout either, since a payout is only ever reserved on an account and
+ * accounts are never deleted. Hand-written: the ORM does not put a subquery in a locking read's
+ * select list. The row is mapped by `em.map`, which makes the account managed, as a find would.
  */
 async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
   if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
