@@ -49,16 +49,21 @@ export interface DayUsage {
  * table of its own, a read and a write in every reservation). A payout counts towards the day it was
  * initiated in whatever its end (SPEC §4), and the tallies hold exactly that: the reservation adds a
  * payout to its day's tally, and a status change moves it between that day's rows in one statement,
- * so the sum moves only by a reservation, which holds the seller's lock. The reservation reads it
- * with its lock (`lockSellerForReservation`, payouts.ts); the account view and eligibility here.
+ * so the sum moves only by a reservation, which holds the seller's lock.
+ *
+ * As two select-list subqueries, `usage_count` and `usage_fen`, each of the seller `seller` (a
+ * column of the outer query, or `?`) and the day `?`: the reservation puts them in its locking read
+ * (`lockSellerForReservation`, payouts.ts), `dayUsage` below in a plain one.
  */
+export function dayUsageColumns(seller: string): string {
+  const sum = (column: string) => `(select coalesce(sum(t.${column}), 0) from payout_day_tallies t where t.seller_id = ${seller} and t.china_day = ?)`;
+  return `${sum('payout_count')} as usage_count, ${sum('amount_fen')} as usage_fen`;
+}
+
+/** The seller's usage of `day` (`YYYY-MM-DD`), read without a lock: the account view and eligibility. */
 export async function dayUsage(em: EntityManager, sellerId: Id, day: string): Promise<DayUsage> {
   if (!isId(sellerId)) throw new TypeError('dayUsage needs a seller id string');
-  const [row]: Record<string, unknown>[] = await em.execute(
-    `select coalesce(sum(payout_count), 0) as usage_count, coalesce(sum(amount_fen), 0) as usage_fen
-     from payout_day_tallies where seller_id = ? and china_day = ?`,
-    [sellerId, day],
-  );
+  const [row]: Record<string, unknown>[] = await em.execute(`select ${dayUsageColumns('?')}`, [sellerId, day, sellerId, day]);
   return dayUsageOf(row);
 }
 

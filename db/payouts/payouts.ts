@@ -19,7 +19,7 @@ import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
 import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
-import { countStatusChange, dayUsageOf, type DayUsage } from './day-tallies';
+import { countStatusChange, dayUsageColumns, dayUsageOf, type DayUsage } from './day-tallies';
 import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
@@ -152,10 +152,9 @@ interface UnderSellerLock {
  */
 async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
   if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
-  const usageOf = (column: string) => `(select coalesce(sum(t.${column}), 0) from payout_day_tallies t where t.seller_id = a.seller_id and t.china_day = ?)`;
   const claimOf = (column: string) => `(select p.${column} from payouts p where p.order_claim = ? and p.seller_id = a.seller_id)`;
   const [row]: Record<string, unknown>[] = await tx.execute(
-    `select a.*, ${usageOf('payout_count')} as usage_count, ${usageOf('amount_fen')} as usage_fen,
+    `select a.*, ${dayUsageColumns('a.seller_id')},
        exists (select 1 from payouts p where p.id = ? and p.seller_id = a.seller_id) as replayed,
        ${claimOf('id')} as claim_id, ${claimOf('status')} as claim_status
      from seller_accounts a where a.seller_id = ? for update`,

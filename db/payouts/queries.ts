@@ -173,7 +173,7 @@ export async function payoutWithTimeline(em: EntityManager, payoutId: string): P
        select type, at, actor, 'event' as source from payout_events where payout_id = ?
        union all
        select case kind ${typeOfKind} end, created_at, null, 'card' from notifications
-       where dedupe_key in (${CARD_MOMENTS.map(() => '?').join(', ')}) and kind in (${CARD_MOMENTS.map(({ kind }) => `'${kind}'`).join(', ')})
+       where dedupe_key in (${CARD_MOMENTS.map(() => '?').join(', ')})
      ) m on true
      where p.id = ?`,
     [payoutId, ...CARD_MOMENTS.map(({ moment }) => payoutCardId(payoutId, moment)), payoutId],
