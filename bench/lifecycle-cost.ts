@@ -12,6 +12,12 @@
  * reads × that cost, less the counter readings' own statements, is the product's. The archive is
  * measured apart: the benchmark pauses the five-minute schedule and, once the run's payouts have
  * closed, runs the sweep itself over the run's sellers.
+ *
+ * The sandbox payment provider keeps its books in the same server (provider/sandbox.ts): each
+ * transfer it books is one INSERT, committed alone, so a statement and an fsync. In production the
+ * provider is an external service whose books are not our database's work, so the headline leaves
+ * them out, counted from the transfers it booked for the measured payouts (`detail.provider`); its
+ * cached read of the fault settings, once a second per worker, is left in.
  */
 import { Connection, type Client } from '@temporalio/client';
 import type mysql from 'mysql2/promise';
@@ -179,6 +185,23 @@ export function productShare(moved: StatusCounters, reads: number, counterReadin
   };
 }
 
+/**
+ * The transfers the sandbox provider booked for these payouts (`payout:<id>` keys): each a statement
+ * and a commit of its own (`SandboxProvider.book`, an INSERT IGNORE that inserted).
+ */
+export async function providerBookings(db: mysql.Connection, payoutIds: readonly string[]): Promise<number> {
+  let booked = 0;
+  for (let first = 0; first < payoutIds.length; first += 500) {
+    const keys = payoutIds.slice(first, first + 500).map((id) => `payout:${id}`);
+    const [rows] = await db.query<mysql.RowDataPacket[]>(
+      `select count(*) as n from sandbox_transactions where kind = 'TRANSFER' and idempotency_key in (${keys.map(() => '?').join(', ')})`,
+      keys,
+    );
+    booked += Number(rows[0].n);
+  }
+  return booked;
+}
+
 /** What the lifecycle blocks of the product door left to be accounted for. */
 export interface CostInputs {
   probe: TemporalProbe;
@@ -197,6 +220,8 @@ export interface CostInputs {
   sellerIds: string[];
   /** Payout workflows the product door started in the run, warm-up included: the sweep waits until it sees them all closed. */
   payoutsStarted: number;
+  /** The measured payouts' ids: the provider's bookings for them are counted apart. */
+  payoutIds: string[];
   /** The workflow ids of the measured payouts; a sample of them is read. */
   workflowIds: string[];
   sampleSize: number;
@@ -209,7 +234,9 @@ const perUnit1 = (total: number, units: number) => (units > 0 ? round1(total / u
 export async function lifecycleCosts(inputs: CostInputs) {
   const { probe, db } = inputs;
   const readCost = await calibrateStatusRead(db, inputs.door, inputs.paid.index, inputs.paid.id);
-  const blocks = productShare(inputs.moved, inputs.reads, inputs.counterReadings, readCost);
+  const withProvider = productShare(inputs.moved, inputs.reads, inputs.counterReadings, readCost);
+  const booked = await providerBookings(db, inputs.payoutIds);
+  const blocks = { ...withProvider, statements: withProvider.statements - booked, fsyncs: withProvider.fsyncs - booked };
   const listed = await probe.waitListedClosed(inputs.sellerIds, inputs.payoutsStarted);
   const before = await readStatusCounters(db);
   const swept = await probe.sweep(inputs.taskQueue, inputs.sellerIds, inputs.runId);
@@ -240,6 +267,13 @@ export async function lifecycleCosts(inputs: CostInputs) {
     readCost,
     // Per paid lifecycle, the benchmark's reads taken out; the archive's share apart.
     blocksPerLifecycle: { statements: perUnit1(blocks.statements, inputs.lifecycles), fsyncs: perUnit1(blocks.fsyncs, inputs.lifecycles), logWrites: perUnit1(blocks.logWrites, inputs.lifecycles) },
+    // The sandbox provider's books, left out of the headline: a statement and an fsync per transfer booked.
+    provider: {
+      transfersBooked: booked,
+      statementsPerLifecycle: perUnit1(booked, inputs.lifecycles),
+      fsyncsPerLifecycle: perUnit1(booked, inputs.lifecycles),
+      blocksWithProviderPerLifecycle: { statements: perUnit1(withProvider.statements, inputs.lifecycles), fsyncs: perUnit1(withProvider.fsyncs, inputs.lifecycles) },
+    },
     archive,
     temporalPerEndState: temporal,
   };

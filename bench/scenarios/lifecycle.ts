@@ -152,6 +152,7 @@ async function productCosts(stack: BenchStack, probe: TemporalProbe, product: Ta
       runId: stack.runId,
       sellerIds: market.sellers.map((seller) => seller.sellerId),
       payoutsStarted: warmupStarted + product.ids.length,
+      payoutIds: product.ids,
       workflowIds: product.ids.map(payoutWorkflowId),
       sampleSize: HISTORY_SAMPLE,
     });
