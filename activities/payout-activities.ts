@@ -6,7 +6,7 @@
  */
 import { log } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/mysql';
-import { approvePayout, markConfirmed, postPayout, releasePayout, reservePayout } from '../db/payouts/payouts';
+import { approvePayout, markConfirmed, postPayout, releasePayout, reservePayout, type WrittenPayout } from '../db/payouts/payouts';
 import { DomainError } from '../domain/errors';
 import { asTemporalFailure } from './failures';
 import { formatYuan } from '../domain/money';
@@ -31,8 +31,11 @@ export interface ActivityDeps {
 /** The `type` of the failure a permanently refused transfer raises; the workflow releases on it. */
 export const TRANSFER_REFUSED = 'TRANSFER_REFUSED';
 
-/** The reserved payout, and the top-up its hold asked for when it crossed the auto top-up threshold (never shown to callers). */
-export type ReservedPayout = PayoutView & { topUpId?: string };
+/**
+ * The reserved payout, the top-up its hold asked for when it crossed the auto top-up threshold, and
+ * the buyer's cards stored with the hold (neither ever shown to callers).
+ */
+export type ReservedPayout = PayoutView & { topUpId?: string; storedCards?: string[] };
 
 export type TransferResult = { status: 'SUCCEEDED'; transactionId?: string } | { status: 'REFUSED'; code: string };
 
@@ -72,7 +75,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<ReservedPayout> {
       return asTemporalFailure(async () => {
         try {
-          const { payout, lowBalance, topUpId } = await reservePayout(em(), request, clock.now(), confirmWindowMs);
+          const { payout, lowBalance, topUpId, storedCards } = await reservePayout(em(), request, clock.now(), confirmWindowMs, sentCards);
           // A replayed reservation does not know whether its hold crossed the threshold: the ledger does.
           const key = `hold:${payout.id}`;
           const crossed = lowBalance === undefined ? await crossedLowBalance(em(), request.sellerId, key) : lowBalance;
@@ -80,7 +83,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
           if (crossed) await notifier.store([lowBalanceCard(request.sellerId, key, crossed)]);
           // Likewise the top-up the hold asked for: the crossing is in the database, its workflow starts from the payout's.
           const askedTopUp = topUpId === undefined ? await topUpOfCrossing(em(), key) : topUpId;
-          return askedTopUp ? { ...payout, topUpId: askedTopUp } : payout;
+          return { ...payout, ...(askedTopUp ? { topUpId: askedTopUp } : {}), ...(storedCards ? { storedCards } : {}) };
         } catch (err) {
           if (err instanceof DomainError && err.code === 'INSUFFICIENT_RESERVE') await storeLowReserveCard(request.sellerId, request.payoutId);
           throw err;
@@ -88,8 +91,9 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       });
     },
 
-    async markConfirmed(payoutId: string, actor: string, atMs: number): Promise<PayoutView> {
-      return markConfirmed(em(), payoutId, actor, new Date(atMs));
+    /** `awaiting`: the payout as the workflow holds it (since issue 18; runs from before pass none). */
+    async markConfirmed(payoutId: string, actor: string, atMs: number, awaiting?: PayoutView): Promise<PayoutView> {
+      return markConfirmed(em(), payoutId, actor, new Date(atMs), awaiting);
     },
 
     /** SPEC §5 maker-checker: records the approval and starts the buyer's window from its time. */
@@ -109,12 +113,14 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
       return outcome;
     },
 
-    async postPayout(payout: PayoutView, providerTransactionId: string | null = null): Promise<PayoutView> {
-      return postPayout(em(), payout, clock.now(), providerTransactionId);
+    /** Posts, and stores the outcome's cards with it: the workflow delivers `storedCards` (steps.ts). */
+    async postPayout(payout: PayoutView, providerTransactionId: string | null = null): Promise<WrittenPayout> {
+      return postPayout(em(), payout, clock.now(), providerTransactionId, outcomeCards);
     },
 
-    async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number, closeReason?: CloseReason): Promise<PayoutView> {
-      return releasePayout(em(), payout, status, actor, new Date(atMs), closeReason);
+    /** Releases, and stores the outcome's cards with it, as the posting does. */
+    async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number, closeReason?: CloseReason): Promise<WrittenPayout> {
+      return releasePayout(em(), payout, status, actor, new Date(atMs), closeReason, outcomeCards);
     },
 
     /**
@@ -174,6 +180,12 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
 }
 
 export type { CardMoment };
+
+/** The buyer's card of a payout that awaits them, as its reservation leaves it. */
+const sentCards = (payout: PayoutView) => payoutCards(payout, 'sent');
+
+/** The outcome's cards of a payout as its posting or release leaves it. */
+const outcomeCards = (payout: PayoutView) => payoutCards(payout, 'outcome');
 
 function payoutCards(payout: PayoutView, moment: CardMoment): Card[] {
   const card = (dedupeKey: string, recipientId: string, recipientRole: 'buyer' | 'seller', kind: Card['kind'], payload: Record<string, unknown>): Card =>

@@ -9,19 +9,11 @@
  */
 import type { MikroORM } from '@mikro-orm/mysql';
 import { createHmac } from 'node:crypto';
-import { Notification, type NotificationKind, type RecipientRole } from '../db/notifications/entities';
-import { insertOnce } from '../db/insert-once';
+import { Notification } from '../db/notifications/entities';
+import { storeCards, type Card } from '../db/notifications/cards';
 import type { Clock } from '../domain/time';
-import { wellFormed } from '../domain/unicode';
 
-export interface Card {
-  dedupeKey: string;
-  recipientId: string;
-  recipientRole: RecipientRole;
-  kind: NotificationKind;
-  payoutId: string | null;
-  payload: Record<string, unknown>;
-}
+export type { Card };
 
 export interface WebhookConfig {
   url: string;
@@ -51,15 +43,7 @@ export class Notifier {
    * db/payouts/queries.ts `payoutWithTimeline`); otherwise now.
    */
   async store(cards: Card[], at?: Date): Promise<string[]> {
-    const now = at ?? this.clock.now();
-    // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
-    // can never fail on them and leave its activity retrying for days.
-    const rows = cards.map((card) => ({
-      dedupeKey: card.dedupeKey, recipientId: card.recipientId, recipientRole: card.recipientRole, kind: card.kind, payoutId: card.payoutId,
-      payload: wellFormed(card.payload), createdAt: now, deliveredAt: null, readAt: null, undeliverableAt: null,
-    }));
-    await insertOnce(this.orm.em.fork(), Notification, rows, ['dedupeKey']);
-    return cards.map((card) => card.dedupeKey);
+    return storeCards(this.orm.em.fork(), cards, at ?? this.clock.now());
   }
 
   /**

@@ -1154,7 +1154,7 @@ export interface components {
             /** @description When Temporal had recorded the decision in the payout's history (taken once it answered). It stands against the confirmation deadline from this moment: a decision that reaches history after the deadline finds the payout EXPIRED, even if it was sent before. */
             receivedAt: components["schemas"]["Timestamp"];
         };
-        /** @description One step of the payout. NOTIFIED and REMINDED are the buyer's cards (the payout sent, the reminder), each at the moment the payout's workflow announced it, and shown once the card is stored (its delivery to the chat webhook is retried apart, for days); a card the workflow never announced is never stored. INITIATED, CONFIRMED and PAID are the payout's own `createdAt` (by `initiatedBy`), `confirmedAt` (by the buyer) and `paidAt`. Oldest first; moments of the same millisecond in the order of a payout's life. */
+        /** @description One step of the payout. NOTIFIED and REMINDED are the buyer's cards (the payout sent, the reminder), each at the moment it was stored: the payout's card with its hold (with its approval's announcement when it needed one), the reminder when the payout's workflow announced it. Delivery to the chat webhook is retried apart, for days; a card never stored is never shown. INITIATED, CONFIRMED and PAID are the payout's own `createdAt` (by `initiatedBy`), `confirmedAt` (by the buyer) and `paidAt`. Oldest first; moments of the same millisecond in the order of a payout's life. */
         TimelineEvent: {
             /** @enum {string} */
             type: "INITIATED" | "NOTIFIED" | "REMINDED" | "CONFIRMED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "PAID" | "FAILED" | "APPROVED" | "REJECTED";

@@ -8,11 +8,14 @@ import { PAYOUT_IDEMPOTENCY_OPERATION, buyerMaySee, type ApprovalDecision, type 
 import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { recordFilter } from './records';
-import { canSeePayout, sellerOf, visibleOrder, visiblePayout } from './scope';
+import { canSeePayout, sellerOf, visiblePayout } from './scope';
 
 /**
  * Starts the payout's workflow, which reserves (every SPEC §4 rule and the hold, in one
- * transaction) before this answers: 201 with the payout, or the refusal's code.
+ * transaction) before this answers: 201 with the payout, or the refusal's code. The order is not
+ * read here first: the reservation reads it under lock and answers another seller's order, or an
+ * unknown one, 404 as this did (issue 18: a statement per create). A refused create's workflow
+ * ends at once, as for any other rule.
  */
 export const createPayout: Handler<'createPayout'> = async (call) => {
   const principal = principalOf(call);
@@ -20,7 +23,6 @@ export const createPayout: Handler<'createPayout'> = async (call) => {
   const now = call.deps.clock.now();
   const scope = { principal, operation: PAYOUT_IDEMPOTENCY_OPERATION, key: call.idempotencyKey, body: call.body, now, log: call.log, storesItsAnswer: true };
   const outcome = await withIdempotency(call.em, scope, async (idempotency) => {
-    await visibleOrder(call.em, principal, call.body.orderId);
     const payoutId = idFromKey(PAYOUT_IDEMPOTENCY_OPERATION, principal, call.idempotencyKey);
     const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id, idempotency };
     const view = await call.deps.gateway.start(request).catch((err) => reservedAnyway(call, payoutId, err));

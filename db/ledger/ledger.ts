@@ -7,7 +7,7 @@
  * Vocabulary (TigerBeetle's two-phase transfers): a payout's amount is *held* (pending), then
  * *posted* to the buyer or *released* (voided) back to available.
  */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, type QueryResult } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
 import { assertFen, type Fen } from '../../domain/money';
@@ -64,9 +64,9 @@ export const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'hel
   WITHDRAWAL_VOID: { from: 'external', to: 'available' },
 };
 
-function accountName(account: SellerAccount, side: 'available' | 'held' | 'external', kind: MovementKind): string {
-  if (side === 'available') return sellerAvailable(account.sellerId);
-  if (side === 'held') return sellerHeld(account.sellerId);
+function accountName(sellerId: string, side: 'available' | 'held' | 'external', kind: MovementKind): string {
+  if (side === 'available') return sellerAvailable(sellerId);
+  if (side === 'held') return sellerHeld(sellerId);
   return externalAccount(kind);
 }
 
@@ -103,8 +103,8 @@ export async function move(tx: EntityManager, account: SellerAccount, movement: 
     movementKey: movement.key,
     sellerId: account.sellerId,
     kind: movement.kind,
-    debitAccount: accountName(account, from, movement.kind),
-    creditAccount: accountName(account, to, movement.kind),
+    debitAccount: accountName(account.sellerId, from, movement.kind),
+    creditAccount: accountName(account.sellerId, to, movement.kind),
     amountFen: movement.amountFen,
     availableAfterFen: account.availableFen,
     heldAfterFen: account.heldFen,
@@ -113,6 +113,58 @@ export async function move(tx: EntityManager, account: SellerAccount, movement: 
     createdAt: movement.at,
   });
   return true;
+}
+
+/** A balance's column on seller_accounts. */
+const BALANCE_COLUMN = { available: 'available_fen', held: 'held_fen' } as const;
+
+/**
+ * The first half of a movement in hand-written SQL (issue 18: the posting's): the seller's balances
+ * moved in one UPDATE, which takes the seller's row lock as every seller-scoped write's first
+ * statement does, instead of a locking read and an UPDATE after it. False, moving nothing, when the
+ * seller has no account or the balance taken from cannot cover the amount (the row is not
+ * updated; the caller rolls back). `insertEntry` records the movement after it.
+ */
+export async function moveBalances(tx: EntityManager, sellerId: string, movement: Movement): Promise<boolean> {
+  assertFen(movement.amountFen, 'movement amount');
+  if (movement.amountFen === 0) throw new TypeError('a movement moves at least one fen');
+  const { from, to } = MOVES[movement.kind];
+  const sets: string[] = [];
+  const setParams: unknown[] = [];
+  if (from !== 'external') {
+    sets.push(`${BALANCE_COLUMN[from]} = ${BALANCE_COLUMN[from]} - ?`);
+    setParams.push(movement.amountFen);
+  }
+  if (to !== 'external') {
+    sets.push(`${BALANCE_COLUMN[to]} = ${BALANCE_COLUMN[to]} + ?`);
+    setParams.push(movement.amountFen);
+  }
+  const guard = from === 'external' ? '' : ` and ${BALANCE_COLUMN[from]} >= ?`;
+  const result = await tx.execute<QueryResult>(
+    `update seller_accounts set ${sets.join(', ')}, updated_at = ? where seller_id = ?${guard}`,
+    [...setParams, movement.at, sellerId, ...(from === 'external' ? [] : [movement.amountFen])],
+    'run',
+  );
+  return result.affectedRows === 1;
+}
+
+/**
+ * The second half (after `moveBalances`, in its transaction): the movement's entry, its balances
+ * after read from the row the UPDATE left, in one INSERT ... SELECT. The unique movement key still
+ * refuses a second entry.
+ */
+export async function insertEntry(tx: EntityManager, sellerId: string, movement: Movement): Promise<void> {
+  const { from, to } = MOVES[movement.kind];
+  const result = await tx.execute<QueryResult>(
+    `insert into ledger_entries (movement_key, seller_id, kind, debit_account, credit_account, amount_fen, available_after_fen, held_after_fen, payout_id, memo, created_at)
+     select ?, a.seller_id, ?, ?, ?, ?, a.available_fen, a.held_fen, ?, ?, ? from seller_accounts a where a.seller_id = ?`,
+    [
+      movement.key, movement.kind, accountName(sellerId, from, movement.kind), accountName(sellerId, to, movement.kind), movement.amountFen,
+      movement.payoutId ?? null, movement.memo, movement.at, sellerId,
+    ],
+    'run',
+  );
+  if (result.affectedRows !== 1) throw new Error(`movement ${movement.key}: seller ${sellerId} has no account`);
 }
 
 /** The movement recorded under a key (a recharge or withdrawal its workflow has settled). */

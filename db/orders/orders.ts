@@ -24,7 +24,10 @@ export interface OrderUpdate {
  * transaction, marks the pending payout the change cancels. The mark is the durable half of the
  * cancellation: the caller tells the workflow after the commit, and if it dies before that, the
  * workflow finds the mark when it next writes the payout and the worker's sweep tells it again.
- * Lock order: the order, then its payouts, like the confirmation, so the two never both win.
+ * Lock order: the order, then its seller, then its payouts. The order before the payouts, like the
+ * confirmation, so the two never both win; the seller too, since a reservation reads the order
+ * with the seller's lock alone (db/payouts/payouts.ts `lockSellerForReservation`): an update then
+ * either commits before a reservation reads the order, or finds the reserved payout here.
  */
 export async function upsertOrder(em: EntityManager, orderId: string, fields: OrderFields, now: Date): Promise<OrderUpdate> {
   if (fields.cashPaidFen + fields.nonCashPaidFen !== fields.totalAmountFen) {
@@ -42,6 +45,7 @@ export async function upsertOrder(em: EntityManager, orderId: string, fields: Or
 async function writeOrder(em: EntityManager, orderId: string, fields: OrderFields, now: Date): Promise<OrderUpdate> {
   return em.transactional(async (tx) => {
     const existing = await tx.findOne(Order, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    await lockSellers(tx, [fields.sellerId, ...(existing ? [existing.sellerId] : [])]);
     const payouts = existing ? await tx.find(Payout, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : [];
     if (existing && payouts.length > 0 && (existing.sellerId !== fields.sellerId || existing.buyerId !== fields.buyerId)) {
       throw new DomainError('ORDER_PARTIES_LOCKED', `order ${orderId} has a payout: its seller and buyer cannot change`, { payoutId: payouts[0].id });
@@ -57,6 +61,15 @@ async function writeOrder(em: EntityManager, orderId: string, fields: OrderField
     }
     return { order, cancelled };
   });
+}
+
+/**
+ * The accounts of the order's seller, and of the seller it had when a push moves it to another, under
+ * lock, in id order (sellers without an account have no row to lock, and no payout to reserve).
+ */
+async function lockSellers(tx: EntityManager, sellerIds: string[]): Promise<void> {
+  const ids = [...new Set(sellerIds)].sort();
+  await tx.execute(`select seller_id from seller_accounts where seller_id in (${ids.map(() => '?').join(', ')}) order by seller_id for update`, ids);
 }
 
 /**

@@ -19,8 +19,9 @@ import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
 import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
-import { countStatusChange, dayUsageColumns, dayUsageOf, type DayUsage } from './day-tallies';
-import { PAYOUT_MEMO, lockSellerAccount, move } from '../ledger/ledger';
+import { countStatusChange, dayUsageColumns, dayUsageOf, toSafeInteger, type DayUsage } from './day-tallies';
+import { PAYOUT_MEMO, insertEntry, lockSellerAccount, move, moveBalances } from '../ledger/ledger';
+import { storeCards, type Card } from '../notifications/cards';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
 export function toPayoutView(payout: Payout): PayoutView {
@@ -57,28 +58,32 @@ export interface Reservation {
   lowBalance: LowBalanceCrossing | undefined;
   /** The top-up the hold's crossing asked for or joined (SPEC §5 automatic top-up); undefined when replayed. */
   topUpId: string | null | undefined;
+  /** The buyer's cards stored with the hold (`sentCards`), for the workflow to deliver; undefined when none were. */
+  storedCards?: string[];
 }
 
 /**
- * SPEC §5.1: checks every rule and holds the amount, in one transaction. Refused → throws the
+ * SPEC §5.1: checks every rule and holds the amount, in one transaction, with the buyer's card of
+ * the payout (`sentCards`). Refused → throws the
  * rule's DomainError and nothing is held or counted. Replayed with the same payout id → returns
  * the payout as it was reserved the first time (asReserved), holding and counting nothing again.
  */
-export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number): Promise<Reservation> {
+export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number, sentCards?: CardsOf): Promise<Reservation> {
   return em.transactional(async (tx) => {
-    // The order is read under a shared lock, before the seller's: an order update (which locks the
-    // order, then its payouts) either commits first, and this sees it, or waits until this payout
-    // exists, and then cancels it if it must. Either way no payout is left pending on a closed order.
-    const order = await tx.findOne(Order, { orderId: request.orderId }, { lockMode: LockMode.PESSIMISTIC_READ });
+    // The order is read with the seller's lock: an order update (which locks the order, then its
+    // seller, then its payouts: db/orders/orders.ts) either commits first, and this sees it, or
+    // waits until this payout exists, and then cancels it if it must. Either way no payout is left
+    // pending on a closed order.
     const day = chinaDay(now);
-    const { account, usage, replayed, existing } = await lockSellerForReservation(tx, request, day);
+    const { account, order, usage, replayed, existing } = await lockSellerForReservation(tx, request, day);
     // A replayed activity: the payout is read whole only then.
     if (replayed) {
       const already = await tx.findOneOrFail(Payout, { id: request.payoutId });
       return { payout: asReserved(toPayoutView(already)), lowBalance: undefined, topUpId: undefined };
     }
+    // Another seller's order, or none, is not found, whatever this seller's account (the API does not read it first).
+    if (!order) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     if (!account) throw new DomainError('FEATURE_DISABLED', 'the payout tool is not enabled for this seller');
-    if (!order || order.sellerId !== request.sellerId) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
     const refusal = evaluatePayout(
       {
         account: { enabled: account.enabled, agreementSigned: account.agreementId !== null, limits: limitsOf(account), availableFen: account.availableFen },
@@ -118,13 +123,19 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     const view = toPayoutView(payout);
     if (request.idempotency) await storeCreatedAnswer(tx, request.idempotency, view, now);
-    return { payout: view, lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId };
+    // The buyer hears of a payout that awaits them at once (SPEC §5.2): its card is stored with the
+    // hold (issue 18: its own INSERT, committed alone, was an fsync). One that awaits approval tells
+    // the buyer nothing yet.
+    const storedCards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? await storeCards(tx, sentCards(view), now) : undefined;
+    return { payout: view, lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId, storedCards };
   });
 }
 
 /** What the reservation reads with the seller's lock (lockSellerForReservation). */
 interface UnderSellerLock {
   account: SellerAccount | null;
+  /** The request's order, if it is this seller's. */
+  order: Pick<Order, 'orderId' | 'buyerId' | 'status' | 'paymentType' | 'cashPaidFen'> | null;
   /** The day's usage: the day's tallies summed (day-tallies.ts `dayUsage`). */
   usage: DayUsage;
   /** Whether a payout with the request's id exists: the reservation is replayed. */
@@ -135,35 +146,51 @@ interface UnderSellerLock {
 
 /**
  * The seller's account under lock (as lockSellerAccount), with what the reservation decides on read
- * in the same statement (issue 18: three statements were one each): the day's usage, whether this
- * payout exists already, and the payout holding the order's claim (the `payouts_order_claim` unique
- * key: one at most). Every subquery is correlated with the locked row (`a.seller_id`), so that
+ * in the same statement (issue 18: four statements were one each): the order, if it is this
+ * seller's, the day's usage, whether this payout exists already, and the payout holding the order's
+ * claim (the `payouts_order_claim` unique key: one at most). Every subquery is correlated with the locked row (`a.seller_id`), so that
  * none is read before the lock is held: at READ COMMITTED a statement's reads share one snapshot,
  * taken at its first read, and MariaDB evaluates a subquery that does not depend on the row before
  * it reads the row (the concurrency test's daily amount saw 6 payouts of 5 pass with the payout's
  * and the claim's subqueries uncorrelated). Read after the lock, they see every reservation that
  * committed before it; they lock nothing, so the lock order stays the account's alone. A payout and
  * a claim are the seller's own (a payout id is made from its principal, an order has one seller).
- * A claim changes under the seller's lock (a reservation, a release) or the order's exclusive lock
- * (an order update), which the reservation's shared lock on the order, taken first, keeps out. No
+ * A claim changes under the seller's lock (a reservation, a release), and an order under the
+ * seller's too: an order update locks the order's seller after the order (db/orders/orders.ts), so
+ * the order read here is the one any later update will see this payout beside. No
  * account, no row: and no payout either, since a payout is only ever reserved on an account and
- * accounts are never deleted. Hand-written: the ORM does not put a subquery in a locking read's
- * select list. The row is mapped by `em.map`, which makes the account managed, as a find would.
+ * accounts are never deleted; the order is then read alone, so that it still decides a 404.
+ * Hand-written: the ORM does not put a subquery in a locking read's select list. The row is mapped
+ * by `em.map`, which makes the account managed, as a find would.
  */
 async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
   if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
   const claimOf = (column: string) => `(select p.${column} from payouts p where p.order_claim = ? and p.seller_id = a.seller_id)`;
+  const orderOf = (column: string) => `(select o.${column} from orders o where o.order_id = ? and o.seller_id = a.seller_id)`;
   const [row]: Record<string, unknown>[] = await tx.execute(
     `select a.*, ${dayUsageColumns('a.seller_id')},
        exists (select 1 from payouts p where p.id = ? and p.seller_id = a.seller_id) as replayed,
-       ${claimOf('id')} as claim_id, ${claimOf('status')} as claim_status
+       ${claimOf('id')} as claim_id, ${claimOf('status')} as claim_status,
+       ${orderOf('buyer_id')} as order_buyer_id, ${orderOf('status')} as order_status,
+       ${orderOf('payment_type')} as order_payment_type, ${orderOf('cash_paid_fen')} as order_cash_paid_fen
      from seller_accounts a where a.seller_id = ? for update`,
-    [day, day, request.payoutId, request.orderId, request.orderId, request.sellerId],
+    [day, day, request.payoutId, request.orderId, request.orderId, request.orderId, request.orderId, request.orderId, request.orderId, request.sellerId],
   );
-  if (!row) return { account: null, usage: { count: 0, amountFen: 0 }, replayed: false, existing: null };
-  const { usage_count, usage_fen, replayed, claim_id, claim_status, ...columns } = row;
+  if (!row) {
+    // No account: the payout is refused, but another seller's order (or none) is still not found first.
+    const order = await tx.findOne(Order, { orderId: request.orderId, sellerId: request.sellerId });
+    return { account: null, order, usage: { count: 0, amountFen: 0 }, replayed: false, existing: null };
+  }
+  const { usage_count, usage_fen, replayed, claim_id, claim_status, order_buyer_id, order_status, order_payment_type, order_cash_paid_fen, ...columns } = row;
   return {
     account: tx.map(SellerAccount, columns),
+    order: order_status === null ? null : {
+      orderId: request.orderId,
+      buyerId: String(order_buyer_id),
+      status: order_status as Order['status'],
+      paymentType: order_payment_type as Order['paymentType'],
+      cashPaidFen: toSafeInteger(order_cash_paid_fen),
+    },
     usage: dayUsageOf({ usage_count, usage_fen }),
     replayed: Number(replayed) === 1,
     existing: claim_id === null ? null : { id: String(claim_id), status: claim_status as PayoutStatus },
@@ -262,8 +289,14 @@ function lockOrderOfPayout(tx: EntityManager, payoutId: string): Promise<Order |
 /**
  * SPEC §5.4: the buyer's confirmation is recorded before the transfer starts, unless the order
  * changed first (decideBeforeOrderChange): the payout then stays `AWAITING_CONFIRMATION`.
+ * `awaiting` is the payout as the workflow holds it, awaiting its buyer: the confirmation is then
+ * first tried without reading the payout (confirmAwaiting).
  */
-export function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date): Promise<PayoutView> {
+export async function markConfirmed(em: EntityManager, payoutId: string, actor: string, at: Date, awaiting?: PayoutView): Promise<PayoutView> {
+  if (awaiting?.id === payoutId && awaiting.status === 'AWAITING_CONFIRMATION') {
+    const confirmed = await confirmAwaiting(em, awaiting, actor, at);
+    if (confirmed) return confirmed;
+  }
   return decideBeforeOrderChange(em, payoutId, {
     waiting: 'AWAITING_CONFIRMATION',
     async decide(tx, payout) {
@@ -276,6 +309,29 @@ export function markConfirmed(em: EntityManager, payoutId: string, actor: string
     async replayed(tx, payout) {
       if (payout.status === 'CONFIRMED') await recordConfirmer(tx, payout, actor, payout.confirmedAt ?? at);
     },
+  });
+}
+
+/**
+ * The confirmation in the common case, in hand-written statements (issue 18: the payout's locking
+ * read was a statement of its own): the order under its shared lock, as decideBeforeOrderChange
+ * takes it, decides with the amount the workflow holds; then one UPDATE, on the payout's status
+ * and no order change marked on it, both records the confirmation and tells that the payout was
+ * still awaiting. Null, having written nothing, when the order's state cancels the payout or the
+ * UPDATE finds the payout otherwise (a replay, an order change marked): the full path then decides
+ * with the payout read under lock.
+ */
+async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: string, at: Date): Promise<PayoutView | null> {
+  return em.transactional(async (tx) => {
+    const order = await lockOrderOfPayout(tx, awaiting.id);
+    const facts = { status: awaiting.status, amountFen: awaiting.amount };
+    if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
+    const confirmed = await tx.nativeUpdate(Payout, { id: awaiting.id, status: 'AWAITING_CONFIRMATION', pendingCloseReason: null }, { status: 'CONFIRMED', confirmedAt: at });
+    if (confirmed === 0) return null;
+    if (actor !== awaiting.buyerId) await recordEvent(tx, awaiting.id, 'CONFIRMED', actor, at);
+    // The payout's tally row is its creation's China day (reservePayout sets both from one instant).
+    await countStatusChange(tx, { sellerId: awaiting.sellerId, chinaDay: chinaDay(new Date(awaiting.createdAt)), amountFen: awaiting.amount }, 'AWAITING_CONFIRMATION', 'CONFIRMED');
+    return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
   });
 }
 
@@ -320,11 +376,12 @@ const CLOSE_REASON_OF: Record<ReleasedStatus, CloseReason> = {
  * `closeReason`, which `status` implies except for an approval that expired). An order change
  * recorded while the payout awaited its buyer or its approval decides instead (`CANCELLED` by the system,
  * with the order's close reason), whatever the workflow was about to do: a deadline, a decline or a
- * seller's cancel that came after the order change does not hide it.
+ * seller's cancel that came after the order change does not hide it. The outcome's cards
+ * (`outcomeCards`) are stored with it, as a posting's are.
  */
 export async function releasePayout(
-  em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date, closeReason: CloseReason = CLOSE_REASON_OF[status],
-): Promise<PayoutView> {
+  em: EntityManager, ref: PayoutRef, status: ReleasedStatus, actor: string | null, at: Date, closeReason: CloseReason = CLOSE_REASON_OF[status], outcomeCards?: CardsOf,
+): Promise<WrittenPayout> {
   const payoutId = ref.id;
   return em.transactional(async (tx) => {
     const { payout, account } = await loadForUpdate(tx, ref);
@@ -341,36 +398,61 @@ export async function releasePayout(
     if (freesOrder(end)) payout.orderClaim = null;
     await recordEvent(tx, payoutId, end, orderChange ? SYSTEM_ACTOR : actor, at);
     await countStatusChange(tx, payout, before, end);
-    return toPayoutView(payout);
+    return withCards(tx, toPayoutView(payout), outcomeCards, at);
   });
 }
 
 /**
- * Posts the hold to the buyer after the provider moved the money: status `PAID`. `confirmed` is the
- * payout as the workflow holds it, from the confirmation. Issue 18: the payout is not read under
- * lock first: one UPDATE, on its status (and, as a check, its amount), both records the posting and
- * tells whether it had happened, which is the one fact the read was for. Only a replay, which finds
- * nothing to update, reads the payout.
+ * Posts the hold to the buyer after the provider moved the money: status `PAID`, and the outcome's
+ * cards (`outcomeCards`) stored with it. `confirmed` is the payout as the workflow holds it, from
+ * the confirmation. Issue 18, hand-written where the statement profile pointed: the seller's
+ * balance UPDATE takes the seller's lock (moveBalances; a locking read was a statement of its own),
+ * one UPDATE of the payout's status (and, as a check, its amount) both records the posting and
+ * tells whether it had happened, and the entry reads its balances from the row (insertEntry). A
+ * replay finds nothing to update: the transaction rolls back, and the payout is read as it stands.
  */
-export async function postPayout(em: EntityManager, confirmed: PayoutView, at: Date, providerTransactionId: string | null): Promise<PayoutView> {
+export async function postPayout(em: EntityManager, confirmed: PayoutView, at: Date, providerTransactionId: string | null, outcomeCards?: CardsOf): Promise<WrittenPayout> {
   const payoutId = confirmed.id;
-  return em.transactional(async (tx) => {
-    const account = await lockSellerAccount(tx, confirmed.sellerId);
-    if (!account) throw new Error(`payout ${payoutId} has no seller account ${confirmed.sellerId}`);
-    const paid = { status: 'PAID' as const, paidAt: at, closedAt: at, providerTransactionId };
-    const posted = await tx.nativeUpdate(Payout, { id: payoutId, sellerId: confirmed.sellerId, amountFen: confirmed.amount, status: 'CONFIRMED' }, paid);
-    if (posted === 0) {
-      const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (payout.status === 'PAID' && payout.sellerId === confirmed.sellerId) return toPayoutView(payout);
-      throw new Error(`payout ${payoutId} is ${payout.status} for ${payout.amountFen} fen of seller ${payout.sellerId}, only a CONFIRMED payout of ${confirmed.amount} fen of seller ${confirmed.sellerId} is posted`);
-    }
-    // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
-    await move(tx, account, { key: `payout:${payoutId}`, kind: 'PAYOUT', amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at, keyKnownUnused: true });
-    // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
-    // The payout was reserved on the China day of its creation, which its tally row is keyed by.
-    await countStatusChange(tx, { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount }, 'CONFIRMED', 'PAID');
-    return { ...confirmed, status: paid.status, paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
-  });
+  const movement = { key: `payout:${payoutId}`, kind: 'PAYOUT' as const, amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at };
+  try {
+    return await em.transactional(async (tx) => {
+      // Held covers every unposted hold, so only a posting that happened already finds it short.
+      if (!(await moveBalances(tx, confirmed.sellerId, movement))) throw new NotPosted();
+      const paid = { status: 'PAID' as const, paidAt: at, closedAt: at, providerTransactionId };
+      const posted = await tx.nativeUpdate(Payout, { id: payoutId, sellerId: confirmed.sellerId, amountFen: confirmed.amount, status: 'CONFIRMED' }, paid);
+      if (posted === 0) throw new NotPosted();
+      // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
+      await insertEntry(tx, confirmed.sellerId, movement);
+      // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
+      // The payout was reserved on the China day of its creation, which its tally row is keyed by.
+      await countStatusChange(tx, { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount }, 'CONFIRMED', 'PAID');
+      const view: PayoutView = { ...confirmed, status: paid.status, paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
+      return withCards(tx, view, outcomeCards, at);
+    });
+  } catch (err) {
+    if (!(err instanceof NotPosted)) throw err;
+  }
+  const payout = await em.fork().findOneOrFail(Payout, { id: payoutId });
+  if (payout.status === 'PAID' && payout.sellerId === confirmed.sellerId) return toPayoutView(payout);
+  throw new Error(`payout ${payoutId} is ${payout.status} for ${payout.amountFen} fen of seller ${payout.sellerId}, only a CONFIRMED payout of ${confirmed.amount} fen of seller ${confirmed.sellerId} is posted`);
+}
+
+/** The posting found the payout not CONFIRMED (or the seller's held short of it): rolled back, and answered from the payout. */
+class NotPosted extends Error {}
+
+/** The cards a payout's change tells of, made from the payout as the change leaves it. */
+export type CardsOf = (view: PayoutView) => Card[];
+
+/** A payout as a write left it, with the ids of the cards the write stored with it (none when it changed nothing). */
+export type WrittenPayout = PayoutView & { storedCards?: string[] };
+
+/**
+ * The change's cards stored in its transaction, at its time (issue 18: their own INSERT, committed
+ * alone, was an fsync per payout): the workflow then only delivers them.
+ */
+async function withCards(tx: EntityManager, view: PayoutView, cardsOf: CardsOf | undefined, at: Date): Promise<WrittenPayout> {
+  if (!cardsOf) return view;
+  return { ...view, storedCards: await storeCards(tx, cardsOf(view), at) };
 }
 
 /** Bound on the payouts one sweep re-tells about their order change. */

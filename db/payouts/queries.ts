@@ -133,9 +133,10 @@ const COLUMN_MOMENTS: { type: PayoutEventType; at: (payout: Payout) => Date | nu
 
 /**
  * The moments the buyer's cards hold (issue 18: a timeline row each was a statement and a commit
- * more): NOTIFIED is when the workflow announced the card telling the buyer of the payout (SPEC
- * §5.2), REMINDED the reminder's, each the card's `createdAt`, which is the workflow's time of the
- * moment (activities/payout-activities.ts `storeMoment`). Payouts from before have timeline rows too.
+ * more): NOTIFIED is when the card telling the buyer of the payout was stored (SPEC §5.2): with the
+ * hold, at the reservation's time (issue 18), or, after an approval, when the workflow announced it;
+ * REMINDED the reminder's. Each is the card's `createdAt` (activities/payout-activities.ts
+ * `storeMoment`, db/payouts/payouts.ts `reservePayout`). Payouts from before have timeline rows too.
  */
 const CARD_MOMENTS = [
   { type: 'NOTIFIED', moment: 'sent', kind: 'PAYOUT_SENT' },

@@ -37,12 +37,22 @@ async function request(market: Market, amountFen: number): Promise<PayoutWorkflo
   return { payoutId, sellerId: market.sellerId, orderId: await market.order(), amountFen, reason: 'OTHER', note: null, initiatedBy: market.sellerId, confirmWindowMs: 60_000 };
 }
 
+/** The payout a write answered, without the ids of the cards it stored (the workflow keeps those apart). */
+function withoutCards<T extends { storedCards?: string[] }>(written: T): Omit<T, 'storedCards'> {
+  const view = { ...written };
+  delete view.storedCards;
+  return view;
+}
+
 test('reservePayout holds the amount once, however often it runs', async () => {
   const market = await openMarket(stack, { reserveFen: 10_000 });
   const asked = await request(market, 2_500);
-  const first = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const { storedCards, ...first } = await run(activities.reservePayout, asked, asked.confirmWindowMs);
   const again = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  // The buyer's card is stored with the hold, once: a replay stores nothing and says so.
+  expect(storedCards).toEqual([`sent:${asked.payoutId}`]);
   expect(again).toEqual(first);
+  expect(await stack.orm.em.fork().count(Notification, { dedupeKey: `sent:${asked.payoutId}` })).toBe(1);
   expect(first).toMatchObject({ id: asked.payoutId, status: 'AWAITING_CONFIRMATION', amount: 2_500, buyerId: market.buyerId });
   expect(Date.parse(first.expiresAt!) - Date.parse(first.createdAt)).toBe(60_000);
   expect((await market.account()).balance).toEqual({ available: 7_500, held: 2_500 });
@@ -53,7 +63,7 @@ test('reservePayout run again after later steps committed answers the payout as 
   // reservation: a confirmation recorded since must not hide the buyer's verdict (it would end unpaid).
   const market = await openMarket(stack, { reserveFen: 10_000 });
   const asked = await request(market, 700);
-  const first = await run(activities.reservePayout, asked, asked.confirmWindowMs);
+  const first = withoutCards(await run(activities.reservePayout, asked, asked.confirmWindowMs));
   expect((await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now())).status).toBe('CONFIRMED');
   expect(await run(activities.reservePayout, asked, asked.confirmWindowMs)).toEqual(first);
   expect((await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now())).status).toBe('CONFIRMED');
@@ -73,16 +83,23 @@ test('reservePayout refuses an insufficient reserve non-retryably, with the SPEC
 test('transferPayout pays once under the payout\'s key, then postPayout closes it PAID; both safe to repeat', async () => {
   const market = await openMarket(stack, { reserveFen: 10_000 });
   const asked = await request(market, 1_200);
-  const reserved = await run(activities.reservePayout, asked, asked.confirmWindowMs);
-  const confirmed = await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now());
-  expect(confirmed.status).toBe('CONFIRMED');
+  const reserved = withoutCards(await run(activities.reservePayout, asked, asked.confirmWindowMs));
+  // Confirmed from the view the workflow holds (no read of the payout), and again as a replay.
+  const confirmed = await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now(), reserved);
+  expect(confirmed).toEqual({ ...reserved, status: 'CONFIRMED', confirmedAt: expect.any(String) });
+  expect(await run(activities.markConfirmed, asked.payoutId, market.buyerId, Date.now(), reserved)).toMatchObject({ status: 'CONFIRMED', confirmedAt: confirmed.confirmedAt });
   const transfer = await run(activities.transferPayout, confirmed);
   expect(await run(activities.transferPayout, confirmed)).toEqual(transfer);
   expect(transfer).toMatchObject({ status: 'SUCCEEDED', transactionId: expect.any(String) });
-  const paid = await run(activities.postPayout, confirmed, transfer.status === 'SUCCEEDED' ? transfer.transactionId ?? null : null);
-  expect(await run(activities.postPayout, confirmed, paid.providerTransactionId)).toMatchObject({ status: 'PAID' });
+  const { storedCards, ...paid } = await run(activities.postPayout, confirmed, transfer.status === 'SUCCEEDED' ? transfer.transactionId ?? null : null);
+  // The outcome's cards are stored with the posting; a replay posts nothing, stores nothing, and answers the payout PAID.
+  expect(storedCards).toEqual([`outcome:${asked.payoutId}:buyer`, `outcome:${asked.payoutId}:seller`]);
+  const again = await run(activities.postPayout, confirmed, paid.providerTransactionId);
+  expect(again).toMatchObject({ status: 'PAID', paidAt: paid.paidAt });
+  expect(again).not.toHaveProperty('storedCards');
   expect(paid).toMatchObject({ id: reserved.id, status: 'PAID', providerTransactionId: transfer.status === 'SUCCEEDED' ? transfer.transactionId : null });
   expect((await market.account()).balance).toEqual({ available: 8_800, held: 0 });
+  expect(await stack.orm.em.fork().count(Notification, { payoutId: asked.payoutId, kind: 'PAYOUT_OUTCOME' })).toBe(2);
 });
 
 test('releasePayout returns the hold once and records who declined', async () => {

@@ -37,8 +37,12 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // SPEC code), not the activity failure around it.
   // The top-up a crossing hold asked for stays in the workflow: callers see the payout alone.
   let topUpId: string | undefined;
-  const reservation = db.reservePayout(input, input.confirmWindowMs).then(({ topUpId: asked, ...view }) => {
+  // The buyer's card the hold stored (since issue 18): then only delivered. Read from the
+  // reservation's recorded result, so that a replay takes the path its run took.
+  let sentCards: string[] | undefined;
+  const reservation = db.reservePayout(input, input.confirmWindowMs).then(({ topUpId: asked, storedCards, ...view }) => {
     topUpId = asked;
+    sentCards = storedCards;
     return view;
   }, (err) => {
     throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
@@ -75,13 +79,15 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       const storing = cards.announce(state.view!, 'sent');
       if (storing) await storing;
     }
+  } else if (sentCards && version() === 'byActivity') {
+    cards.deliver([...sentCards, holdLowBalanceCardId(input.payoutId)]);
   } else {
     const storing = cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)]);
     if (storing) await storing;
   }
   if (state.view!.status === 'AWAITING_CONFIRMATION') await steps.awaitVerdict(state.view!);
   if (state.verdict) await steps.settle(state.verdict);
-  const storing = cards.announce(state.view!, 'outcome');
+  const storing = steps.announceOutcome();
   if (storing) await storing;
   await cards.allDelivered();
   return { status: state.view!.status };

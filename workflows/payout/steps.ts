@@ -4,6 +4,7 @@
  */
 import { condition, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutActivities } from '../../activities/payout-activities';
+import type { WrittenPayout } from '../../db/payouts/payouts';
 import { SYSTEM_ACTOR, type PayoutStatus, type PayoutView, type PayoutWorkflowInput } from '../../domain/payout';
 import { DB_ACTIVITY, DB_TASK_ACTIVITY, RAIL_ACTIVITY } from '../activity-options';
 import { PAYOUT_STATUS_KEY } from '../search-attributes';
@@ -47,6 +48,20 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
   const releaseAtDeadline = (...args: Parameters<PayoutActivities['releasePayout']>) =>
     (version() === 'byActivity' ? dbTask : db).releasePayout(...args);
 
+  /**
+   * The outcome's cards that the posting or the release stored with it (issue 18: a commit fewer);
+   * none from a write that changed nothing (a replay) or from a worker from before, whose outcome
+   * is then stored as any moment's (announceOutcome). Read from the write's recorded result, so a
+   * replay takes the same path.
+   */
+  let outcomeCards: string[] | undefined;
+
+  /** A write's payout, the cards it stored kept apart: callers see the payout alone. */
+  function written({ storedCards, ...view }: WrittenPayout): PayoutView {
+    outcomeCards = storedCards;
+    return view;
+  }
+
   /** SPEC §5 maker-checker: waits for the main account until the approval deadline. */
   async function awaitApproval(pending: PayoutView): Promise<void> {
     if (await verdictWithin(state, Date.parse(pending.approvalExpiresAt!) - Date.now())) return;
@@ -61,13 +76,13 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
   async function settleApproval(decided: Verdict): Promise<void> {
     if (decided.kind === 'approve') {
       state.view = await db.approvePayout(input.payoutId, decided.actor, decided.atMs, input.confirmWindowMs);
-      if (state.view.status === 'PENDING_APPROVAL') state.view = await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now());
+      if (state.view.status === 'PENDING_APPROVAL') state.view = written(await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now()));
       state.verdict = state.view.status === 'AWAITING_CONFIRMATION' ? state.carried : undefined;
     } else {
       const actor = 'actor' in decided ? decided.actor : SYSTEM_ACTOR;
-      state.view = decided.kind === 'reject' ? await db.releasePayout(state.view!, 'REJECTED', actor, decided.atMs)
+      state.view = written(decided.kind === 'reject' ? await db.releasePayout(state.view!, 'REJECTED', actor, decided.atMs)
         : decided.kind === 'expire' ? await releaseAtDeadline(state.view!, 'REJECTED', SYSTEM_ACTOR, decided.atMs, 'APPROVAL_EXPIRED')
-          : await db.releasePayout(state.view!, 'CANCELLED', actor, decided.atMs);
+          : await db.releasePayout(state.view!, 'CANCELLED', actor, decided.atMs));
       state.verdict = undefined;
     }
     setStatus(state.view.status);
@@ -91,24 +106,37 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
   /** Moves the money the buyer's verdict calls for and records the end state. */
   async function settle(decided: Verdict): Promise<void> {
     if (decided.kind === 'confirm') {
-      state.view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs);
+      state.view = await db.markConfirmed(input.payoutId, decided.actor, decided.atMs, state.view);
       // Still awaiting: the order changed before the confirmation was recorded, and cancels it.
-      if (state.view.status === 'AWAITING_CONFIRMATION') state.view = await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now());
+      if (state.view.status === 'AWAITING_CONFIRMATION') state.view = written(await db.releasePayout(state.view, 'CANCELLED', SYSTEM_ACTOR, Date.now()));
     }
     const view = state.view!;
     if (view.status === 'CONFIRMED') {
       setStatus(view.status);
       const transfer = await rail.transferPayout(view);
-      state.view = transfer.status === 'SUCCEEDED'
+      state.view = written(transfer.status === 'SUCCEEDED'
         ? await db.postPayout(view, transfer.transactionId ?? null)
-        : await db.releasePayout(view, 'FAILED', null, Date.now());
+        : await db.releasePayout(view, 'FAILED', null, Date.now()));
     } else if (decided.kind !== 'confirm') {
       const end = ({ decline: 'DECLINED', cancel: 'CANCELLED', expire: 'EXPIRED', orderChanged: 'CANCELLED' } as const)[decided.kind as 'decline' | 'cancel' | 'expire' | 'orderChanged'];
       const release = decided.kind === 'expire' ? releaseAtDeadline : db.releasePayout;
-      state.view = await release(view, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs);
+      state.view = written(await release(view, end, 'actor' in decided ? decided.actor : SYSTEM_ACTOR, decided.atMs));
     }
     setStatus(state.view!.status);
   }
 
-  return { awaitApproval, settleApproval, awaitVerdict, settle };
+  /**
+   * The outcome's cards to their recipients: only delivered when the write that made the outcome
+   * stored them, in runs that announce by activity; stored (again: the first rows stay) and
+   * delivered otherwise, so that older runs replay the commands they recorded.
+   */
+  function announceOutcome(): Promise<void> | undefined {
+    if (outcomeCards && version() === 'byActivity') {
+      cards.deliver(outcomeCards);
+      return undefined;
+    }
+    return cards.announce(state.view!, 'outcome');
+  }
+
+  return { awaitApproval, settleApproval, awaitVerdict, settle, announceOutcome };
 }
