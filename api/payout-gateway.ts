@@ -17,6 +17,8 @@ import { DomainError, isErrorCode, type ErrorDetails } from '../domain/errors';
 import type { ApprovalDecision, Decision, OrderCloseReason, PayoutRequest, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import {
   approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, payoutWorkflow, rejectUpdate, reserveUpdate,
+  type DecisionInput,
+  type DecisionParty,
   type ReserveInput,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +33,18 @@ export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
 /** How long a decision waits for a worker to answer before it is handed to Temporal as a signal. */
 export const DECISION_ANSWER_MS = 2_000;
 
-/** A decision answered by the workflow, or accepted durably for a worker to apply later (202). */
+/**
+ * Who asks for a decision: their party, which the workflow's validator checks (since issue 18 the
+ * API does not read the payout first), and the check of the payout's record that answers instead
+ * when no validator did (the workflow ended, or did not answer in time): it throws the 404 or 409
+ * the record calls for.
+ */
+export interface DecisionAsker {
+  party: DecisionParty;
+  check: () => Promise<void>;
+}
+
+/** A decision answered by the workflow, or accepted durably for a worker to apply later (200 or 202). */
 export type DecisionOutcome =
   | { payout: PayoutView; accepted?: undefined }
   | { accepted: { payoutId: string; decision: Decision; receivedAt: string }; payout?: undefined };
@@ -100,19 +113,24 @@ export class PayoutGateway {
    * the same id, as a signal that Temporal records in history before this returns `accepted`.
    * Temporal not answering the signal either is 503.
    */
-  async decide(payoutId: string, decision: Decision, actor: string): Promise<DecisionOutcome> {
+  async decide(payoutId: string, decision: Decision, actor: string, asker: DecisionAsker): Promise<DecisionOutcome> {
     const handle = this.client.workflow.getHandle(payoutWorkflowId(payoutId));
     const decisionId = randomUUID();
     try {
-      const payout = await this.client.withDeadline(Date.now() + DECISION_ANSWER_MS, () => handle.executeUpdate(DECISION_UPDATES[decision], { args: [{ actor, decisionId }] }));
+      const args: [DecisionInput] = [{ actor, decisionId, party: asker.party }];
+      const payout = await this.client.withDeadline(Date.now() + DECISION_ANSWER_MS, () => handle.executeUpdate(DECISION_UPDATES[decision], { args }));
       return { payout };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
+        // Ended, or never started: the record answers who asks (404) and its state (409).
+        await asker.check();
         throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
       }
       const mapped = toDomainError(err);
       if (!(mapped instanceof DomainError && mapped.code === 'SERVICE_UNAVAILABLE')) throw mapped;
     }
+    // No validator ran: the record says whether this party may decide before Temporal records it.
+    await asker.check();
     const handedAtMs = Date.now();
     await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId, handedAtMs }));
     // Once Temporal recorded it: the decision stands in history from (at the latest) this moment.

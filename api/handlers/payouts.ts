@@ -64,16 +64,29 @@ export const getPayout: Handler<'getPayout'> = async (call) => {
  */
 async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<{ status: 200; body: PayoutView } | { status: 202; body: Schemas['DecisionAccepted'] }> {
   const principal = principalOf(call);
-  // SPEC §5's table answers the payout's buyer 409 in every state but AWAITING_CONFIRMATION, also
-  // before an approval; the 409 then names no state, since the buyer does not see the payout yet.
+  // Issue 18: the payout is not read first. The workflow's validator refuses anyone but its party
+  // as not found and a decision the payout is past as 409, as this read did; the record answers
+  // only when no validator ran (refuseUnlessOpen).
+  const party = principal.role === 'buyer' ? { buyerId: principal.id } : { sellerId: sellerOf(principal) };
+  const check = () => refuseUnlessOpen(call, decision);
+  const outcome = await call.deps.gateway.decide(call.params.id, decision, principal.id, { party, check });
+  return outcome.accepted ? { status: 202, body: outcome.accepted } : { status: 200, body: outcome.payout };
+}
+
+/**
+ * The payout's record refuses the decision: 404 to anyone but its parties, 409 in every state but
+ * AWAITING_CONFIRMATION (and PENDING_APPROVAL for a cancel). SPEC §5's table answers the payout's
+ * buyer 409 before an approval too; the 409 then names no state, since the buyer does not see the
+ * payout yet.
+ */
+async function refuseUnlessOpen(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<void> {
+  const principal = principalOf(call);
   const payout: Payout = await visiblePayout(call.em, principal, call.params.id, { parties: true });
   const open = payout.status === 'AWAITING_CONFIRMATION' || (decision === 'cancel' && payout.status === 'PENDING_APPROVAL');
   if (!open) {
     const shown = principal.role !== 'buyer' || buyerMaySee(payout);
     throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', shown ? `payout ${payout.id} is ${payout.status}` : `payout ${payout.id} is not awaiting confirmation`, shown ? { status: payout.status } : {});
   }
-  const outcome = await call.deps.gateway.decide(payout.id, decision, principal.id);
-  return outcome.accepted ? { status: 202, body: outcome.accepted } : { status: 200, body: outcome.payout };
 }
 
 export const confirmPayout: Handler<'confirmPayout'> = (call) => decide(call, 'confirm');

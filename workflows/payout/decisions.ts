@@ -9,10 +9,11 @@
  * (same id), and then answers with what that decision did instead of deciding again.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { ApprovalDecision, Decision, PayoutProgress, PayoutStatus, PayoutView } from '../../domain/payout';
+import { buyerMaySee, type ApprovalDecision, type Decision, type PayoutProgress, type PayoutStatus, type PayoutView } from '../../domain/payout';
 import {
   approveUpdate, cancelUpdate, confirmUpdate, decisionSignal, declineUpdate, orderChangedSignal, progressQuery, rejectUpdate, reserveUpdate,
   type DecisionInput,
+  type DecisionParty,
   type ReserveInput,
 } from './messages';
 
@@ -136,10 +137,17 @@ export function trackDecisions(payoutId: string, reservation: Promise<PayoutView
     await condition(() => state.view?.status !== from);
     return state.view!;
   };
-  const validator = (kind: AnyDecision) => ({ decisionId }: DecisionInput) => {
+  /** Whether the API's caller is the payout's party (`canSee` in api/handlers/scope.ts): not before the payout exists. */
+  const isParty = (party: DecisionParty) => state.view !== undefined && ('buyerId' in party ? party.buyerId === state.view.buyerId : party.sellerId === state.view.sellerId);
+  const validator = (kind: AnyDecision) => ({ decisionId, party }: DecisionInput) => {
     // The same decision again (its signal came first): it answers with what it did.
     if (madeBy(decisionId)?.kind === kind) return;
+    if (party && !isParty(party)) throw ApplicationFailure.nonRetryable(`payout ${payoutId} not found`, 'NOT_FOUND', {});
     if (!open(kind) || (decisionId !== undefined && applied.has(decisionId))) {
+      // SPEC §5's table answers the buyer 409 before an approval too, naming no state: the buyer does not see the payout yet.
+      if (party && 'buyerId' in party && !buyerMaySee(state.view!)) {
+        throw ApplicationFailure.nonRetryable(`payout ${payoutId} is not awaiting confirmation`, REFUSAL[kind], {});
+      }
       throw ApplicationFailure.nonRetryable(`payout ${payoutId} is ${status()}`, REFUSAL[kind], { status: status() });
     }
   };

@@ -6,9 +6,18 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision, OrderCloseReason, PayoutProgress, PayoutView } from '../../domain/payout';
 
+/** Who asks for a decision, as the API authenticated them: the payout's buyer, or its seller's accounts. */
+export type DecisionParty = { buyerId: string } | { sellerId: string };
+
 export interface DecisionInput {
   /** The account that decided (the buyer, the seller or sub-account that cancelled, the main account that approved). */
   actor: string;
+  /**
+   * Since issue 18 the API does not read the payout before a buyer's or a seller's decision: the
+   * update's validator answers anyone but the payout's own party as not found, as that read did.
+   * Absent from the calls of API versions that read it.
+   */
+  party?: DecisionParty;
   /**
    * The API's id of this decision; its fallback signal carries the same id, and the workflow
    * applies each id at most once (SPEC §5).
