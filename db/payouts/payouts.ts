@@ -64,9 +64,9 @@ export interface Reservation {
 
 /**
  * SPEC §5.1: checks every rule and holds the amount, in one transaction, with the buyer's card of
- * the payout (`sentCards`). Refused → throws the
- * rule's DomainError and nothing is held or counted. Replayed with the same payout id → returns
- * the payout as it was reserved the first time (asReserved), holding and counting nothing again.
+ * the payout (`sentCards`). Refused → throws the rule's DomainError and nothing is held or
+ * counted. Replayed with the same payout id → returns the payout as it was reserved the first time
+ * (asReserved), holding, counting and storing nothing again.
  */
 export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number, sentCards?: CardsOf): Promise<Reservation> {
   return em.transactional(async (tx) => {
@@ -148,20 +148,20 @@ interface UnderSellerLock {
  * The seller's account under lock (as lockSellerAccount), with what the reservation decides on read
  * in the same statement (issue 18: four statements were one each): the order, if it is this
  * seller's, the day's usage, whether this payout exists already, and the payout holding the order's
- * claim (the `payouts_order_claim` unique key: one at most). Every subquery is correlated with the locked row (`a.seller_id`), so that
- * none is read before the lock is held: at READ COMMITTED a statement's reads share one snapshot,
- * taken at its first read, and MariaDB evaluates a subquery that does not depend on the row before
- * it reads the row (the concurrency test's daily amount saw 6 payouts of 5 pass with the payout's
- * and the claim's subqueries uncorrelated). Read after the lock, they see every reservation that
- * committed before it; they lock nothing, so the lock order stays the account's alone. A payout and
- * a claim are the seller's own (a payout id is made from its principal, an order has one seller).
- * A claim changes under the seller's lock (a reservation, a release), and an order under the
- * seller's too: an order update locks the order's seller after the order (db/orders/orders.ts), so
- * the order read here is the one any later update will see this payout beside. No
- * account, no row: and no payout either, since a payout is only ever reserved on an account and
- * accounts are never deleted; the order is then read alone, so that it still decides a 404.
- * Hand-written: the ORM does not put a subquery in a locking read's select list. The row is mapped
- * by `em.map`, which makes the account managed, as a find would.
+ * claim (the `payouts_order_claim` unique key: one at most). Every subquery is correlated with the
+ * locked row (`a.seller_id`), so that none is read before the lock is held: at READ COMMITTED a
+ * statement's reads share one snapshot, taken at its first read, and MariaDB evaluates a subquery
+ * that does not depend on the row before it reads the row (the concurrency test's daily amount saw
+ * 6 payouts of 5 pass with the payout's and the claim's subqueries uncorrelated). Read after the
+ * lock, they see every reservation that committed before it; they lock nothing, so the lock order
+ * stays the account's alone. A payout and a claim are the seller's own (a payout id is made from
+ * its principal, an order has one seller). A claim changes under the seller's lock (a reservation,
+ * a release), and an order under the seller's too: an order update locks the order's seller after
+ * the order (db/orders/orders.ts), so the order read here is the one any later update will see this
+ * payout beside. No account, no row: and no payout either, since a payout is only ever reserved on
+ * an account and accounts are never deleted; the order is then read alone, so that it still decides
+ * a 404. Hand-written: the ORM does not put a subquery in a locking read's select list. The row is
+ * mapped by `em.map`, which makes the account managed, as a find would.
  */
 async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
   if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
