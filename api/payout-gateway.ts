@@ -35,13 +35,15 @@ export const DECISION_ANSWER_MS = 2_000;
 
 /**
  * Who asks for a decision: their party, which the workflow's validator checks (since issue 18 the
- * API does not read the payout first), and the check of the payout's record that answers instead
- * when no validator did (the workflow ended, or did not answer in time): it throws the 404 or 409
- * the record calls for.
+ * API does not read the payout first), and the payout's record, which answers when no validator
+ * did. `check(true)` when the workflow has ended (or never was): the record's 404 or 409.
+ * `check(false)` when the workflow did not answer in time, before the decision is handed over as a
+ * signal: the 404 alone, since this very decision may have been applied meanwhile (a 202 is then
+ * right: the workflow applies a decision id once, and a decision that came too late never stands).
  */
 export interface DecisionAsker {
   party: DecisionParty;
-  check: () => Promise<void>;
+  check: (state: boolean) => Promise<void>;
 }
 
 /** A decision answered by the workflow, or accepted durably for a worker to apply later (200 or 202). */
@@ -123,14 +125,14 @@ export class PayoutGateway {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Ended, or never started: the record answers who asks (404) and its state (409).
-        await asker.check();
+        await asker.check(true);
         throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
       }
       const mapped = toDomainError(err);
       if (!(mapped instanceof DomainError && mapped.code === 'SERVICE_UNAVAILABLE')) throw mapped;
     }
-    // No validator ran: the record says whether this party may decide before Temporal records it.
-    await asker.check();
+    // No validator ran: the record says whether this is the payout's party before Temporal records the decision.
+    await asker.check(false);
     const handedAtMs = Date.now();
     await this.answer(() => handle.signal(decisionSignal, { decision, actor, decisionId, handedAtMs }));
     // Once Temporal recorded it: the decision stands in history from (at the latest) this moment.

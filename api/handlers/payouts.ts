@@ -68,20 +68,21 @@ async function decide(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayo
   // as not found and a decision the payout is past as 409, as this read did; the record answers
   // only when no validator ran (refuseUnlessOpen).
   const party = principal.role === 'buyer' ? { buyerId: principal.id } : { sellerId: sellerOf(principal) };
-  const check = () => refuseUnlessOpen(call, decision);
+  const check = (state: boolean) => refuseUnlessOpen(call, decision, state);
   const outcome = await call.deps.gateway.decide(call.params.id, decision, principal.id, { party, check });
   return outcome.accepted ? { status: 202, body: outcome.accepted } : { status: 200, body: outcome.payout };
 }
 
 /**
- * The payout's record refuses the decision: 404 to anyone but its parties, 409 in every state but
- * AWAITING_CONFIRMATION (and PENDING_APPROVAL for a cancel). SPEC §5's table answers the payout's
- * buyer 409 before an approval too; the 409 then names no state, since the buyer does not see the
- * payout yet.
+ * The payout's record refuses the decision: 404 to anyone but its parties and, with `state`, 409 in
+ * every state but AWAITING_CONFIRMATION (and PENDING_APPROVAL for a cancel). SPEC §5's table answers
+ * the payout's buyer 409 before an approval too; the 409 then names no state, since the buyer does
+ * not see the payout yet.
  */
-async function refuseUnlessOpen(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision): Promise<void> {
+async function refuseUnlessOpen(call: Call<'confirmPayout' | 'declinePayout' | 'cancelPayout'>, decision: Decision, state: boolean): Promise<void> {
   const principal = principalOf(call);
   const payout: Payout = await visiblePayout(call.em, principal, call.params.id, { parties: true });
+  if (!state) return;
   const open = payout.status === 'AWAITING_CONFIRMATION' || (decision === 'cancel' && payout.status === 'PENDING_APPROVAL');
   if (!open) {
     const shown = principal.role !== 'buyer' || buyerMaySee(payout);
