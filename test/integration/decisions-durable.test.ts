@@ -6,7 +6,7 @@
  */
 import { stopProcess } from '../../worker/temporal-dev-server';
 import { bearer, openMarket } from '../support/scenario';
-import { eventually, startStack, type Stack } from '../support/stack';
+import { eventually, startStack, uniqueId, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -38,10 +38,17 @@ test('decisions sent while no worker runs are accepted (202) and applied, the fi
     [cancelled, 'cancel', seller],
     [confirmed, 'confirm', buyer],
   ] as const;
+  // No validator runs without a worker: the payout's record still answers anyone but its party 404,
+  // and no signal goes out (either would otherwise be `confirmed`'s first decision, and it would
+  // not end PAID below).
+  const refused = await stack.http.post(`/v1/payouts/${confirmed}/decline`).set(bearer(await stack.token(uniqueId('buyer'), 'buyer'))).expect(404);
+  expect(refused.body.error).toMatchObject({ code: 'NOT_FOUND', message: `payout ${confirmed} not found` });
+  await stack.http.post(`/v1/payouts/${confirmed}/cancel`).set(bearer(await stack.token(uniqueId('seller'), 'seller'))).expect(404);
   for (const [id, decision, auth] of sent) {
     const answer = await stack.http.post(`/v1/payouts/${id}/${decision}`).set(auth).expect(202);
     expect(answer.body).toEqual({ payoutId: id, decision, receivedAt: expect.any(String) });
   }
+
   // Nothing moved yet: no worker has applied anything.
   for (const id of payouts) expect((await stack.http.get(`/v1/payouts/${id}`).set(seller).expect(200)).body.status).toBe('AWAITING_CONFIRMATION');
 
