@@ -9,7 +9,8 @@ import { ReserveTopUp } from '../db/reserve/top-up-entities';
 import { TOP_UP_MEMO, creditTopUp, decideTopUp, recordRefusalCrossing, refuseTopUp, topUpMovementKey, type TopUpDecision } from '../db/reserve/top-ups';
 import { formatYuan, type Fen } from '../domain/money';
 import type { Clock } from '../domain/time';
-import type { Card, Notifier } from '../notify/notifier';
+import type { Card } from '../db/notifications/cards';
+import type { Notifier } from '../notify/notifier';
 import { ProviderUnavailableError, callByKey, type PaymentProvider, type ProviderOutcome } from '../provider/provider';
 
 export interface TopUpActivityDeps {

@@ -16,7 +16,7 @@
  * The sandbox payment provider keeps its books in the same server (provider/sandbox.ts): each
  * transfer it books is one INSERT, committed alone, so a statement and an fsync. In production the
  * provider is an external service whose books are not our database's work, so the headline leaves
- * them out, counted from the transfers it booked for the measured payouts (`detail.provider`); its
+ * them out, counted from the transfers it booked for the measured payouts (`detail.costAccounting.provider`); its
  * cached read of the fault settings, once a second per worker, is left in.
  */
 import { Connection, type Client } from '@temporalio/client';

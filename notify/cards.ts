@@ -1,6 +1,6 @@
 /** Cards built in more than one place. */
 import type { Fen } from '../domain/money';
-import type { Card } from './notifier';
+import type { Card } from '../db/notifications/cards';
 import { lowBalanceCardId } from '../domain/card-ids';
 
 /** The seller's low-balance alert: available fell below the threshold the seller set. */

@@ -13,8 +13,6 @@ import { Notification } from '../db/notifications/entities';
 import { storeCards, type Card } from '../db/notifications/cards';
 import type { Clock } from '../domain/time';
 
-export type { Card };
-
 export interface WebhookConfig {
   url: string;
   secret: string;

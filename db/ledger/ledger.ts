@@ -53,6 +53,12 @@ interface Movement {
   keyKnownUnused?: boolean;
 }
 
+/** A movement's amount: whole fen, at least one. */
+function assertMovable(movement: Movement): void {
+  assertFen(movement.amountFen, 'movement amount');
+  if (movement.amountFen === 0) throw new TypeError('a movement moves at least one fen');
+}
+
 /** Which balance each kind of movement takes from and gives to. */
 export const MOVES: Record<MovementKind, { from: 'external' | 'available' | 'held'; to: 'external' | 'available' | 'held' }> = {
   RECHARGE: { from: 'external', to: 'available' },
@@ -81,8 +87,7 @@ export function externalAccount(kind: MovementKind): string {
  * nothing, when the movement key was already recorded. Refuses to take any balance below zero.
  */
 export async function move(tx: EntityManager, account: SellerAccount, movement: Movement): Promise<boolean> {
-  assertFen(movement.amountFen, 'movement amount');
-  if (movement.amountFen === 0) throw new TypeError('a movement moves at least one fen');
+  assertMovable(movement);
   if (!movement.keyKnownUnused && (await tx.count(LedgerEntry, { movementKey: movement.key }))) return false;
   const { from, to } = MOVES[movement.kind];
   if (from !== 'external') {
@@ -126,8 +131,7 @@ const BALANCE_COLUMN = { available: 'available_fen', held: 'held_fen' } as const
  * updated; the caller rolls back). `insertEntry` records the movement after it.
  */
 export async function moveBalances(tx: EntityManager, sellerId: string, movement: Movement): Promise<boolean> {
-  assertFen(movement.amountFen, 'movement amount');
-  if (movement.amountFen === 0) throw new TypeError('a movement moves at least one fen');
+  assertMovable(movement);
   const { from, to } = MOVES[movement.kind];
   const sets: string[] = [];
   const setParams: unknown[] = [];

@@ -328,7 +328,7 @@ async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: s
     if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
     const confirmed = await tx.nativeUpdate(Payout, { id: awaiting.id, status: 'AWAITING_CONFIRMATION', pendingCloseReason: null }, { status: 'CONFIRMED', confirmedAt: at });
     if (confirmed === 0) return null;
-    if (actor !== awaiting.buyerId) await recordEvent(tx, awaiting.id, 'CONFIRMED', actor, at);
+    await recordConfirmer(tx, awaiting, actor, at);
     // The payout's tally row is its creation's China day (reservePayout sets both from one instant).
     await countStatusChange(tx, { sellerId: awaiting.sellerId, chinaDay: chinaDay(new Date(awaiting.createdAt)), amountFen: awaiting.amount }, 'AWAITING_CONFIRMATION', 'CONFIRMED');
     return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
@@ -340,7 +340,7 @@ async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: s
  * no row of its own (issue 18); the buyer is the one principal who may confirm (SPEC §5). Anyone
  * else who ever does is written down as a row, which the timeline shows instead.
  */
-async function recordConfirmer(tx: EntityManager, payout: Payout, actor: string, at: Date): Promise<void> {
+async function recordConfirmer(tx: EntityManager, payout: Pick<PayoutView, 'id' | 'buyerId'>, actor: string, at: Date): Promise<void> {
   if (actor !== payout.buyerId) await recordEvent(tx, payout.id, 'CONFIRMED', actor, at);
 }
 

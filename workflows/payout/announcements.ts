@@ -20,8 +20,11 @@ export interface Announcer {
    * Announces one moment of the payout: its cards stored and delivered with `alsoIds`. Answers
    * the store for the workflow to wait on in `inLine` runs only; nothing in the others (`beside`
    * runs must not wait even a microtask: their commands would come out in another order).
+   * `stored`: the moment's cards as the write that made the moment stored them (issue 18), read
+   * from its recorded result; runs that announce by activity then only deliver them, older runs
+   * store them again as they always did (the first rows stay), so each replays its own commands.
    */
-  announce(payout: PayoutView, moment: CardMoment, alsoIds?: string[]): Promise<void> | undefined;
+  announce(payout: PayoutView, moment: CardMoment, alsoIds?: string[], stored?: string[]): Promise<void> | undefined;
   /** Every delivery started so far, ended. */
   allDelivered(): Promise<unknown>;
 }
@@ -35,8 +38,12 @@ export function announcer(confirmWindowMs: number, version: () => PayoutVersion)
     deliver(ids) {
       deliveries.push(delivered(ids));
     },
-    announce(payout, moment, alsoIds = []) {
+    announce(payout, moment, alsoIds = [], stored) {
       const path = version();
+      if (path === 'byActivity' && stored) {
+        deliveries.push(delivered([...stored, ...alsoIds]));
+        return undefined;
+      }
       if (path === 'byActivity') {
         // The moment's time on the timeline is the workflow's, when it announced it: not when a worker took the activity.
         const ids = [...payoutCardIds(payout.id, moment), ...alsoIds];

@@ -79,10 +79,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       const storing = cards.announce(state.view!, 'sent');
       if (storing) await storing;
     }
-  } else if (sentCards && version() === 'byActivity') {
-    cards.deliver([...sentCards, holdLowBalanceCardId(input.payoutId)]);
   } else {
-    const storing = cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)]);
+    const storing = cards.announce(reserved, 'sent', [holdLowBalanceCardId(input.payoutId)], sentCards);
     if (storing) await storing;
   }
   if (state.view!.status === 'AWAITING_CONFIRMATION') await steps.awaitVerdict(state.view!);

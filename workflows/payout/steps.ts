@@ -51,8 +51,7 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
   /**
    * The outcome's cards that the posting or the release stored with it (issue 18: a commit fewer);
    * none from a write that changed nothing (a replay) or from a worker from before, whose outcome
-   * is then stored as any moment's (announceOutcome). Read from the write's recorded result, so a
-   * replay takes the same path.
+   * is then stored as any moment's (Announcer.announce).
    */
   let outcomeCards: string[] | undefined;
 
@@ -125,17 +124,9 @@ export function payoutSteps(input: PayoutWorkflowInput, state: DecisionState, ca
     setStatus(state.view!.status);
   }
 
-  /**
-   * The outcome's cards to their recipients: only delivered when the write that made the outcome
-   * stored them, in runs that announce by activity; stored (again: the first rows stay) and
-   * delivered otherwise, so that older runs replay the commands they recorded.
-   */
+  /** The outcome's cards to their recipients (stored with the write that made the outcome, when it did). */
   function announceOutcome(): Promise<void> | undefined {
-    if (outcomeCards && version() === 'byActivity') {
-      cards.deliver(outcomeCards);
-      return undefined;
-    }
-    return cards.announce(state.view!, 'outcome');
+    return cards.announce(state.view!, 'outcome', [], outcomeCards);
   }
 
   return { awaitApproval, settleApproval, awaitVerdict, settle, announceOutcome };
