@@ -35,6 +35,8 @@ export const RECORDED_HISTORIES = [
   'payout-paid-by-activity',
   'payout-expired-by-activity',
   'payout-rejected-approval-expired-by-activity',
+  'payout-paid-cards-with-money',
+  'payout-expired-cards-with-money',
   'top-up-done',
   'top-up-skipped-daily-max',
   'top-up-refused',

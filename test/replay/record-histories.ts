@@ -145,6 +145,11 @@ test('payout since the cards-and-deadlines-by-activity patch: paid; expired afte
   await record(shortWindow, 'payout-rejected-approval-expired-by-activity', payoutWorkflowId(await subPayout(shortWindow, t)));
 });
 
+test('payout since issue 18 (the buyer\'s card stored with the hold, the outcome\'s with the posting or the release): paid; expired after the reminder', async () => {
+  // The workflow only delivers cards its write says it stored; the histories above keep the path where it stores them.
+  await recordPaidAndExpired('payout-paid-cards-with-money', 'payout-expired-cards-with-money');
+});
+
 test('reconciliation: clean, and a mismatch that sends finance a card', async () => {
   const market = await openMarket(stack);
   await decide(stack, await createPayout(market), 'decline', market.buyer).expect(200);
