@@ -24,6 +24,11 @@ import { lowReserveCardId, payoutCardId, type CardMoment } from '../domain/card-
 
 export interface ActivityDeps {
   orm: MikroORM;
+  /**
+   * The ORM of the payout's own writes (reserve, confirm, approve, post, release): one whose
+   * transactions send no BEGIN (`openBeginlessOrm`, issue 18). `orm` when not given.
+   */
+  writes?: MikroORM;
   provider: PaymentProvider;
   notifier: Notifier;
   clock: Clock;
@@ -66,8 +71,9 @@ function cardPayload(payout: PayoutView): Record<string, unknown> {
   };
 }
 
-export function createPayoutActivities({ orm, provider, notifier, clock }: ActivityDeps) {
+export function createPayoutActivities({ orm, writes = orm, provider, notifier, clock }: ActivityDeps) {
   const em = () => orm.em.fork();
+  const writesEm = () => writes.em.fork();
 
   // Past the reservation, activities take the payout as the workflow holds it (the view the
   // reservation or the last write returned) instead of reading it again: ids, parties, amount and
@@ -76,7 +82,7 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
     async reservePayout(request: PayoutRequest, confirmWindowMs: number): Promise<ReservedPayout> {
       return asTemporalFailure(async () => {
         try {
-          const { payout, lowBalance, topUpId, storedCards } = await reservePayout(em(), request, clock.now(), confirmWindowMs, sentCards);
+          const { payout, lowBalance, topUpId, storedCards } = await reservePayout(writesEm(), request, clock.now(), confirmWindowMs, sentCards);
           // A replayed reservation does not know whether its hold crossed the threshold: the ledger does.
           const key = `hold:${payout.id}`;
           const crossed = lowBalance === undefined ? await crossedLowBalance(em(), request.sellerId, key) : lowBalance;
@@ -94,12 +100,12 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
 
     /** `awaiting`: the payout as the workflow holds it (since issue 18; runs from before pass none). */
     async markConfirmed(payoutId: string, actor: string, atMs: number, awaiting?: PayoutView): Promise<PayoutView> {
-      return markConfirmed(em(), payoutId, actor, new Date(atMs), awaiting);
+      return markConfirmed(writesEm(), payoutId, actor, new Date(atMs), awaiting);
     },
 
     /** SPEC §5 maker-checker: records the approval and starts the buyer's window from its time. */
     async approvePayout(payoutId: string, actor: string, atMs: number, confirmWindowMs: number): Promise<PayoutView> {
-      return approvePayout(em(), payoutId, actor, new Date(atMs), confirmWindowMs);
+      return approvePayout(writesEm(), payoutId, actor, new Date(atMs), confirmWindowMs);
     },
 
     /**
@@ -116,12 +122,12 @@ export function createPayoutActivities({ orm, provider, notifier, clock }: Activ
 
     /** Posts, and stores the outcome's cards with it: the workflow delivers `storedCards` (steps.ts). */
     async postPayout(payout: PayoutView, providerTransactionId: string | null = null): Promise<WrittenPayout> {
-      return postPayout(em(), payout, clock.now(), providerTransactionId, outcomeCards);
+      return postPayout(writesEm(), payout, clock.now(), providerTransactionId, outcomeCards);
     },
 
     /** Releases, and stores the outcome's cards with it, as the posting does. */
     async releasePayout(payout: PayoutView, status: ReleasedStatus, actor: string | null, atMs: number, closeReason?: CloseReason): Promise<WrittenPayout> {
-      return releasePayout(em(), payout, status, actor, new Date(atMs), closeReason, outcomeCards);
+      return releasePayout(writesEm(), payout, status, actor, new Date(atMs), closeReason, outcomeCards);
     },
 
     /**

@@ -2,10 +2,11 @@
  * The ORM for one process: the database is created when missing and the migrations are applied
  * (never schema sync). Each request or activity forks its own EntityManager from `orm.em`.
  */
-import { MikroORM } from '@mikro-orm/mysql';
+import { MikroORM, type Options } from '@mikro-orm/mysql';
 import { Migrator } from '@mikro-orm/migrations';
 import mysql from 'mysql2/promise';
 import { databaseFailure } from '../startup/errors';
+import { BeginlessDialect } from './beginless';
 import { AUDIT_ENTITIES } from './audit/entities';
 import { COMMON_ENTITIES } from './common/entities';
 import { LEDGER_ENTITIES } from './ledger/entities';
@@ -87,7 +88,31 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
-  return MikroORM.init({
+  return MikroORM.init(ormOptions(databaseUrl, poolSizeMax, [SESSION_SETUP]));
+}
+
+/**
+ * The ORM of the payout's own writes (issue 18): its connections run with autocommit off and its
+ * transactions send no BEGIN (db/beginless.ts), so each of the reservation, the confirmation and
+ * the posting is a statement shorter. Its EntityManager runs statements inside `transactional`
+ * only: anything else is refused before it is sent. The database must exist and be migrated (the
+ * process's main ORM sees to that first), since opening this one connects to nothing.
+ */
+export async function openBeginlessOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MAX): Promise<Orm> {
+  const orm = await MikroORM.init({
+    ...ormOptions(databaseUrl, poolSizeMax, [SESSION_SETUP, 'set session autocommit = 0']),
+    driverOptions: { client: BeginlessDialect },
+    // Connecting checks the connection with a statement outside a transaction, which this pool refuses.
+    connect: false,
+  });
+  // The ORM logs the BEGIN it would send: none is, and the query log (the statement budget's test) says so.
+  const platform = orm.em.getPlatform();
+  platform.getBeginTransactionSQL = () => [];
+  return orm;
+}
+
+function ormOptions(databaseUrl: string, poolSizeMax: number, sessionSetup: string[]): Options {
+  return {
     clientUrl: databaseUrl,
     // Each module owns its entities (db/<module>/entities.ts).
     entities: [...RESERVE_ENTITIES, ...ORDER_ENTITIES, ...PAYOUT_ENTITIES, ...LEDGER_ENTITIES, ...NOTIFICATION_ENTITIES, ...TOP_UP_ENTITIES, ...SANDBOX_ENTITIES, ...COMMON_ENTITIES, ...AUDIT_ENTITIES],
@@ -99,14 +124,19 @@ export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MA
     pool: {
       min: 0,
       max: poolSizeMax,
-      afterCreate: (connection: RawConnection, done: (err: Error | null, connection: RawConnection) => void) =>
-        connection.query(SESSION_SETUP, (err) => done(err, connection)),
+      afterCreate: (connection: RawConnection, done: (err: Error | null, connection: RawConnection) => void) => {
+        const next = ([sql, ...rest]: string[]): void => {
+          if (sql === undefined) done(null, connection);
+          else connection.query(sql, (err) => (err ? done(err, connection) : next(rest)));
+        };
+        next(sessionSetup);
+      },
     },
     timezone: '+00:00',
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,
     debug: false,
-  });
+  };
 }
 
 /** Creates the database when missing, applies pending migrations, and returns the ORM. */

@@ -13,7 +13,7 @@ import { issueToken } from '../api/auth';
 import { buildApi, connectTemporal } from '../api/server';
 import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/keyring';
 import { loadConfig, type Config } from '../config';
-import { openMigratedOrm } from '../db/orm';
+import { openBeginlessOrm, openMigratedOrm } from '../db/orm';
 import { installRuntimeLogging } from '../worker/logging';
 import { createWorker, runWorker, workerSettings } from '../worker/worker';
 import { ensureArchiveSchedule } from '../worker/archive-schedule';
@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   // The SDK's and the core's lines in the worker's JSON format, as worker/main.ts has them.
   installRuntimeLogging(settings.logger);
   const connection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createWorker({ connection, orm, ...settings });
+  const writes = await openBeginlessOrm(config.databaseUrl);
+  const worker = await createWorker({ connection, orm, writes, ...settings });
   const running = runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger: settings.logger });
   const temporal = await connectTemporal(config, temporalAddress);
   // The dev sign-in mints tokens for anyone who asks: only with the development secret.
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     await running.catch((err) => console.error(err));
     await temporal.connection.close();
     await connection.close();
+    await writes.close();
     await orm.close();
     await devServer?.stop();
     process.exit(0);

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalClient } from '../codec/data-converter';
 import { DEFAULT_TEMPORAL_ADDRESS, loadConfig } from '../config';
-import { openMigratedOrm } from '../db/orm';
+import { openBeginlessOrm, openMigratedOrm } from '../db/orm';
 import type { Logger } from '../logger';
 import { exitOnStartupError } from '../startup/errors';
 import { checkTemporal } from '../startup/temporal-check';
@@ -25,14 +25,16 @@ async function main(): Promise<void> {
   const temporalAddress = config.temporalAddress ?? DEFAULT_TEMPORAL_ADDRESS;
   await checkTemporal(temporalAddress, config.temporalNamespace, config.temporalAddress !== undefined);
   const orm = await openMigratedOrm(config.databaseUrl);
+  const writes = await openBeginlessOrm(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createWorker({ connection, orm, ...settings });
+  const worker = await createWorker({ connection, orm, writes, ...settings });
   await ensureSchedules(temporalClient(connection, config.temporalNamespace, config.payloadKeys), config.taskQueue, logger);
   logger.info({ taskQueue: config.taskQueue, temporalAddress, limits: WORKER_LIMITS }, `worker: polling task queue ${config.taskQueue}`);
   try {
     await runWorker(worker, { connection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger });
   } finally {
     await connection.close();
+    await writes.close();
     await orm.close();
   }
 }

@@ -40,6 +40,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   orm: MikroORM;
+  /** The ORM of the payout's own writes, whose transactions send no BEGIN (`openBeginlessOrm`); `orm` when not given. */
+  writes?: MikroORM;
   /** The payload codec's keys: the worker decrypts what clients wrote and encrypts what it writes. */
   payloadKeys: PayloadKeyring;
   provider?: PaymentProvider;
@@ -103,7 +105,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const notifier = new Notifier(deps.orm, clock, deps.webhook);
   const provider = deps.provider ?? new SandboxProvider(deps.orm, clock);
   const activities = {
-    ...createPayoutActivities({ orm: deps.orm, provider, notifier, clock }),
+    ...createPayoutActivities({ orm: deps.orm, writes: deps.writes, provider, notifier, clock }),
     ...createTopUpActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createReserveActivities({ orm: deps.orm, provider, notifier, clock }),
     ...createReconciliationActivities({ orm: deps.orm, provider, notifier, clock }),

@@ -432,7 +432,8 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
   } catch (err) {
     if (!(err instanceof NotPosted)) throw err;
   }
-  const payout = await em.fork().findOneOrFail(Payout, { id: payoutId });
+  // In a transaction of its own: the writes' ORM runs nothing outside one (db/beginless.ts).
+  const payout = await em.fork().transactional((tx) => tx.findOneOrFail(Payout, { id: payoutId }));
   if (payout.status === 'PAID' && payout.sellerId === confirmed.sellerId) return toPayoutView(payout);
   throw new Error(`payout ${payoutId} is ${payout.status} for ${payout.amountFen} fen of seller ${payout.sellerId}, only a CONFIRMED payout of ${confirmed.amount} fen of seller ${confirmed.sellerId} is posted`);
 }

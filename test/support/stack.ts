@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { temporalClient } from '../../codec/data-converter';
 import { loadConfig, type Config } from '../../config';
-import { openOrm, type Orm } from '../../db/orm';
+import { openBeginlessOrm, openOrm, type Orm } from '../../db/orm';
 import { issueToken, secretKey } from '../../api/auth';
 import { buildApi } from '../../api/server';
 import type { Role } from '../../api/spec';
@@ -42,6 +42,8 @@ export interface StackOptions {
 export interface Stack {
   config: Config;
   orm: Orm;
+  /** The in-process worker's ORM of the payout's writes (`openBeginlessOrm`); none without that worker. */
+  writes?: Orm;
   client: Client;
   /** HTTP to the app without a port; every response is checked against openapi.yaml. */
   http: ReturnType<typeof conformingRequest>;
@@ -78,10 +80,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
+  let writes: Orm | undefined;
   if ((options.worker ?? 'in-process') === 'in-process') {
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress! });
     const settings = workerSettings(config);
-    worker = await createWorker({ connection: nativeConnection, orm, ...settings, clock: options.clock, workflowBundle: await loadWorkflowBundle() });
+    writes = await openBeginlessOrm(config.databaseUrl);
+    worker = await createWorker({ connection: nativeConnection, orm, writes, ...settings, clock: options.clock, workflowBundle: await loadWorkflowBundle() });
     running = runWorker(worker, { connection: nativeConnection, orm, namespace: config.temporalNamespace, payloadKeys: config.payloadKeys, logger: settings.logger });
   }
   const startChildWorker = () => {
@@ -95,6 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     config,
     orm,
+    writes,
     client,
     http: conformingRequest(app.callback()),
     token: (sub, role, sellerId) => issueToken(secretKey(TEST_JWT_SECRET), { sub, role, ...(sellerId ? { seller_id: sellerId } : {}) }),
@@ -105,6 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all([...children].map((child) => stopProcess(child)));
       await nativeConnection?.close();
       await client.connection.close();
+      await writes?.close();
       await orm.close();
     },
   };

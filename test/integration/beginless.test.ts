@@ -1,0 +1,93 @@
+/**
+ * The ORM of the payout's writes (openBeginlessOrm, db/beginless.ts), on the real MariaDB: its
+ * transactions send no BEGIN and still commit and roll back whole, it runs nothing outside a
+ * transaction, and it never hands a connection on with a transaction open.
+ */
+import { randomUUID } from 'node:crypto';
+import { IdempotencyRecord } from '../../db/common/entities';
+import { openBeginlessOrm, openOrm, type Orm } from '../../db/orm';
+
+let orm: Orm;
+let writes: Orm;
+const sent: string[] = [];
+
+beforeAll(async () => {
+  orm = await openOrm(process.env.TEST_DATABASE_URL!);
+  // One connection, so that every transaction here runs on the connection the one before it left.
+  writes = await openBeginlessOrm(process.env.TEST_DATABASE_URL!, 1);
+  const logger = writes.config.getLogger();
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (context) => {
+    sent.push((context.query ?? '').trim().toLowerCase());
+    logQuery(context);
+  };
+});
+
+afterAll(async () => {
+  await writes.close();
+  await orm.close();
+});
+
+beforeEach(() => {
+  sent.length = 0;
+});
+
+const record = (principal: string) => ({
+  principal, operation: 'beginless-test', idemKey: 'k', requestHash: 'h', statusCode: 201, responseBody: { ok: true }, createdAt: new Date(),
+});
+
+/** The server's own word on the connection's session: autocommit, and whether a transaction is open on it. */
+async function session(tx: Orm['em']): Promise<{ autocommit: number; connectionId: number; inTransaction: number }> {
+  const [row]: Record<string, unknown>[] = await tx.execute('select @@autocommit as autocommit, connection_id() as connection_id, @@in_transaction as in_transaction');
+  return { autocommit: Number(row.autocommit), connectionId: Number(row.connection_id), inTransaction: Number(row.in_transaction) };
+}
+
+/**
+ * How the pool's one connection comes to the next transaction: its first statement, which reads
+ * no table and so opens nothing itself, sees whether the last one left a transaction open.
+ */
+function handedOn(): Promise<{ autocommit: number; connectionId: number; inTransaction: number }> {
+  return writes.em.fork().transactional((tx) => session(tx));
+}
+
+test('a transaction commits what it wrote, and sends a COMMIT but no BEGIN', async () => {
+  const principal = `beginless-${randomUUID()}`;
+  const inside = await writes.em.fork().transactional(async (tx) => {
+    tx.create(IdempotencyRecord, record(principal));
+    await tx.flush();
+    return session(tx);
+  });
+  expect(inside.autocommit).toBe(0);
+  // The insert opened the transaction that the COMMIT closed.
+  expect(inside.inTransaction).toBe(1);
+  expect(sent.some((sql) => sql.startsWith('begin') || sql.startsWith('start transaction'))).toBe(false);
+  expect(sent.filter((sql) => sql.startsWith('commit'))).toHaveLength(1);
+  expect(await orm.em.fork().findOne(IdempotencyRecord, { principal })).not.toBeNull();
+  expect(await handedOn()).toEqual({ autocommit: 0, connectionId: inside.connectionId, inTransaction: 0 });
+});
+
+test('a transaction that throws rolls back all it wrote, and leaves no transaction open', async () => {
+  const principal = `beginless-${randomUUID()}`;
+  let inside: Awaited<ReturnType<typeof session>> | undefined;
+  await expect(writes.em.fork().transactional(async (tx) => {
+    tx.create(IdempotencyRecord, record(principal));
+    await tx.flush();
+    inside = await session(tx);
+    throw new Error('refused');
+  })).rejects.toThrow('refused');
+  expect(sent.filter((sql) => sql.startsWith('rollback'))).toHaveLength(1);
+  expect(inside?.inTransaction).toBe(1);
+  expect(await orm.em.fork().findOne(IdempotencyRecord, { principal })).toBeNull();
+  expect(await handedOn()).toEqual({ autocommit: 0, connectionId: inside?.connectionId, inTransaction: 0 });
+});
+
+test('a statement outside a transaction is refused before it is sent', async () => {
+  await expect(writes.em.fork().findOne(IdempotencyRecord, { principal: 'nobody' })).rejects.toThrow(/inside a transaction only/);
+  await expect(writes.em.fork().execute('select 1')).rejects.toThrow(/inside a transaction only/);
+  // The pool's one connection is still fine, with nothing open on it.
+  expect(await handedOn()).toMatchObject({ autocommit: 0, inTransaction: 0 });
+});
+
+test('a level or READ ONLY, which BEGIN would have set, is refused', async () => {
+  await expect(writes.em.fork().transactional(async () => 1, { readOnly: true })).rejects.toThrow(/no isolation level and no READ ONLY/);
+});
