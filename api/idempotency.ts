@@ -9,13 +9,14 @@
  * ledger movement, and the database's unique keys let only one of them take effect.
  *
  * Most operations claim the key with a row before they run and complete it with their answer: two
- * commits. A payout's create is the busiest write and its reservation already commits, so it
- * stores its 201 answer in that transaction instead (`storesItsAnswer`, issue 18): the key is read
- * first, and only a refusal is written here.
+ * commits. A payout's create is the busiest write and its reservation already commits, so its 201
+ * answer is the payout that transaction reserves, which keeps the body's hash (`storedAnswer`,
+ * issue 18): the key and the payout are read first, and only a refusal is written here.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { IdempotencyRecord } from '../db/common/entities';
+import type { StoredAnswer } from '../db/payouts/payouts';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import type { IdempotencyKey } from '../domain/payout';
@@ -49,12 +50,20 @@ export interface IdempotencyScope {
   now: Date;
   log: Logger;
   /**
-   * The operation stores its own 2xx answer under the key, in the transaction that does its work
-   * (a payout's reservation, issue 18): the key is then read first instead of claimed, and only a
-   * refusal is stored here. Two first attempts at once both run; the operation must tell a second
-   * body from the first itself (the payout workflow's `reserve` validator does).
+   * The operation keeps its own 2xx answer, in the transaction that does its work (a payout's
+   * reservation, issue 18), and this reads it, with the key's row, in one statement
+   * (db/payouts/payouts.ts `createdAnswerOf`): the key is then read first instead of claimed, and
+   * only a refusal is stored here. Two first attempts at once both run; the operation must tell a
+   * second body from the first itself (the payout workflow's `reserve` validator does).
    */
-  storesItsAnswer?: boolean;
+  storedAnswer?: (em: EntityManager, key: KeyOf) => Promise<StoredAnswer | null>;
+}
+
+/** A key's row's own key: the principal (`principalKey`), the operation and the key. */
+export interface KeyOf {
+  principal: string;
+  operation: string;
+  idemKey: string;
 }
 
 export async function withIdempotency(em: EntityManager, scope: IdempotencyScope, run: (key: IdempotencyKey | null) => Promise<Outcome>): Promise<Outcome> {
@@ -66,8 +75,8 @@ export async function withIdempotency(em: EntityManager, scope: IdempotencyScope
   // Whether a row under the key waits for its answer: this attempt's claim, or one made before the
   // operation stored its own answers.
   let claimed: boolean;
-  if (scope.storesItsAnswer) {
-    const record = await em.fork().findOne(IdempotencyRecord, id);
+  if (scope.storedAnswer) {
+    const record = await scope.storedAnswer(em.fork(), id);
     if (record) {
       const replayed = replay(record, requestHash);
       if (replayed) return replayed;
@@ -86,17 +95,20 @@ export async function withIdempotency(em: EntityManager, scope: IdempotencyScope
   try {
     outcome = await run({ principal, key, requestHash });
   } catch (err) {
-    // Refusals are answers too and replay as such; failures (5xx) are not stored, so a retry runs again.
-    if (!(err instanceof DomainError) || httpStatus(err) >= 500) throw err;
+    // Refusals are answers too and replay as such; failures (5xx) are not stored, so a retry runs
+    // again. Nor is IDEMPOTENCY_KEY_REUSED (the operation's own check, when two first attempts with
+    // two bodies both got past the read): it answers another body than the key's, and stored it
+    // would answer the key's own body too.
+    if (!(err instanceof DomainError) || httpStatus(err) >= 500 || err.code === 'IDEMPOTENCY_KEY_REUSED') throw err;
     outcome = { status: httpStatus(err), body: errorBody(err) };
   }
-  if (scope.storesItsAnswer && outcome.status < 300 && !claimed) return outcome;
+  if (scope.storedAnswer && outcome.status < 300 && !claimed) return outcome;
   await storeOutcome(em, { ...id, requestHash, createdAt: scope.now }, claimed, outcome, scope.log);
   return outcome;
 }
 
 /** The stored answer to replay; undefined when the key's first attempt has not answered yet. */
-function replay(record: IdempotencyRecord, requestHash: string): Outcome | undefined {
+function replay(record: StoredAnswer, requestHash: string): Outcome | undefined {
   if (record.requestHash !== requestHash) {
     throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body');
   }

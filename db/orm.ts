@@ -29,6 +29,7 @@ import { Migration20261213100000_payout_approval } from './migrations/Migration2
 import { Migration20261214000000_auto_top_up } from './migrations/Migration20261214000000_auto_top_up';
 import { Migration20261215000000_payout_day_tallies } from './migrations/Migration20261215000000_payout_day_tallies';
 import { Migration20261216000000_usage_from_tallies } from './migrations/Migration20261216000000_usage_from_tallies';
+import { Migration20261217000000_payout_request_hash } from './migrations/Migration20261217000000_payout_request_hash';
 
 export type Orm = MikroORM;
 
@@ -59,6 +60,7 @@ const MIGRATIONS = [
   { name: 'Migration20261214000000_auto_top_up', class: Migration20261214000000_auto_top_up },
   { name: 'Migration20261215000000_payout_day_tallies', class: Migration20261215000000_payout_day_tallies },
   { name: 'Migration20261216000000_usage_from_tallies', class: Migration20261216000000_usage_from_tallies },
+  { name: 'Migration20261217000000_payout_request_hash', class: Migration20261217000000_payout_request_hash },
 ];
 
 function databaseName(databaseUrl: string): string {

@@ -23,6 +23,12 @@ export const Payout = table('Payout', 'payouts', {
   /** An order change that cancels this payout, written with the order so that no crash loses it. */
   pendingCloseReason: orNull(p.string().$type<OrderCloseReason>()),
   providerTransactionId: orNull(p.string()),
+  /**
+   * The hash of the create's body under its Idempotency-Key (SPEC §8), whose key the payout's id is
+   * made from: a replay with the key is answered from this row (`createdAnswerOf`, payouts.ts).
+   * Null without a key, and for payouts made before migration 20261217.
+   */
+  requestHash: orNull(p.string().columnType('char(64)')),
   /** The events stored for the payout, oldest first; its whole timeline is `timelineOf` (queries.ts), which adds the moments its columns hold. */
   events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
 });

@@ -7,12 +7,10 @@
  */
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
-import type { CloseReason, IdempotencyKey, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
-import { PAYOUT_IDEMPOTENCY_OPERATION, PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
-import { wellFormed } from '../../domain/unicode';
+import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
+import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { isId } from '../../domain/id';
-import { IdempotencyRecord } from '../common/entities';
-import { insertOnce } from '../insert-once';
+import type { IdempotencyRecord } from '../common/entities';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -112,6 +110,8 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       approvalExpiresAt: needsApproval ? new Date(now.getTime() + approvalWindowMs(confirmWindowMs)) : null,
       // The order's one payout is this one until it is cancelled.
       orderClaim: order.orderId,
+      // The create's answer under its Idempotency-Key is this payout as reserved (createdAnswerOf).
+      requestHash: request.idempotency?.requestHash ?? null,
       ...NOT_YET_DECIDED,
     });
     // No payout under this id yet, so no hold either.
@@ -122,7 +122,6 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
     const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
     const view = toPayoutView(payout);
-    if (request.idempotency) await storeCreatedAnswer(tx, request.idempotency, view, now);
     // The buyer hears of a payout that awaits them at once (SPEC §5.2): its card is stored with the
     // hold (issue 18: its own INSERT, committed alone, was an fsync). One that awaits approval tells
     // the buyer nothing yet.
@@ -197,22 +196,34 @@ async function lockSellerForReservation(tx: EntityManager, request: PayoutReques
   };
 }
 
+/** What answers a replay of a key (api/idempotency.ts): the body's hash, and the answer, null while the first attempt runs. */
+export type StoredAnswer = Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'responseBody'>;
+
 /**
- * The create's answer under its Idempotency-Key (SPEC §8), stored with the hold it answers (issue
- * 18): no commit of its own, and no answer that a crash between the two could lose. The API reads
- * the key before it starts the workflow and replays what it finds (api/idempotency.ts). A row
- * already under the key (a claim from before issue 18, which the API completes) is left alone.
+ * A payout create's stored answer under its Idempotency-Key (SPEC §8), in one statement: the key's
+ * row, which holds a refusal (or a claim from before issue 18, which the API completes), or else
+ * the payout the key made (`payoutId`, which the key derives), reserved with the key's body hash
+ * and answered as its reservation made it (asReserved), whatever happened to it since: the 201
+ * the first attempt gave. Issue 18: the reservation stored that answer as a row of its own, an
+ * INSERT in every create. Hand-written: two tables, one of them whole, in one read.
  */
-async function storeCreatedAnswer(tx: EntityManager, idempotency: IdempotencyKey, view: PayoutView, now: Date): Promise<void> {
-  await insertOnce(tx, IdempotencyRecord, {
-    principal: idempotency.principal,
-    operation: PAYOUT_IDEMPOTENCY_OPERATION,
-    idemKey: idempotency.key,
-    requestHash: idempotency.requestHash,
-    statusCode: 201,
-    responseBody: wellFormed(view),
-    createdAt: now,
-  }, ['principal', 'operation', 'idemKey']);
+export async function createdAnswerOf(em: EntityManager, key: { principal: string; operation: string; idemKey: string }, payoutId: string): Promise<StoredAnswer | null> {
+  if (!isId(payoutId)) throw new TypeError('createdAnswerOf needs a payout id string');
+  const [row]: Record<string, unknown>[] = await em.execute(
+    `select k.request_hash as key_request_hash, k.status_code as key_status_code, k.response_body as key_response_body, p.*
+     from (select 1) as one
+     left join idempotency_keys k on k.principal = ? and k.operation = ? and k.idem_key = ?
+     left join payouts p on p.id = ? and p.request_hash is not null`,
+    [key.principal, key.operation, key.idemKey, payoutId],
+  );
+  const { key_request_hash, key_status_code, key_response_body, ...columns } = row;
+  if (key_request_hash !== null) {
+    const body = typeof key_response_body === 'string' ? JSON.parse(key_response_body) : key_response_body;
+    return { requestHash: String(key_request_hash), statusCode: key_status_code === null ? null : Number(key_status_code), responseBody: body };
+  }
+  if (columns.id === null) return null;
+  const payout = em.map(Payout, columns);
+  return { requestHash: payout.requestHash!, statusCode: 201, responseBody: asReserved(toPayoutView(payout)) };
 }
 
 /**

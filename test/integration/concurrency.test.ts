@@ -2,6 +2,8 @@
  * SPEC §4 under concurrency, through HTTP: the reserve transaction serialises one seller's payouts,
  * so concurrent requests can never pass a cap, overdraw the reserve or pay one order twice.
  */
+import { payoutWorkflowId } from '../../api/payout-gateway';
+import { IdempotencyRecord } from '../../db/common/entities';
 import { checkInvariants } from '../../db/ledger/invariants';
 import { openMarket, type Market } from '../support/scenario';
 import { startStack, uniqueId, type Stack } from '../support/stack';
@@ -94,6 +96,25 @@ test('one Idempotency-Key sent at once with two bodies makes one payout; the oth
   expect((await market.account()).balance).toMatchObject({ held: created[0].body.amount });
   const replay = await market.createPayout({ orderId, amount: created[0].body.amount }, { 'Idempotency-Key': key }).expect(201);
   expect(replay.body).toEqual(created[0].body);
+});
+
+test('a create replayed after its payout was paid answers the first 201, from the payout the key made', async () => {
+  // Issue 18: no row under the key; the payout keeps the body's hash (createdAnswerOf).
+  const market = await openMarket(stack);
+  const orderId = await market.order();
+  const key = uniqueId('idem');
+  const first = await market.createPayout({ orderId, amount: 200, note: 'for the shipping' }, { 'Idempotency-Key': key }).expect(201);
+  await stack.http.post(`/v1/payouts/${first.body.id}/confirm`).set({ Authorization: `Bearer ${market.buyer}` }).expect(200);
+  await stack.client.workflow.getHandle(payoutWorkflowId(first.body.id)).result();
+  expect(await stack.orm.em.fork().count(IdempotencyRecord, { idemKey: key })).toBe(0);
+
+  const replay = await market.createPayout({ orderId, amount: 200, note: 'for the shipping' }, { 'Idempotency-Key': key }).expect(201);
+  expect(replay.body).toEqual(first.body);
+  expect(replay.body.status).toBe('AWAITING_CONFIRMATION');
+  const reused = await market.createPayout({ orderId, amount: 200 }, { 'Idempotency-Key': key }).expect(409);
+  expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  expect((await market.account()).balance).toMatchObject({ held: 0 });
+  await balanced(market);
 });
 
 test('a refusal is replayed for its Idempotency-Key and changes nothing', async () => {
