@@ -15,8 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { IdempotencyRecord } from '../db/common/entities';
-import type { StoredAnswer } from '../db/payouts/payouts';
+import { IdempotencyRecord, type StoredAnswer } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import type { IdempotencyKey } from '../domain/payout';

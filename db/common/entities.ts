@@ -13,6 +13,9 @@ export const IdempotencyRecord = table('IdempotencyRecord', 'idempotency_keys', 
 });
 export type IdempotencyRecord = InferEntity<typeof IdempotencyRecord>;
 
+/** What answers a replay of a key (api/idempotency.ts): the body's hash, and the answer, null while the first attempt runs. */
+export type StoredAnswer = Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'responseBody'>;
+
 export const Setting = table('Setting', 'settings', {
   name: p.string().primary(),
   value: p.json<unknown>(),

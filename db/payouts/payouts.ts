@@ -10,7 +10,7 @@ import { DomainError } from '../../domain/errors';
 import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
 import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { isId } from '../../domain/id';
-import type { IdempotencyRecord } from '../common/entities';
+import type { StoredAnswer } from '../common/entities';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -195,9 +195,6 @@ async function lockSellerForReservation(tx: EntityManager, request: PayoutReques
     existing: claim_id === null ? null : { id: String(claim_id), status: claim_status as PayoutStatus },
   };
 }
-
-/** What answers a replay of a key (api/idempotency.ts): the body's hash, and the answer, null while the first attempt runs. */
-export type StoredAnswer = Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'responseBody'>;
 
 /**
  * A payout create's stored answer under its Idempotency-Key (SPEC §8), in one statement: the key's
