@@ -15,7 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { IdempotencyRecord, type StoredAnswer } from '../db/common/entities';
+import { IdempotencyRecord, type IdempotencyKeyOf, type StoredAnswer } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { DomainError } from '../domain/errors';
 import type { IdempotencyKey } from '../domain/payout';
@@ -55,14 +55,7 @@ export interface IdempotencyScope {
    * only a refusal is stored here. Two first attempts at once both run; the operation must tell a
    * second body from the first itself (the payout workflow's `reserve` validator does).
    */
-  storedAnswer?: (em: EntityManager, key: KeyOf) => Promise<StoredAnswer | null>;
-}
-
-/** A key's row's own key: the principal (`principalKey`), the operation and the key. */
-export interface KeyOf {
-  principal: string;
-  operation: string;
-  idemKey: string;
+  storedAnswer?: (em: EntityManager, key: IdempotencyKeyOf) => Promise<StoredAnswer | null>;
 }
 
 export async function withIdempotency(em: EntityManager, scope: IdempotencyScope, run: (key: IdempotencyKey | null) => Promise<Outcome>): Promise<Outcome> {

@@ -1,12 +1,13 @@
 /** SPEC §5, §7: starting a payout, the decisions, and the records. */
 import type { EntityManager } from '@mikro-orm/mysql';
+import type { IdempotencyKeyOf } from '../../db/common/entities';
 import { Payout } from '../../db/payouts/entities';
 import { mapPage } from '../../db/pagination';
 import { listPayouts as queryPayouts, payoutWithTimeline } from '../../db/payouts/queries';
 import { createdAnswerOf, toPayoutView } from '../../db/payouts/payouts';
 import { DomainError } from '../../domain/errors';
 import { PAYOUT_IDEMPOTENCY_OPERATION, buyerMaySee, type ApprovalDecision, type Decision, type PayoutView } from '../../domain/payout';
-import { idFromKey, withIdempotency, type KeyOf } from '../idempotency';
+import { idFromKey, withIdempotency } from '../idempotency';
 import { principalOf, type Call, type Handler, type Schemas } from '../types';
 import { recordFilter } from './records';
 import { canSeePayout, sellerOf, visiblePayout } from './scope';
@@ -24,7 +25,7 @@ export const createPayout: Handler<'createPayout'> = async (call) => {
   const now = call.deps.clock.now();
   const payoutId = idFromKey(PAYOUT_IDEMPOTENCY_OPERATION, principal, call.idempotencyKey);
   // A replay is answered by the key's row (a refusal) or by the payout the key made (its 201).
-  const storedAnswer = (em: EntityManager, key: KeyOf) => createdAnswerOf(em, key, payoutId);
+  const storedAnswer = (em: EntityManager, key: IdempotencyKeyOf) => createdAnswerOf(em, key, payoutId);
   const scope = { principal, operation: PAYOUT_IDEMPOTENCY_OPERATION, key: call.idempotencyKey, body: call.body, now, log: call.log, storedAnswer };
   const outcome = await withIdempotency(call.em, scope, async (idempotency) => {
     const request = { payoutId, sellerId, orderId: call.body.orderId, amountFen: call.body.amount, reason: call.body.reason, note: call.body.note ?? null, initiatedBy: principal.id, idempotency };

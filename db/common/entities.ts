@@ -13,6 +13,9 @@ export const IdempotencyRecord = table('IdempotencyRecord', 'idempotency_keys', 
 });
 export type IdempotencyRecord = InferEntity<typeof IdempotencyRecord>;
 
+/** A key's row's own key: the principal (`principalKey`), the operation and the key. */
+export type IdempotencyKeyOf = Pick<IdempotencyRecord, 'principal' | 'operation' | 'idemKey'>;
+
 /** What answers a replay of a key (api/idempotency.ts): the body's hash, and the answer, null while the first attempt runs. */
 export type StoredAnswer = Pick<IdempotencyRecord, 'requestHash' | 'statusCode' | 'responseBody'>;
 

@@ -10,7 +10,7 @@ import { DomainError } from '../../domain/errors';
 import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
 import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
 import { isId } from '../../domain/id';
-import type { StoredAnswer } from '../common/entities';
+import type { IdempotencyKeyOf, StoredAnswer } from '../common/entities';
 import { ORDER_CANCELLABLE_STATUSES, evaluatePayout, freesOrder, orderCloseReason } from '../../domain/rules';
 import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
@@ -204,7 +204,7 @@ async function lockSellerForReservation(tx: EntityManager, request: PayoutReques
  * the first attempt gave. Issue 18: the reservation stored that answer as a row of its own, an
  * INSERT in every create. Hand-written: two tables, one of them whole, in one read.
  */
-export async function createdAnswerOf(em: EntityManager, key: { principal: string; operation: string; idemKey: string }, payoutId: string): Promise<StoredAnswer | null> {
+export async function createdAnswerOf(em: EntityManager, key: IdempotencyKeyOf, payoutId: string): Promise<StoredAnswer | null> {
   if (!isId(payoutId)) throw new TypeError('createdAnswerOf needs a payout id string');
   const [row]: Record<string, unknown>[] = await em.execute(
     `select k.request_hash as key_request_hash, k.status_code as key_status_code, k.response_body as key_response_body, p.*

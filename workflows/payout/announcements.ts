@@ -14,7 +14,7 @@ import type { PayoutVersion } from './versions';
 const db = proxyLocalActivities<PayoutActivities>(DB_ACTIVITY);
 
 export interface Announcer {
-  /** Delivers cards already stored (by the reservation, say). */
+  /** Delivers cards already stored (the low-reserve alert a refused reservation recorded, say). */
   deliver(ids: string[]): void;
   /**
    * Announces one moment of the payout: its cards stored and delivered with `alsoIds`. Answers
@@ -34,16 +34,12 @@ export function announcer(confirmWindowMs: number, version: () => PayoutVersion)
   const deliveries: Promise<unknown>[] = [];
   const undeliverable = (ids: string[]) => (version() === 'beside' ? db : cards).markCardsUndeliverable(ids);
   const delivered = (ids: string[]) => cards.deliverCards(ids).catch(() => undeliverable(ids));
+  const deliver = (ids: string[]) => void deliveries.push(delivered(ids));
   return {
-    deliver(ids) {
-      deliveries.push(delivered(ids));
-    },
+    deliver,
     announce(payout, moment, alsoIds = [], stored) {
       const path = version();
-      if (path === 'byActivity' && stored) {
-        deliveries.push(delivered([...stored, ...alsoIds]));
-        return undefined;
-      }
+      if (path === 'byActivity' && stored) return deliver([...stored, ...alsoIds]);
       if (path === 'byActivity') {
         // The moment's time on the timeline is the workflow's, when it announced it: not when a worker took the activity.
         const ids = [...payoutCardIds(payout.id, moment), ...alsoIds];
