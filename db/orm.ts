@@ -96,7 +96,8 @@ export async function openOrm(databaseUrl: string, poolSizeMax = DB_POOL_SIZE_MA
 /**
  * The ORM of the payout's own writes (issue 18): its connections run with autocommit off and its
  * transactions send no BEGIN (db/beginless.ts), so each of the reservation, the confirmation and
- * the posting is a statement shorter. Its EntityManager runs statements inside `transactional`
+ * the posting is a statement shorter, and sends the writes it has decided on in one packet
+ * (sendTogether). Its EntityManager runs statements inside `transactional`
  * only: anything else is refused before it is sent. The database must exist and be migrated (the
  * process's main ORM sees to that first), since opening this one connects to nothing.
  */
@@ -104,6 +105,9 @@ export async function openBeginlessOrm(databaseUrl: string, poolSizeMax = DB_POO
   const orm = await MikroORM.init({
     ...ormOptions(databaseUrl, poolSizeMax, [SESSION_SETUP, 'set session autocommit = 0']),
     driverOptions: { client: BeginlessDialect },
+    // sendTogether's packets (db/beginless.ts). Every statement on this pool is the payout's own,
+    // its values placeholders the ORM formats: no client text is ever spliced into one.
+    multipleStatements: true,
     // Connecting checks the connection with a statement outside a transaction, which this pool refuses.
     connect: false,
   });

@@ -7,10 +7,11 @@
  * Vocabulary (TigerBeetle's two-phase transfers): a payout's amount is *held* (pending), then
  * *posted* to the buyer or *released* (voided) back to available.
  */
-import { LockMode, type QueryResult } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
 import { assertFen, type Fen } from '../../domain/money';
+import type { Statement } from '../beginless';
 import { LedgerEntry, type MovementKind } from './entities';
 import { SellerAccount } from '../reserve/entities';
 
@@ -38,7 +39,7 @@ export async function lockSellerAccount(tx: EntityManager, sellerId: string): Pr
   return tx.findOne(SellerAccount, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
-interface Movement {
+export interface Movement {
   key: string;
   kind: MovementKind;
   amountFen: Fen;
@@ -124,13 +125,14 @@ export async function move(tx: EntityManager, account: SellerAccount, movement: 
 const BALANCE_COLUMN = { available: 'available_fen', held: 'held_fen' } as const;
 
 /**
- * The first half of a movement in hand-written SQL (issue 18: the posting's): the seller's balances
- * moved in one UPDATE, which takes the seller's row lock as every seller-scoped write's first
- * statement does, instead of a locking read and an UPDATE after it. False, moving nothing, when the
- * seller has no account or the balance taken from cannot cover the amount (the row is not
- * updated; the caller rolls back). `insertEntry` records the movement after it.
+ * The first half of a movement in hand-written SQL (issue 18: the posting's, then the hold's), as a
+ * statement for a packet (db/beginless.ts `sendTogether`): the seller's balances moved in one
+ * UPDATE, which takes the seller's row lock as every seller-scoped write's first statement does,
+ * instead of a locking read and an UPDATE after it. It affects no row, moving nothing, when the
+ * seller has no account or the balance taken from cannot cover the amount: the caller checks for
+ * one row and otherwise rolls back. `entryStatement` records the movement after it.
  */
-export async function moveBalances(tx: EntityManager, sellerId: string, movement: Movement): Promise<boolean> {
+export function balancesStatement(sellerId: string, movement: Movement): Statement {
   assertMovable(movement);
   const { from, to } = MOVES[movement.kind];
   const sets: string[] = [];
@@ -144,31 +146,28 @@ export async function moveBalances(tx: EntityManager, sellerId: string, movement
     setParams.push(movement.amountFen);
   }
   const guard = from === 'external' ? '' : ` and ${BALANCE_COLUMN[from]} >= ?`;
-  const result = await tx.execute<QueryResult>(
-    `update seller_accounts set ${sets.join(', ')}, updated_at = ? where seller_id = ?${guard}`,
-    [...setParams, movement.at, sellerId, ...(from === 'external' ? [] : [movement.amountFen])],
-    'run',
-  );
-  return result.affectedRows === 1;
+  return {
+    sql: `update seller_accounts set ${sets.join(', ')}, updated_at = ? where seller_id = ?${guard}`,
+    params: [...setParams, movement.at, sellerId, ...(from === 'external' ? [] : [movement.amountFen])],
+  };
 }
 
 /**
- * The second half (after `moveBalances`, in its transaction): the movement's entry, its balances
- * after read from the row the UPDATE left, in one INSERT ... SELECT. The unique movement key still
+ * The second half (after `balancesStatement`, in its transaction): the movement's entry, its
+ * balances after read from the row the UPDATE left, in one INSERT ... SELECT. It affects no row
+ * when the seller has no account (the caller checks for one); the unique movement key still
  * refuses a second entry.
  */
-export async function insertEntry(tx: EntityManager, sellerId: string, movement: Movement): Promise<void> {
+export function entryStatement(sellerId: string, movement: Movement): Statement {
   const { from, to } = MOVES[movement.kind];
-  const result = await tx.execute<QueryResult>(
-    `insert into ledger_entries (movement_key, seller_id, kind, debit_account, credit_account, amount_fen, available_after_fen, held_after_fen, payout_id, memo, created_at)
+  return {
+    sql: `insert into ledger_entries (movement_key, seller_id, kind, debit_account, credit_account, amount_fen, available_after_fen, held_after_fen, payout_id, memo, created_at)
      select ?, a.seller_id, ?, ?, ?, ?, a.available_fen, a.held_fen, ?, ?, ? from seller_accounts a where a.seller_id = ?`,
-    [
+    params: [
       movement.key, movement.kind, accountName(sellerId, from, movement.kind), accountName(sellerId, to, movement.kind), movement.amountFen,
       movement.payoutId ?? null, movement.memo, movement.at, sellerId,
     ],
-    'run',
-  );
-  if (result.affectedRows !== 1) throw new Error(`movement ${movement.key}: seller ${sellerId} has no account`);
+  };
 }
 
 /** The movement recorded under a key (a recharge or withdrawal its workflow has settled). */

@@ -6,6 +6,7 @@
  */
 import type { EntityManager } from '@mikro-orm/mysql';
 import { wellFormed } from '../../domain/unicode';
+import type { Statement } from '../beginless';
 import { insertOnce } from '../insert-once';
 import { Notification, type NotificationKind, type RecipientRole } from './entities';
 
@@ -23,12 +24,25 @@ export interface Card {
  * stored before keeps its first row. Returns the cards' ids (their dedupe keys) for the delivery.
  */
 export async function storeCards(em: EntityManager, cards: Card[], at: Date): Promise<string[]> {
+  await insertOnce(em, Notification, cardRows(cards, at), ['dedupeKey']);
+  return cards.map((card) => card.dedupeKey);
+}
+
+/**
+ * storeCards' INSERT, for a packet of statements (db/beginless.ts `sendTogether`), with the
+ * cards' ids; none when there are no cards.
+ */
+export function cardsStatement(em: EntityManager, cards: Card[], at: Date): { statement?: Statement; ids: string[] } {
+  if (cards.length === 0) return { ids: [] };
+  const qb = em.createQueryBuilder(Notification).insert(cardRows(cards, at)).onConflict(['dedupeKey']).ignore();
+  return { statement: { sql: qb.getQuery(), params: qb.getParams() }, ids: cards.map((card) => card.dedupeKey) };
+}
+
+function cardRows(cards: Card[], at: Date) {
   // Payloads quote what clients sent (a payout's note): made well-formed, so that storing a card
   // can never fail on them and leave its activity retrying for days.
-  const rows = cards.map((card) => ({
+  return cards.map((card) => ({
     dedupeKey: card.dedupeKey, recipientId: card.recipientId, recipientRole: card.recipientRole, kind: card.kind, payoutId: card.payoutId,
     payload: wellFormed(card.payload), createdAt: at, deliveredAt: null, readAt: null, undeliverableAt: null,
   }));
-  await insertOnce(em, Notification, rows, ['dedupeKey']);
-  return cards.map((card) => card.dedupeKey);
 }

@@ -15,9 +15,10 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import type { PayoutStatus } from '../../domain/payout';
 import { isId, type Id } from '../../domain/id';
 import type { Payout } from './entities';
+import type { Statement } from '../beginless';
 
 /** What a status change needs to know of its payout: the row it counts in, and by how much. */
-type Counted = Pick<Payout, 'sellerId' | 'chinaDay' | 'amountFen'>;
+export type Counted = Pick<Payout, 'sellerId' | 'chinaDay' | 'amountFen'>;
 
 /**
  * Moves `payout` from its `before` status's tally to its `after` status's (`before` null: a new
@@ -26,16 +27,21 @@ type Counted = Pick<Payout, 'sellerId' | 'chinaDay' | 'amountFen'>;
  * rows' locks in the same order and never wait on each other in a cycle.
  */
 export async function countStatusChange(tx: EntityManager, payout: Counted, before: PayoutStatus | null, after: PayoutStatus): Promise<void> {
+  const { sql, params } = statusChangeStatement(payout, before, after);
+  await tx.execute(sql, [...params], 'run');
+}
+
+/** countStatusChange's statement, for a packet of statements (db/beginless.ts `sendTogether`). */
+export function statusChangeStatement(payout: Counted, before: PayoutStatus | null, after: PayoutStatus): Statement {
   const changes: [PayoutStatus, number][] = before === null ? [[after, 1]] : [[before, -1], [after, 1]];
   changes.sort(([a], [b]) => a.localeCompare(b));
   const rows = changes.map(([status, sign]) => [payout.chinaDay, payout.sellerId, status, sign, sign * payout.amountFen]);
-  await tx.execute(
-    `insert into payout_day_tallies (china_day, seller_id, status, payout_count, amount_fen)
+  return {
+    sql: `insert into payout_day_tallies (china_day, seller_id, status, payout_count, amount_fen)
      values ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}
      on duplicate key update payout_count = payout_count + values(payout_count), amount_fen = amount_fen + values(amount_fen)`,
-    rows.flat(),
-    'run',
-  );
+    params: rows.flat(),
+  };
 }
 
 /** A seller's payouts of one China day, whatever became of them: SPEC §4's daily count and amount. */

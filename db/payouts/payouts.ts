@@ -3,9 +3,11 @@
  * rule, the hold and the day's usage together), confirm, release and post. Each starts by locking
  * the seller's account row, so one seller's payouts are serialised and sellers never wait on
  * each other. Each one that changes a payout's status also moves it between the summary's
- * day tallies (countStatusChange), one statement in the same transaction.
+ * day tallies (countStatusChange), one statement in the same transaction. The reservation, the
+ * confirmation and the posting send the writes they have decided on in one packet (sendTogether,
+ * db/beginless.ts): a round trip each, where there was one a statement.
  */
-import { LockMode, type EntityManager } from '@mikro-orm/mysql';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
 import type { CloseReason, PayoutMoment, PayoutRequest, PayoutStatus, PayoutView, ReleasedStatus } from '../../domain/payout';
 import { PAYOUT_MOMENTS, SYSTEM_ACTOR, UNDECIDED, approvalWindowMs, isTerminal } from '../../domain/payout';
@@ -17,9 +19,10 @@ import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
 import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
-import { countStatusChange, dayUsageColumns, dayUsageOf, toSafeInteger, type DayUsage } from './day-tallies';
-import { PAYOUT_MEMO, insertEntry, lockSellerAccount, move, moveBalances } from '../ledger/ledger';
-import { storeCards, type Card } from '../notifications/cards';
+import { countStatusChange, dayUsageColumns, dayUsageOf, statusChangeStatement, toSafeInteger, type DayUsage } from './day-tallies';
+import { sendTogether } from '../beginless';
+import { PAYOUT_MEMO, balancesStatement, entryStatement, lockSellerAccount, move } from '../ledger/ledger';
+import { cardsStatement, storeCards, type Card } from '../notifications/cards';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
 export function toPayoutView(payout: Payout): PayoutView {
@@ -94,7 +97,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     if (refusal) throw refusal;
     // SPEC §5 maker-checker: the policy in force when the money is held decides, under the seller's lock.
     const needsApproval = request.initiatedBy !== request.sellerId && account.approvalThresholdFen !== null && request.amountFen >= account.approvalThresholdFen;
-    const payout = tx.create(Payout, {
+    const payout: NewPayout = {
       id: request.payoutId,
       sellerId: request.sellerId,
       buyerId: order.buyerId,
@@ -113,22 +116,37 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       // The create's answer under its Idempotency-Key is this payout as reserved (createdAnswerOf).
       requestHash: request.idempotency?.requestHash ?? null,
       ...NOT_YET_DECIDED,
-    });
-    // No payout under this id yet, so no hold either.
-    await move(tx, account, { key: `hold:${payout.id}`, kind: 'HOLD', amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now, keyKnownUnused: true });
-    // The day's usage is its tallies (dayUsage, day-tallies.ts): this counts the payout in both.
-    // INITIATED is the payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
-    await countStatusChange(tx, payout, null, payout.status);
+    };
+    const view = toPayoutView(payout as Payout);
+    // No payout under this id yet, so no hold either: the entry's unique key still refuses a second.
+    const hold = { key: `hold:${payout.id}`, kind: 'HOLD' as const, amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now };
+    const availableAfterFen = account.availableFen - payout.amountFen;
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
-    const topUpId = holdCrosses(account.availableFen, payout.amountFen, account) ? await recordCrossing(tx, account, `hold:${payout.id}`, now) : null;
-    const view = toPayoutView(payout);
+    const topUpId = holdCrosses(availableAfterFen, payout.amountFen, account) ? await recordCrossing(tx, account, hold.key, now) : null;
     // The buyer hears of a payout that awaits them at once (SPEC §5.2): its card is stored with the
     // hold (issue 18: its own INSERT, committed alone, was an fsync). One that awaits approval tells
     // the buyer nothing yet.
-    const storedCards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? await storeCards(tx, sentCards(view), now) : undefined;
-    return { payout: view, lowBalance: lowBalanceCrossing(account.availableFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId, storedCards };
+    const cards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? cardsStatement(tx, sentCards(view), now) : undefined;
+    // Issue 18: the writes go in one packet (sendTogether), so that the seller's lock, taken by the
+    // first statement, is held over two round trips (this and the COMMIT) rather than six. The day's
+    // usage is its tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the
+    // payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
+    const insert = tx.createQueryBuilder(Payout).insert(payout);
+    const [, balances, entry] = await sendTogether(tx, [
+      { sql: insert.getQuery(), params: insert.getParams() },
+      balancesStatement(payout.sellerId, hold),
+      entryStatement(payout.sellerId, hold),
+      statusChangeStatement(payout, null, payout.status),
+      ...(cards?.statement ? [cards.statement] : []),
+    ]);
+    // The locked row covered the amount (evaluatePayout): a row the hold could not move is a bug, and rolls back.
+    if (balances.affectedRows !== 1 || entry.affectedRows !== 1) throw new Error(`payout ${payout.id}: the hold of ${payout.amountFen} fen did not move seller ${payout.sellerId}'s balances`);
+    return { payout: view, lowBalance: lowBalanceCrossing(availableAfterFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId, storedCards: cards?.ids };
   });
 }
+
+/** A new payout's columns: the row reservePayout inserts. */
+type NewPayout = Omit<Payout, 'events'>;
 
 /** What the reservation reads with the seller's lock (lockSellerForReservation). */
 interface UnderSellerLock {
@@ -325,23 +343,39 @@ export async function markConfirmed(em: EntityManager, payoutId: string, actor: 
  * read was a statement of its own): the order under its shared lock, as decideBeforeOrderChange
  * takes it, decides with the amount the workflow holds; then one UPDATE, on the payout's status
  * and no order change marked on it, both records the confirmation and tells that the payout was
- * still awaiting. Null, having written nothing, when the order's state cancels the payout or the
- * UPDATE finds the payout otherwise (a replay, an order change marked): the full path then decides
- * with the payout read under lock.
+ * still awaiting, sent with the tallies' statement in one packet. Null, having written nothing (the
+ * tallies rolled back), when the order's state cancels the payout or the UPDATE finds the payout
+ * otherwise (a replay, an order change marked): the full path then decides with the payout read
+ * under lock.
  */
 async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: string, at: Date): Promise<PayoutView | null> {
-  return em.transactional(async (tx) => {
-    const order = await lockOrderOfPayout(tx, awaiting.id);
-    const facts = { status: awaiting.status, amountFen: awaiting.amount };
-    if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
-    const confirmed = await tx.nativeUpdate(Payout, { id: awaiting.id, status: 'AWAITING_CONFIRMATION', pendingCloseReason: null }, { status: 'CONFIRMED', confirmedAt: at });
-    if (confirmed === 0) return null;
-    await recordConfirmer(tx, awaiting, actor, at);
-    // The payout's tally row is its creation's China day (reservePayout sets both from one instant).
-    await countStatusChange(tx, { sellerId: awaiting.sellerId, chinaDay: chinaDay(new Date(awaiting.createdAt)), amountFen: awaiting.amount }, 'AWAITING_CONFIRMATION', 'CONFIRMED');
-    return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
-  });
+  try {
+    return await em.transactional(async (tx) => {
+      const order = await lockOrderOfPayout(tx, awaiting.id);
+      const facts = { status: awaiting.status, amountFen: awaiting.amount };
+      if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
+      // The payout's tally row is its creation's China day (reservePayout sets both from one instant).
+      const counted = { sellerId: awaiting.sellerId, chinaDay: chinaDay(new Date(awaiting.createdAt)), amountFen: awaiting.amount };
+      // Issue 18: one packet (sendTogether); an UPDATE that found the payout otherwise rolls the tally back.
+      const [confirmed] = await sendTogether(tx, [
+        {
+          sql: `update payouts set status = 'CONFIRMED', confirmed_at = ? where id = ? and status = 'AWAITING_CONFIRMATION' and pending_close_reason is null`,
+          params: [at, awaiting.id],
+        },
+        statusChangeStatement(counted, 'AWAITING_CONFIRMATION', 'CONFIRMED'),
+      ]);
+      if (confirmed.affectedRows !== 1) throw new NotWritten();
+      await recordConfirmer(tx, awaiting, actor, at);
+      return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
+    });
+  } catch (err) {
+    if (err instanceof NotWritten) return null;
+    throw err;
+  }
 }
+
+/** A write found the payout otherwise than it was written for: its transaction rolls back, and the caller decides again from the payout. */
+class NotWritten extends Error {}
 
 /**
  * CONFIRMED on the timeline is the payout's confirmedAt, by its buyer (timelineOf, queries.ts), with
@@ -414,31 +448,43 @@ export async function releasePayout(
  * Posts the hold to the buyer after the provider moved the money: status `PAID`, and the outcome's
  * cards (`outcomeCards`) stored with it. `confirmed` is the payout as the workflow holds it, from
  * the confirmation. Issue 18, hand-written where the statement profile pointed: the seller's
- * balance UPDATE takes the seller's lock (moveBalances; a locking read was a statement of its own),
- * one UPDATE of the payout's status (and, as a check, its amount) both records the posting and
- * tells whether it had happened, and the entry reads its balances from the row (insertEntry). A
- * replay finds nothing to update: the transaction rolls back, and the payout is read as it stands.
+ * balance UPDATE takes the seller's lock (balancesStatement; a locking read was a statement of its
+ * own), one UPDATE of the payout's status (and, as a check, its amount) both records the posting
+ * and tells whether it had happened, and the entry reads its balances from the row
+ * (entryStatement); all of them, the tallies and the cards go in one packet (sendTogether). A
+ * replay finds nothing to update, or the entry's key taken: the transaction rolls back, and the
+ * payout is read as it stands.
  */
 export async function postPayout(em: EntityManager, confirmed: PayoutView, at: Date, providerTransactionId: string | null, outcomeCards?: CardsOf): Promise<WrittenPayout> {
   const payoutId = confirmed.id;
   const movement = { key: `payout:${payoutId}`, kind: 'PAYOUT' as const, amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at };
+  const view: PayoutView = { ...confirmed, status: 'PAID', paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
+  // The payout was reserved on the China day of its creation, which its tally row is keyed by.
+  const counted = { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount };
   try {
     return await em.transactional(async (tx) => {
-      // Held covers every unposted hold, so only a posting that happened already finds it short.
-      if (!(await moveBalances(tx, confirmed.sellerId, movement))) throw new NotPosted();
-      const paid = { status: 'PAID' as const, paidAt: at, closedAt: at, providerTransactionId };
-      const posted = await tx.nativeUpdate(Payout, { id: payoutId, sellerId: confirmed.sellerId, amountFen: confirmed.amount, status: 'CONFIRMED' }, paid);
-      if (posted === 0) throw new NotPosted();
-      // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
-      await insertEntry(tx, confirmed.sellerId, movement);
-      // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
-      // The payout was reserved on the China day of its creation, which its tally row is keyed by.
-      await countStatusChange(tx, { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount }, 'CONFIRMED', 'PAID');
-      const view: PayoutView = { ...confirmed, status: paid.status, paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
-      return withCards(tx, view, outcomeCards, at);
+      const cards = outcomeCards ? cardsStatement(tx, outcomeCards(view), at) : undefined;
+      // Issue 18: one packet (sendTogether), then the COMMIT.
+      const [balances, posted] = await sendTogether(tx, [
+        // Held covers every unposted hold, so only a posting that happened already finds it short.
+        balancesStatement(confirmed.sellerId, movement),
+        // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
+        {
+          sql: `update payouts set status = 'PAID', paid_at = ?, closed_at = ?, provider_transaction_id = ?
+                where id = ? and seller_id = ? and amount_fen = ? and status = 'CONFIRMED'`,
+          params: [at, at, providerTransactionId, payoutId, confirmed.sellerId, confirmed.amount],
+        },
+        entryStatement(confirmed.sellerId, movement),
+        // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
+        statusChangeStatement(counted, 'CONFIRMED', 'PAID'),
+        ...(cards?.statement ? [cards.statement] : []),
+      ]);
+      if (balances.affectedRows !== 1 || posted.affectedRows !== 1) throw new NotWritten();
+      return cards ? { ...view, storedCards: cards.ids } : view;
     });
   } catch (err) {
-    if (!(err instanceof NotPosted)) throw err;
+    // A posting that happened already: its entry's movement key is taken, whichever statement told first.
+    if (!(err instanceof NotWritten) && !isDuplicateKey(err)) throw err;
   }
   // In a transaction of its own: the writes' ORM runs nothing outside one (db/beginless.ts).
   const payout = await em.fork().transactional((tx) => tx.findOneOrFail(Payout, { id: payoutId }));
@@ -446,8 +492,10 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
   throw new Error(`payout ${payoutId} is ${payout.status} for ${payout.amountFen} fen of seller ${payout.sellerId}, only a CONFIRMED payout of ${confirmed.amount} fen of seller ${confirmed.sellerId} is posted`);
 }
 
-/** The posting found the payout not CONFIRMED (or the seller's held short of it): rolled back, and answered from the payout. */
-class NotPosted extends Error {}
+/** A unique key refused a row: the server's error as the driver gives it, or as the ORM converted it. */
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | null)?.code === 'ER_DUP_ENTRY';
+}
 
 /** The cards a payout's change tells of, made from the payout as the change leaves it. */
 export type CardsOf = (view: PayoutView) => Card[];

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRecord } from '../../db/common/entities';
+import { sendTogether } from '../../db/beginless';
 import { openBeginlessOrm, openOrm, type Orm } from '../../db/orm';
 
 let orm: Orm;
@@ -96,4 +97,50 @@ test('a statement outside a transaction is refused before it is sent', async () 
 
 test('a level or READ ONLY, which BEGIN would have set, is refused', async () => {
   await expect(writes.em.fork().transactional(async () => 1, { readOnly: true })).rejects.toThrow(/no isolation level and no READ ONLY/);
+});
+
+describe('sendTogether', () => {
+  const insert = (principal: string, key: string) => ({
+    sql: `insert into idempotency_keys (principal, operation, idem_key, request_hash, status_code, response_body, created_at) values (?, 'beginless-test', ?, 'h', 201, '{}', ?)`,
+    params: [principal, key, new Date()],
+  });
+  const count = (principal: string) => orm.em.fork().count(IdempotencyRecord, { principal });
+
+  test('sends a transaction\'s statements in one packet, one round trip, and answers each one\'s result', async () => {
+    const principal = `together-${randomUUID()}`;
+    const results = await writes.em.fork().transactional((tx) => sendTogether(tx, [
+      insert(principal, 'a'),
+      insert(principal, 'b'),
+      { sql: `update idempotency_keys set status_code = 200 where principal = ? and idem_key in ('a', 'b', 'c')`, params: [principal] },
+      { sql: `delete from idempotency_keys where principal = ? and idem_key = 'nothing'`, params: [principal] },
+    ]));
+    expect(results.map((r) => r.affectedRows)).toEqual([1, 1, 2, 0]);
+    // One write on the wire for the four, then the COMMIT.
+    expect(wire).toHaveLength(2);
+    expect(wire[1]).toMatch(/^commit/);
+    expect(await count(principal)).toBe(2);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('a statement that fails stops the packet, and the transaction rolls back what the ones before it did', async () => {
+    const principal = `together-${randomUUID()}`;
+    await expect(writes.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), insert(principal, 'a'), insert(principal, 'b')])))
+      .rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(await count(principal)).toBe(0);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('on an ORM without packets the statements run one by one, with the same results', async () => {
+    const principal = `together-${randomUUID()}`;
+    const results = await orm.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), insert(principal, 'b'), insert(principal, 'c')]));
+    expect(results.map((r) => r.affectedRows)).toEqual([1, 1, 1]);
+    expect(await count(principal)).toBe(3);
+  });
+
+  test('refuses a statement holding its own `;`, and runs nothing outside a transaction', async () => {
+    const principal = `together-${randomUUID()}`;
+    await expect(writes.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), { sql: 'select 1; select 2', params: [] }]))).rejects.toThrow(/without ';'/);
+    await expect(sendTogether(writes.em.fork(), [insert(principal, 'a'), insert(principal, 'b')])).rejects.toThrow(/inside a transaction/);
+    expect(await count(principal)).toBe(0);
+  });
 });
