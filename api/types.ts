@@ -12,7 +12,7 @@ import type { PayoutView } from '../domain/payout';
 import type { Clock } from '../domain/time';
 import type { PaymentProvider } from '../provider/provider';
 import type { Orm } from '../db/orm';
-import type { Principal } from './auth';
+import type { JwtKey, Principal } from './auth';
 import type { components, operations } from './generated/openapi';
 import type { OperationId } from './spec';
 import type { PayoutGateway } from './payout-gateway';
@@ -55,7 +55,7 @@ export interface ApiDeps {
   provider: PaymentProvider;
   config: Config;
   clock: Clock;
-  jwtSecret: Uint8Array;
+  jwtSecret: JwtKey;
   metrics: ApiMetrics;
   notifier: Notifier;
   /** The process's logger; a request logs through its own child (`Call.log`). */

@@ -13,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { secretKey } from '../api/auth';
+import { secretKey, type JwtKey } from '../api/auth';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-dev-server';
 import { WORKER_READY_LINE, startService, waitForHttp, type Service } from '../test/support/processes';
 import { quietLogger } from '../test/support/workflow-bundle';
@@ -44,7 +44,7 @@ export interface StackOptions {
 
 export interface BenchStack {
   runId: string;
-  jwtSecret: Uint8Array;
+  jwtSecret: JwtKey;
   databaseName: string;
   temporalAddress: string;
   apiUrl: string;

@@ -9,7 +9,7 @@ import '../startup/node-version';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { issueToken } from '../api/auth';
+import { issueToken, type JwtKey } from '../api/auth';
 import { buildApi, connectTemporal } from '../api/server';
 import { DEVELOPMENT_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY_ID } from '../codec/keyring';
 import { loadConfig, type Config } from '../config';
@@ -99,7 +99,7 @@ async function checkQuickly(config: Config): Promise<void> {
   }
 }
 
-async function printWelcome(port: number, secret: Uint8Array, devSecret: string | undefined): Promise<void> {
+async function printWelcome(port: number, secret: JwtKey, devSecret: string | undefined): Promise<void> {
   const [seller, sub, buyer, system, auditor] = await Promise.all([
     issueToken(secret, { sub: DEMO.sellerId, role: 'seller' }),
     issueToken(secret, { sub: DEMO.subAccountId, role: 'sub_account', seller_id: DEMO.sellerId }),

@@ -7,7 +7,7 @@
  * Requests go one at a time by default (`--concurrency` raises it): this is about each query's
  * plan on a big table, not about throughput.
  */
-import { issueToken } from '../../api/auth';
+import { issueToken, type JwtKey } from '../../api/auth';
 import type { BenchArgs } from '../args';
 import { connectDatabase } from '../database';
 import { HttpFailure, JsonClient } from '../../test/support/json-client';
@@ -55,7 +55,7 @@ export async function listScenario(args: BenchArgs, deadlineMs: number): Promise
   }
 }
 
-async function listQueries(api: JsonClient, secret: Uint8Array, data: ListData): Promise<Query[]> {
+async function listQueries(api: JsonClient, secret: JwtKey, data: ListData): Promise<Query[]> {
   const heavy = await issueToken(secret, { sub: data.heavySellerId, role: 'seller' });
   const light = await issueToken(secret, { sub: data.lightSellerId, role: 'seller' });
   const auditor = await auditorToken(secret, data);
@@ -78,7 +78,7 @@ async function listQueries(api: JsonClient, secret: Uint8Array, data: ListData):
   ];
 }
 
-const auditorToken = (secret: Uint8Array, data: ListData) => issueToken(secret, { sub: `${data.tag}-auditor`, role: 'auditor' });
+const auditorToken = (secret: JwtKey, data: ListData) => issueToken(secret, { sub: `${data.tag}-auditor`, role: 'auditor' });
 
 /**
  * The summaries timed: the heavy seller's default (the last 30 China days), and an auditor's month

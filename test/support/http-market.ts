@@ -4,7 +4,7 @@
  * pushes paid orders, and sellers may grant sub-accounts the payout permission. Every request
  * retries what a careful client retries (JsonClient.send).
  */
-import { issueToken } from '../../api/auth';
+import { issueToken, type JwtKey } from '../../api/auth';
 import { SYSTEM_CAPS, type Limits } from '../../domain/rules';
 import type { JsonClient } from './json-client';
 
@@ -56,7 +56,7 @@ async function inLanes(count: number, concurrency: number, task: (index: number)
   }));
 }
 
-export async function openMarket(api: JsonClient, secret: Uint8Array, plan: MarketPlan): Promise<Market> {
+export async function openMarket(api: JsonClient, secret: JwtKey, plan: MarketPlan): Promise<Market> {
   const systemToken = await issueToken(secret, { sub: `${plan.tag}-trade-system`, role: 'system' });
   const sellers: Seller[] = [];
   await inLanes(plan.sellers, SETUP_CONCURRENCY, async (k) => {
@@ -74,7 +74,7 @@ export async function openMarket(api: JsonClient, secret: Uint8Array, plan: Mark
   return { sellers, orders, systemToken };
 }
 
-async function openSeller(api: JsonClient, secret: Uint8Array, plan: MarketPlan, k: number): Promise<Seller> {
+async function openSeller(api: JsonClient, secret: JwtKey, plan: MarketPlan, k: number): Promise<Seller> {
   const sellerId = `${plan.tag}-s${k}`;
   const buyerId = `${plan.tag}-b${k}`;
   const sellerToken = await issueToken(secret, { sub: sellerId, role: 'seller' });
