@@ -39,7 +39,7 @@ export async function lockSellerAccount(tx: EntityManager, sellerId: string): Pr
   return tx.findOne(SellerAccount, { sellerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
-export interface Movement {
+interface Movement {
   key: string;
   kind: MovementKind;
   amountFen: Fen;

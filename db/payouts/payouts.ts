@@ -465,7 +465,7 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
     return await em.transactional(async (tx) => {
       const cards = outcomeCards ? cardsStatement(tx, outcomeCards(view), at) : undefined;
       // Issue 18: one packet (sendTogether), then the COMMIT.
-      const [balances, posted] = await sendTogether(tx, [
+      const [balances, posted, entry] = await sendTogether(tx, [
         // Held covers every unposted hold, so only a posting that happened already finds it short.
         balancesStatement(confirmed.sellerId, movement),
         // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.
@@ -480,6 +480,7 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
         ...(cards?.statement ? [cards.statement] : []),
       ]);
       if (balances.affectedRows !== 1 || posted.affectedRows !== 1) throw new NotWritten();
+      if (entry.affectedRows !== 1) throw new Error(`movement ${movement.key}: seller ${confirmed.sellerId} has no account`);
       return cards ? { ...view, storedCards: cards.ids } : view;
     });
   } catch (err) {

@@ -23,7 +23,8 @@ let activities: ReturnType<typeof createPayoutActivities>;
 const env = new MockActivityEnvironment();
 beforeAll(async () => {
   stack = await startStack();
-  activities = createPayoutActivities({ orm: stack.orm, provider: new SandboxProvider(stack.orm, systemClock), notifier: new Notifier(stack.orm, systemClock, undefined), clock: systemClock });
+  // The payout's writes on the worker's ORM of them, as the product runs them: no BEGIN, their writes in one packet each.
+  activities = createPayoutActivities({ orm: stack.orm, writes: stack.writes, provider: new SandboxProvider(stack.orm, systemClock), notifier: new Notifier(stack.orm, systemClock, undefined), clock: systemClock });
 });
 afterAll(() => stack.stop());
 
