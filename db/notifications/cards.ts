@@ -7,7 +7,7 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import { wellFormed } from '../../domain/unicode';
 import type { Statement } from '../beginless';
-import { insertOnce } from '../insert-once';
+import { insertOnce, insertOnceStatement } from '../insert-once';
 import { Notification, type NotificationKind, type RecipientRole } from './entities';
 
 export interface Card {
@@ -33,9 +33,7 @@ export async function storeCards(em: EntityManager, cards: Card[], at: Date): Pr
  * cards' ids; none when there are no cards.
  */
 export function cardsStatement(em: EntityManager, cards: Card[], at: Date): { statement?: Statement; ids: string[] } {
-  if (cards.length === 0) return { ids: [] };
-  const qb = em.createQueryBuilder(Notification).insert(cardRows(cards, at)).onConflict(['dedupeKey']).ignore();
-  return { statement: { sql: qb.getQuery(), params: qb.getParams() }, ids: cards.map((card) => card.dedupeKey) };
+  return { statement: insertOnceStatement(em, Notification, cardRows(cards, at), ['dedupeKey']), ids: cards.map((card) => card.dedupeKey) };
 }
 
 function cardRows(cards: Card[], at: Date) {

@@ -25,7 +25,7 @@ import { PAYOUT_MEMO, balancesStatement, entryStatement, lockSellerAccount, move
 import { cardsStatement, storeCards, type Card } from '../notifications/cards';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
 
-export function toPayoutView(payout: Payout): PayoutView {
+export function toPayoutView(payout: PayoutRow): PayoutView {
   const moments = Object.fromEntries(PAYOUT_MOMENTS.map((moment) => [moment, payout[moment]?.toISOString() ?? null]));
   return {
     id: payout.id,
@@ -97,7 +97,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     if (refusal) throw refusal;
     // SPEC §5 maker-checker: the policy in force when the money is held decides, under the seller's lock.
     const needsApproval = request.initiatedBy !== request.sellerId && account.approvalThresholdFen !== null && request.amountFen >= account.approvalThresholdFen;
-    const payout: NewPayout = {
+    const payout: PayoutRow = {
       id: request.payoutId,
       sellerId: request.sellerId,
       buyerId: order.buyerId,
@@ -117,7 +117,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
       requestHash: request.idempotency?.requestHash ?? null,
       ...NOT_YET_DECIDED,
     };
-    const view = toPayoutView(payout as Payout);
+    const view = toPayoutView(payout);
     // No payout under this id yet, so no hold either: the entry's unique key still refuses a second.
     const hold = { key: `hold:${payout.id}`, kind: 'HOLD' as const, amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now };
     const availableAfterFen = account.availableFen - payout.amountFen;
@@ -145,8 +145,16 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
   });
 }
 
-/** A new payout's columns: the row reservePayout inserts. */
-type NewPayout = Omit<Payout, 'events'>;
+/** A payout's columns, without its events: the row reservePayout inserts, and what a view is made of. */
+type PayoutRow = Omit<Payout, 'events'>;
+
+/**
+ * The day tally a payout the workflow holds counts in: its creation's China day, which reservePayout
+ * sets from the same instant as its createdAt.
+ */
+function countedOf(view: PayoutView) {
+  return { sellerId: view.sellerId, chinaDay: chinaDay(new Date(view.createdAt)), amountFen: view.amount };
+}
 
 /** What the reservation reads with the seller's lock (lockSellerForReservation). */
 interface UnderSellerLock {
@@ -354,15 +362,13 @@ async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: s
       const order = await lockOrderOfPayout(tx, awaiting.id);
       const facts = { status: awaiting.status, amountFen: awaiting.amount };
       if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
-      // The payout's tally row is its creation's China day (reservePayout sets both from one instant).
-      const counted = { sellerId: awaiting.sellerId, chinaDay: chinaDay(new Date(awaiting.createdAt)), amountFen: awaiting.amount };
       // Issue 18: one packet (sendTogether); an UPDATE that found the payout otherwise rolls the tally back.
       const [confirmed] = await sendTogether(tx, [
         {
           sql: `update payouts set status = 'CONFIRMED', confirmed_at = ? where id = ? and status = 'AWAITING_CONFIRMATION' and pending_close_reason is null`,
           params: [at, awaiting.id],
         },
-        statusChangeStatement(counted, 'AWAITING_CONFIRMATION', 'CONFIRMED'),
+        statusChangeStatement(countedOf(awaiting), 'AWAITING_CONFIRMATION', 'CONFIRMED'),
       ]);
       if (confirmed.affectedRows !== 1) throw new NotWritten();
       await recordConfirmer(tx, awaiting, actor, at);
@@ -459,8 +465,6 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
   const payoutId = confirmed.id;
   const movement = { key: `payout:${payoutId}`, kind: 'PAYOUT' as const, amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at };
   const view: PayoutView = { ...confirmed, status: 'PAID', paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
-  // The payout was reserved on the China day of its creation, which its tally row is keyed by.
-  const counted = { sellerId: confirmed.sellerId, chinaDay: chinaDay(new Date(confirmed.createdAt)), amountFen: confirmed.amount };
   try {
     return await em.transactional(async (tx) => {
       const cards = outcomeCards ? cardsStatement(tx, outcomeCards(view), at) : undefined;
@@ -476,7 +480,7 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
         },
         entryStatement(confirmed.sellerId, movement),
         // PAID on the timeline is the payout's paidAt (timelineOf, queries.ts): no row.
-        statusChangeStatement(counted, 'CONFIRMED', 'PAID'),
+        statusChangeStatement(countedOf(confirmed), 'CONFIRMED', 'PAID'),
         ...(cards?.statement ? [cards.statement] : []),
       ]);
       if (balances.affectedRows !== 1 || posted.affectedRows !== 1) throw new NotWritten();
