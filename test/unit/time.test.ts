@@ -4,7 +4,7 @@
  * (not with hand arithmetic), and a second table states the same edges as literal UTC instants so
  * that a fault shared by the helper and the library would still show.
  */
-import { fromZonedTime } from 'date-fns-tz';
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { BUSINESS_TIME_ZONE, chinaDay, chinaDayStart, systemClock } from '../../domain/time';
 
 const SHANGHAI = 'Asia/Shanghai';
@@ -119,6 +119,22 @@ describe('chinaDayStart', () => {
       expect(days).toBe(year === 2028 ? 366 : 365);
     }
   });
+});
+
+test('chinaDay answers what the zone formats, whichever instant was asked before (it keeps the last day it answered)', () => {
+  // Back and forth across day edges, and through 1986-1991, when China kept summer time (its days
+  // then began at UTC+9 for part of the year): the kept day must never answer for another.
+  const DAY_MS = 86_400_000;
+  const instants = [
+    ...['2026-03-01', '2026-03-02', '2026-03-01', '1987-06-15', '1987-06-14', '1991-09-15', '1991-09-14'].flatMap((day) => {
+      const start = chinaDayStart(day).getTime();
+      return [start, start - 1, start + 1, start + DAY_MS - 1, start + DAY_MS, start - DAY_MS];
+    }),
+    ...Array.from({ length: 2_000 }, (_, i) => Date.UTC(1985, 0, 1) + ((i * 7_919) % 1_000) * 3 * DAY_MS + ((i * 104_729) % DAY_MS)),
+  ];
+  const answered = instants.map((ms) => chinaDay(new Date(ms)));
+  expect(answered).toEqual(instants.map((ms) => formatInTimeZone(new Date(ms), SHANGHAI, 'yyyy-MM-dd')));
+  expect(() => chinaDay(new Date(Number.NaN))).toThrow(RangeError);
 });
 
 test('systemClock.now() is the current time', () => {
