@@ -33,6 +33,8 @@ export const Payout = table('Payout', 'payouts', {
   events: () => p.oneToMany(PayoutEvent).mappedBy('payout').orderBy({ at: 'asc', id: 'asc' }),
 });
 export type Payout = InferEntity<typeof Payout>;
+/** A payout's columns, without its events: the row the reservation inserts, what a view is made of, and what `rowOf` reads. */
+export type PayoutRow = Omit<Payout, 'events'>;
 
 /** A new payout's later columns: nothing approved, decided, paid or closed yet. */
 export const NOT_YET_DECIDED = {

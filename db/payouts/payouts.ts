@@ -18,9 +18,11 @@ import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
-import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType } from './entities';
+import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType, type PayoutRow } from './entities';
 import { countStatusChange, dayUsageColumns, dayUsageOf, statusChangeStatement, toSafeInteger, type DayUsage } from './day-tallies';
 import { sendTogether } from '../beginless';
+import { insertStatement } from '../insert-once';
+import { rowOf } from '../row-of';
 import { PAYOUT_MEMO, balancesStatement, entryStatement, lockSellerAccount, move } from '../ledger/ledger';
 import { cardsStatement, storeCards, type Card } from '../notifications/cards';
 import { holdCrosses, recordCrossing } from '../reserve/top-ups';
@@ -131,9 +133,8 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // first statement, is held over two round trips (this and the COMMIT) rather than six. The day's
     // usage is its tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the
     // payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
-    const insert = tx.createQueryBuilder(Payout).insert(payout);
     const [, balances, entry] = await sendTogether(tx, [
-      { sql: insert.getQuery(), params: insert.getParams() },
+      insertStatement(tx, Payout, [payout]),
       balancesStatement(payout.sellerId, hold),
       entryStatement(payout.sellerId, hold),
       statusChangeStatement(payout, null, payout.status),
@@ -145,8 +146,6 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
   });
 }
 
-/** A payout's columns, without its events: the row reservePayout inserts, and what a view is made of. */
-type PayoutRow = Omit<Payout, 'events'>;
 
 /**
  * The day tally a payout the workflow holds counts in: its creation's China day, which reservePayout
@@ -208,7 +207,8 @@ async function lockSellerForReservation(tx: EntityManager, request: PayoutReques
   }
   const { usage_count, usage_fen, replayed, claim_id, claim_status, order_buyer_id, order_status, order_payment_type, order_cash_paid_fen, ...columns } = row;
   return {
-    account: tx.map(SellerAccount, columns),
+    // Read from, never written through: the ledger's statements move its balances (rowOf: no managed entity for the flush to compare).
+    account: rowOf(tx, SellerAccount, columns),
     order: order_status === null ? null : {
       orderId: request.orderId,
       buyerId: String(order_buyer_id),
@@ -245,7 +245,7 @@ export async function createdAnswerOf(em: EntityManager, key: IdempotencyKeyOf, 
     return { requestHash: String(key_request_hash), statusCode: key_status_code === null ? null : Number(key_status_code), responseBody: body };
   }
   if (columns.id === null) return null;
-  const payout = em.map(Payout, columns);
+  const payout = rowOf(em, Payout, columns);
   return { requestHash: payout.requestHash!, statusCode: 201, responseBody: asReserved(toPayoutView(payout)) };
 }
 
@@ -308,16 +308,20 @@ async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { wa
 
 /**
  * The payout's order under a shared lock, found by the payout's id in the same statement (issue 18:
- * the read of the order's id before the transaction was a statement of its own). Hand-written,
- * since the ORM cannot put a subquery in a locking read's WHERE. At READ COMMITTED, every
- * connection's level (db/orm.ts), the subquery is a consistent read that locks nothing, so the lock
- * order stays an order update's: the order, then the payout.
+ * the read of the order's id before the transaction was a statement of its own). At READ
+ * COMMITTED, every connection's level (db/orm.ts), the subquery is a consistent read that locks
+ * nothing, so the lock order stays an order update's: the order, then the payout. The order is
+ * read, never written through: a plain row (rowOf), not a managed entity.
  */
-function lockOrderOfPayout(tx: EntityManager, payoutId: string): Promise<Order | null> {
-  return tx.createQueryBuilder(Order, 'o').select('*')
-    .where('o.order_id = (select p.order_id from payouts p where p.id = ?)', [payoutId])
-    .setLockMode(LockMode.PESSIMISTIC_READ)
-    .getSingleResult();
+async function lockOrderOfPayout(tx: EntityManager, payoutId: string): Promise<Order | null> {
+  if (!isId(payoutId)) throw new TypeError('lockOrderOfPayout needs a payout id string');
+  // The query builder's text for this read, written once (issue 18: its compiling, and the managed
+  // entity a flush then compares, were most of the confirmation's CPU after its round trips).
+  const [row]: Record<string, unknown>[] = await tx.execute(
+    'select o.* from orders as o where o.order_id = (select p.order_id from payouts p where p.id = ?) lock in share mode',
+    [payoutId],
+  );
+  return row ? rowOf(tx, Order, row) : null;
 }
 
 /**

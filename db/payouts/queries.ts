@@ -1,8 +1,9 @@
 /** Read side of payouts: records with filters and cursor pagination, summaries, timelines. */
 import type { EntityManager, FilterQuery } from '@mikro-orm/mysql';
 import { isId, type Id } from '../../domain/id';
-import { PAYOUT_EVENT_TYPES, Payout, PayoutEvent, type PayoutEventType } from './entities';
+import { PAYOUT_EVENT_TYPES, Payout, PayoutEvent, type PayoutEventType, type PayoutRow } from './entities';
 import { filteredRows, timeRange, type Keyset } from '../pagination';
+import { rowOf } from '../row-of';
 import { chinaDay, chinaDayStart, shiftDay } from '../../domain/time';
 import { dayTallyRows, toSafeInteger } from './day-tallies';
 import { payoutCardId, type CardMoment } from '../../domain/card-ids';
@@ -125,7 +126,7 @@ export type TimelineEntry = Pick<PayoutEvent, 'type' | 'at' | 'actor'>;
  * buyer (the one principal who may confirm, SPEC §5) and its payment. Payouts from before still
  * have rows of these types; a type stored is not added again.
  */
-const COLUMN_MOMENTS: { type: PayoutEventType; at: (payout: Payout) => Date | null; actor: (payout: Payout) => string | null }[] = [
+const COLUMN_MOMENTS: { type: PayoutEventType; at: (payout: PayoutRow) => Date | null; actor: (payout: PayoutRow) => string | null }[] = [
   { type: 'INITIATED', at: (payout) => payout.createdAt, actor: (payout) => payout.initiatedBy },
   { type: 'CONFIRMED', at: (payout) => payout.confirmedAt, actor: (payout) => payout.buyerId },
   { type: 'PAID', at: (payout) => payout.paidAt, actor: () => null },
@@ -147,7 +148,7 @@ const CARD_MOMENTS = [
  * The payout's timeline, oldest first: the events stored, and the moments its cards (`carded`) and
  * its columns hold, each of a type no event stored has.
  */
-export function timelineOf(payout: Payout, stored: readonly TimelineEntry[], carded: readonly TimelineEntry[] = []): TimelineEntry[] {
+export function timelineOf(payout: PayoutRow, stored: readonly TimelineEntry[], carded: readonly TimelineEntry[] = []): TimelineEntry[] {
   const types = new Set(stored.map((event) => event.type));
   const fromColumns = COLUMN_MOMENTS.flatMap(({ type, at, actor }) => {
     const when = at(payout);
@@ -162,10 +163,10 @@ export function timelineOf(payout: Payout, stored: readonly TimelineEntry[], car
  * CARD_MOMENTS joined to the payout): the read that clients poll while a payout moves. Hand-written
  * (issue 18): through `findOne` with the events populated it was two SELECTs, and MikroORM's find
  * pipeline (the query's building, the populate, hydrating each event) was most of the API's CPU in
- * the benchmark's profile; here the payout's row is mapped by `em.map` (the columns' own
- * conversions) and each moment is four columns. The cards are found by their dedupe keys, unique.
+ * the benchmark's profile; here the payout's row is mapped by `rowOf` (the columns' own
+ * conversions, and no managed entity) and each moment is four columns. The cards are found by their dedupe keys, unique.
  */
-export async function payoutWithTimeline(em: EntityManager, payoutId: string): Promise<{ payout: Payout; timeline: TimelineEntry[] } | null> {
+export async function payoutWithTimeline(em: EntityManager, payoutId: string): Promise<{ payout: PayoutRow; timeline: TimelineEntry[] } | null> {
   if (typeof payoutId !== 'string') throw new TypeError('payoutWithTimeline needs a payout id string');
   const typeOfKind = CARD_MOMENTS.map(({ type, kind }) => `when '${kind}' then '${type}'`).join(' ');
   const rows: Record<string, unknown>[] = await em.getConnection().execute(
@@ -186,6 +187,6 @@ export async function payoutWithTimeline(em: EntityManager, payoutId: string): P
     at: fromSqlUtc(row.timeline_at),
     actor: (row.timeline_actor ?? null) as string | null,
   }));
-  const payout = em.map(Payout, columns);
+  const payout: PayoutRow = rowOf(em, Payout, columns);
   return { payout, timeline: timelineOf(payout, moments('event'), moments('card')) };
 }
