@@ -10,7 +10,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
-import { SubAccount } from '../db/reserve/entities';
+import { subAccountMayPayout } from '../db/reserve/accounts';
 import { DomainError } from '../domain/errors';
 import { illFormedPath, isWellFormed } from '../domain/unicode';
 import { authenticate, principalKey, type Principal } from './auth';
@@ -243,8 +243,7 @@ async function authorise(ctx: Koa.ParameterizedContext<State>, operation: Operat
   if (!operation.roles.includes(principal.role)) throw new DomainError('FORBIDDEN', `role ${principal.role} may not call ${operation.operationId}`);
   if (principal.role === 'sub_account') {
     // Read on every request, so that a revocation takes effect immediately.
-    const sub = await deps.orm.em.fork().findOne(SubAccount, { sellerId: principal.sellerId!, subAccountId: principal.id });
-    if (!sub || sub.sellerId !== principal.sellerId || !sub.canPayout) {
+    if (!(await subAccountMayPayout(deps.orm.em.fork(), principal.sellerId!, principal.id))) {
       throw new DomainError('FORBIDDEN', 'this sub-account does not hold the payout permission');
     }
   }

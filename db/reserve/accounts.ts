@@ -191,6 +191,21 @@ export function subAccountsPage(em: EntityManager, sellerId: Id, page: PageReque
 }
 
 /**
+ * Whether the seller's sub-account holds the payout permission now: read on every request a
+ * sub-account makes, so that a revocation takes effect at once. One hand-written read of the key
+ * (issue 18: the ORM's find pipeline, for a boolean, on each of a hot seller's creates); the ids
+ * it answers must equal the token's exactly, whatever the column's collation compares equal.
+ */
+export async function subAccountMayPayout(em: EntityManager, sellerId: string, subAccountId: string): Promise<boolean> {
+  if (typeof sellerId !== 'string' || typeof subAccountId !== 'string') throw new TypeError('subAccountMayPayout needs id strings');
+  const rows: { seller_id: string; sub_account_id: string; can_payout: unknown }[] = await em.getConnection().execute(
+    'select seller_id, sub_account_id, can_payout from sub_accounts where seller_id = ? and sub_account_id = ?',
+    [sellerId, subAccountId],
+  );
+  return rows.some((row) => row.seller_id === sellerId && row.sub_account_id === subAccountId && Boolean(Number(row.can_payout)));
+}
+
+/**
  * Grants or revokes the payout permission. Rows are keyed by seller and sub-account, so a seller
  * only ever reads and writes its own (another seller cannot claim a sub-account's id first).
  */
