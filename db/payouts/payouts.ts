@@ -146,7 +146,6 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
   });
 }
 
-
 /**
  * The day tally a payout the workflow holds counts in: its creation's China day, which reservePayout
  * sets from the same instant as its createdAt.
