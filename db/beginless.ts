@@ -64,6 +64,11 @@ export interface Statement {
   params: readonly unknown[];
 }
 
+/** Runs one statement on `em`, in its transaction if it has one, and answers its result (affected rows, insert id). */
+export function runStatement(em: EntityManager, { sql, params }: Statement): Promise<QueryResult> {
+  return em.execute<QueryResult>(sql, [...params], 'run');
+}
+
 /**
  * Runs `statements` in order in `tx`'s transaction and answers each one's result (affected rows,
  * insert id). On the writes' ORM (openBeginlessOrm, db/orm.ts) they go in one packet, one round
@@ -79,7 +84,7 @@ export async function sendTogether(tx: EntityManager, statements: readonly State
   const connection = tx.getConnection();
   if (statements.length === 1 || !(connection.getKnex().client instanceof BeginlessDialect)) {
     const results: QueryResult[] = [];
-    for (const { sql, params } of statements) results.push(await tx.execute<QueryResult>(sql, [...params], 'run'));
+    for (const statement of statements) results.push(await runStatement(tx, statement));
     return results;
   }
   for (const { sql } of statements) {

@@ -7,16 +7,15 @@
  * Its cost is that it would also downgrade other errors to warnings, so the rows given here are the
  * application's own, already validated.
  */
-import { Utils, type EntityMetadata, type EntityName, type EntityProperty, type QueryResult, type RequiredEntityData } from '@mikro-orm/core';
+import { Utils, type EntityMetadata, type EntityName, type EntityProperty, type RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import type { Statement } from './beginless';
+import { runStatement, type Statement } from './beginless';
 
 /** Inserts the rows whose unique key is free; returns how many this call inserted. */
 export async function insertOnce<T extends object>(em: EntityManager, entity: EntityName<T>, rows: RequiredEntityData<T> | RequiredEntityData<T>[], conflictFields: (keyof T & string)[]): Promise<number> {
   const statement = insertOnceStatement(em, entity, rows, conflictFields);
   if (!statement) return 0;
-  const result = await em.execute<QueryResult>(statement.sql, [...statement.params], 'run');
-  return result.affectedRows;
+  return (await runStatement(em, statement)).affectedRows;
 }
 
 /**

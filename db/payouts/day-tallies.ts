@@ -15,7 +15,7 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import type { PayoutStatus } from '../../domain/payout';
 import { isId, type Id } from '../../domain/id';
 import type { Payout } from './entities';
-import type { Statement } from '../beginless';
+import { runStatement, type Statement } from '../beginless';
 
 /** What a status change needs to know of its payout: the row it counts in, and by how much. */
 export type Counted = Pick<Payout, 'sellerId' | 'chinaDay' | 'amountFen'>;
@@ -27,8 +27,7 @@ export type Counted = Pick<Payout, 'sellerId' | 'chinaDay' | 'amountFen'>;
  * rows' locks in the same order and never wait on each other in a cycle.
  */
 export async function countStatusChange(tx: EntityManager, payout: Counted, before: PayoutStatus | null, after: PayoutStatus): Promise<void> {
-  const { sql, params } = statusChangeStatement(payout, before, after);
-  await tx.execute(sql, [...params], 'run');
+  await runStatement(tx, statusChangeStatement(payout, before, after));
 }
 
 /** countStatusChange's statement, for a packet of statements (db/beginless.ts `sendTogether`). */

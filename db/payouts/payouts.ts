@@ -19,7 +19,7 @@ import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
 import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType, type PayoutRow } from './entities';
-import { countStatusChange, dayUsageColumns, dayUsageOf, statusChangeStatement, toSafeInteger, type DayUsage } from './day-tallies';
+import { countStatusChange, dayUsageColumns, dayUsageOf, statusChangeStatement, toSafeInteger, type Counted, type DayUsage } from './day-tallies';
 import { sendTogether } from '../beginless';
 import { insertStatement } from '../insert-once';
 import { rowOf } from '../row-of';
@@ -150,7 +150,7 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
  * The day tally a payout the workflow holds counts in: its creation's China day, which reservePayout
  * sets from the same instant as its createdAt.
  */
-function countedOf(view: PayoutView) {
+function countedOf(view: PayoutView): Counted {
   return { sellerId: view.sellerId, chinaDay: chinaDay(new Date(view.createdAt)), amountFen: view.amount };
 }
 
