@@ -109,6 +109,11 @@ export class LifecycleRecorder {
     return this.lifecycle.length;
   }
 
+  /** The time spent driving so far, over every block. */
+  get drivenMs(): number {
+    return this.wallMs;
+  }
+
   summary(): LifecycleRun {
     const completed = this.lifecycle.length;
     return {

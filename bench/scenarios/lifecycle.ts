@@ -58,9 +58,17 @@ interface Tally {
   reads: number;
   blocks: number;
   ids: string[];
+  /** Each of the door's blocks on its own, in the order driven. */
+  byBlock: BlockFigures[];
 }
 
-const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [] });
+/** One block of one door: how fast it went and what it cost the machine, per lifecycle. */
+interface BlockFigures {
+  throughputPerS: number;
+  cpuMsPerLifecycle: number;
+}
+
+const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [], byBlock: [] });
 
 type Costs = Awaited<ReturnType<typeof lifecycleCosts>>;
 
@@ -68,6 +76,7 @@ interface Measured {
   run: LifecycleRun;
   usage: PhaseUsage;
   db: StatusCounters;
+  byBlock: BlockFigures[];
 }
 
 export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Promise<ScenarioReport> {
@@ -118,11 +127,17 @@ async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally,
     const before = await readStatusCounters(db);
     // Throughput is timed by driveLifecycles alone; the wait for the block's workflows to close
     // (their outcome cards stored and sent) keeps their last steps in this door's block.
+    const start = { completed: tally.recorder.completed, wallMs: tally.recorder.drivenMs };
     const { usage } = await new UsageMeter(stack.pids).measure(async () => {
       await driveLifecycles(tally.door, options, tally.recorder);
       if (!(await probe.waitAllClosed(tally.taskQueue))) log(`some workflows of ${tally.taskQueue} still run after the block`);
     });
     tally.usage = addUsage(tally.usage, usage);
+    const completed = tally.recorder.completed - start.completed;
+    tally.byBlock.push({
+      throughputPerS: round((completed * 1_000) / Math.max(1, tally.recorder.drivenMs - start.wallMs)),
+      cpuMsPerLifecycle: completed ? round(Object.values(usage.cpuMs).reduce((a, b) => a + b, 0) / completed) : 0,
+    });
     tally.db = addCounters(tally.db, counterDelta(before, await readStatusCounters(db)));
     const { reads, ids } = tally.door.take();
     tally.reads += reads;
@@ -162,7 +177,18 @@ async function productCosts(stack: BenchStack, probe: TemporalProbe, product: Ta
 }
 
 function measured(tally: Tally): Measured {
-  return { run: tally.recorder.summary(), usage: tally.usage!, db: perUnit(tally.db!, tally.recorder.completed) };
+  return { run: tally.recorder.summary(), usage: tally.usage!, db: perUnit(tally.db!, tally.recorder.completed), byBlock: tally.byBlock };
+}
+
+function blockPairs(product: BlockFigures[], ceiling: BlockFigures[]) {
+  const pairs = product.map((figures, block) => ({
+    product: figures,
+    ceiling: ceiling[block],
+    ratio: ratioOf(figures.throughputPerS, ceiling[block].throughputPerS),
+    cpuRatio: ratioOf(ceiling[block].cpuMsPerLifecycle, figures.cpuMsPerLifecycle),
+  }));
+  const spread = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) });
+  return { pairs, ratio: spread(pairs.map((pair) => pair.ratio)), cpuRatio: spread(pairs.map((pair) => pair.cpuRatio)) };
 }
 
 const perLifecycle = (usage: PhaseUsage, lifecycles: number) =>
@@ -188,6 +214,7 @@ function targetsOf(args: BenchArgs, headline: { ratio: number; cpuRatio: number;
 }
 
 function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, costs: Costs | undefined): ScenarioReport {
+  const byBlockPair = blockPairs(product.byBlock, ceiling.byBlock);
   const ratio = ratioOf(product.run.throughputPerS, ceiling.run.throughputPerS);
   const createP99VsCeiling = ratioOf(product.run.createMs.p99Ms, ceiling.run.createMs.p99Ms);
   const headline = {
@@ -199,6 +226,9 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     // The same comparison in CPU time (ceiling's per lifecycle over the product's): on two cores
     // shared with other work, it moves less than wall-clock throughput does.
     cpuRatio: ratioOf(cpuPerLifecycle(ceiling), cpuPerLifecycle(product)),
+    // The lowest and highest ratio of one pair of blocks: what a run of a quarter the size could have said.
+    blockPairRatioMin: byBlockPair.ratio.min,
+    blockPairRatioMax: byBlockPair.ratio.max,
     createP50Ms: product.run.createMs.p50Ms,
     createP95Ms: product.run.createMs.p95Ms,
     createP99Ms: product.run.createMs.p99Ms,
@@ -221,6 +251,9 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
       product: product.run,
       ceiling: ceiling.run,
       cpuMsPerLifecycle: { product: perLifecycle(product.usage, product.run.completed), ceiling: perLifecycle(ceiling.usage, ceiling.run.completed) },
+      // Each pair of blocks (one of each door, back to back) as a run of its own: how far the
+      // headline's ratios could move between runs on the same machine.
+      byBlockPair,
       peakRssMb: { product: product.usage.peakRssMb, ceiling: ceiling.usage.peakRssMb },
       // Server-wide counters: the ceiling touches no database, so its column is other clients' noise.
       dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
@@ -230,7 +263,7 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
       setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${ALTERNATING_BLOCKS} alternating blocks per door`,
     },
     summaryLines: [
-      `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio})`,
+      `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio}); block by block ${byBlockPair.ratio.min}-${byBlockPair.ratio.max} (CPU ${byBlockPair.cpuRatio.min}-${byBlockPair.cpuRatio.max})`,
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms (ceiling p99 ${headline.ceilingCreateP99Ms} ms, x${createP99VsCeiling}); confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
       `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions`,
