@@ -5,7 +5,7 @@
 import { HttpFailure, type JsonClient } from '../test/support/json-client';
 import type { OrderRef } from '../test/support/http-market';
 import { PAYOUT_AMOUNT_FEN } from '../test/support/http-market';
-import { FailureCounts, elapsedMs, round, runPool, sleep, summarize, type LatencySummary } from './stats';
+import { FailureCounts, elapsedMs, perSecond, round, runPool, sleep, summarize, type LatencySummary } from './stats';
 
 /** A confirmed payout not paid within this is counted as failed, so that a stuck one cannot stall the run. */
 const PAID_WAIT_MS_MAX = 60_000;
@@ -120,7 +120,7 @@ export class LifecycleRecorder {
       completed,
       failures: this.failures.toJSON(),
       wallMs: Math.round(this.wallMs),
-      throughputPerS: this.wallMs > 0 ? round((completed * 1_000) / this.wallMs) : 0,
+      throughputPerS: perSecond(completed, this.wallMs),
       createMs: summarize(this.create),
       confirmToPaidMs: summarize(this.confirmToPaid),
       lifecycleMs: summarize(this.lifecycle),

@@ -23,7 +23,7 @@ import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport, type Target } from '../report';
 import { startStack, type BenchStack } from '../stack';
-import { ratioOf, round } from '../stats';
+import { perSecond, ratioOf, round } from '../stats';
 
 /** Warm-up lifecycles per client, for each of the product and the ceiling; not measured. */
 const WARMUP_LIFECYCLES_PER_CLIENT = 2;
@@ -135,8 +135,8 @@ async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally,
     tally.usage = addUsage(tally.usage, usage);
     const completed = tally.recorder.completed - start.completed;
     tally.byBlock.push({
-      throughputPerS: round((completed * 1_000) / Math.max(1, tally.recorder.drivenMs - start.wallMs)),
-      cpuMsPerLifecycle: completed ? round(Object.values(usage.cpuMs).reduce((a, b) => a + b, 0) / completed) : 0,
+      throughputPerS: perSecond(completed, tally.recorder.drivenMs - start.wallMs),
+      cpuMsPerLifecycle: completed ? round(totalCpuMs(usage) / completed) : 0,
     });
     tally.db = addCounters(tally.db, counterDelta(before, await readStatusCounters(db)));
     const { reads, ids } = tally.door.take();
@@ -194,9 +194,11 @@ function blockPairs(product: BlockFigures[], ceiling: BlockFigures[]) {
 const perLifecycle = (usage: PhaseUsage, lifecycles: number) =>
   Object.fromEntries(Object.entries(usage.cpuMs).map(([name, ms]) => [name, lifecycles ? round(ms / lifecycles) : 0]));
 
-/** CPU time of every measured process (the machine's, that is) per lifecycle. */
-const cpuPerLifecycle = (measured: Measured) =>
-  measured.run.completed ? Object.values(measured.usage.cpuMs).reduce((a, b) => a + b, 0) / measured.run.completed : 0;
+/** CPU time of every measured process: the machine's, that is. */
+const totalCpuMs = (usage: PhaseUsage) => Object.values(usage.cpuMs).reduce((a, b) => a + b, 0);
+
+/** The machine's CPU time per lifecycle. */
+const cpuPerLifecycle = (measured: Measured) => (measured.run.completed ? totalCpuMs(measured.usage) / measured.run.completed : 0);
 
 /** Issue 18's targets; the database's only when the costs could be measured (a payout was paid). */
 function targetsOf(args: BenchArgs, headline: { ratio: number; cpuRatio: number; createP99VsCeiling: number }, costs: Costs | undefined): Target[] {
