@@ -55,6 +55,8 @@ export interface BenchStack {
   pids: Record<string, number>;
   /** The dev server's SQLite file with `--temporal-store file` (its -wal and -shm beside it); gone after stop(). */
   temporalDbFile: string | undefined;
+  /** With `profile`: the folder of the run's CPU profiles, a folder per service (bench/profile-summary.ts). */
+  profileDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,8 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     log(`temporal ${temporal.address}${temporal.server ? ` (dev server, SQLite in ${options.temporalStore ?? 'memory'})` : ' (reused)'}, database ${options.database}`);
     const jwtSecret = randomBytes(32).toString('hex');
     const config = { databaseUrl, temporalAddress: temporal.address, jwtSecret, bundlePaths, confirmWindow: options.confirmWindow };
-    const services = await startServices(options, config, runId);
+    const profileDir = options.profile ? path.join(ROOT, '.data', 'bench-profiles', runId) : undefined;
+    const services = await startServices(options, config, runId, profileDir);
     stoppers.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
     const portOf = (name: string) => services.find((service) => service.name === name)?.port;
     return {
@@ -104,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       taskQueues: { payouts: taskQueueOf(runId, 'payouts'), ceiling: taskQueueOf(runId, 'ceiling') },
       pids: measuredPids(services, temporal.server),
       temporalDbFile: temporal.dbFile,
+      profileDir,
       stop,
     };
   } catch (err) {
@@ -182,29 +186,31 @@ async function writeWorkflowBundles(runDir: string, options: StackOptions): Prom
   return { product, ceiling };
 }
 
-function profilerFlags(runId: string): string[] {
-  const dir = path.join(ROOT, '.data', 'bench-profiles', runId);
-  mkdirSync(dir, { recursive: true });
-  log(`CPU profiles of the worker and the API go to ${dir}`);
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+/**
+ * `--cpu-prof` for one service, into a folder of its own (its threads each write a file there), so
+ * that the product's processes and the ceiling's can be read side by side (bench/profile-summary.ts).
+ */
+function profilerFlags(dir: string): (service: string) => string[] {
+  log(`CPU profiles of the product's and the ceiling's processes go to ${dir}, a folder each`);
+  return (service) => ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, service)}`];
 }
 
 type RunningService = Service & { port: number };
 
-async function startServices(options: StackOptions, config: ServiceConfig, runId: string): Promise<RunningService[]> {
+async function startServices(options: StackOptions, config: ServiceConfig, runId: string, profileDir: string | undefined): Promise<RunningService[]> {
   const payoutsQueue = taskQueueOf(runId, 'payouts');
   const ceilingQueue = taskQueueOf(runId, 'ceiling');
-  const profileFlags = options.profile ? profilerFlags(runId) : [];
+  const profileFlags = profileDir ? profilerFlags(profileDir) : () => [];
   const { product, ceiling } = config.bundlePaths;
   // The ceiling's processes print a ready line. The product's worker logs one at info, so it runs at
   // info and only its warnings pass on; the API is ready when /healthz answers (a line per request
   // at info would measure the pipe).
   const worker = { readyLine: WORKER_READY_LINE, env: { LOG_LEVEL: 'info' } };
   const plans: ServicePlan[] = [
-    { name: 'api', entry: 'api/main.ts', queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: true },
-    { name: 'worker', entry: 'worker/main.ts', ...worker, queue: payoutsQueue, bundle: product, flags: profileFlags, wanted: options.worker },
-    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
-    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: [], wanted: options.ceiling },
+    { name: 'api', entry: 'api/main.ts', queue: payoutsQueue, bundle: product, flags: profileFlags('api'), wanted: true },
+    { name: 'worker', entry: 'worker/main.ts', ...worker, queue: payoutsQueue, bundle: product, flags: profileFlags('worker'), wanted: options.worker },
+    { name: 'ceilingApi', entry: 'bench/ceiling-api.ts', readyLine: CEILING_API_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: profileFlags('ceilingApi'), wanted: options.ceiling },
+    { name: 'ceilingWorker', entry: 'bench/ceiling-worker.ts', readyLine: CEILING_WORKER_READY_LINE, queue: ceilingQueue, bundle: ceiling, flags: profileFlags('ceilingWorker'), wanted: options.ceiling },
   ];
   const started: RunningService[] = [];
   try {

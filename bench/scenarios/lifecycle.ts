@@ -22,6 +22,7 @@ import { JsonClient } from '../../test/support/json-client';
 import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport, type Target } from '../report';
+import { monotonicUs, writeProfileWindows, type ProfileWindow } from '../profile-summary';
 import { startStack, type BenchStack } from '../stack';
 import { perSecond, ratioOf, round } from '../stats';
 
@@ -60,6 +61,8 @@ interface Tally {
   ids: string[];
   /** Each of the door's blocks on its own, in the order driven. */
   byBlock: BlockFigures[];
+  /** When each block ran, for the CPU profiles of a `--profile` run (profile-summary.ts). */
+  windows: ProfileWindow[];
 }
 
 /** One block of one door: how fast it went and what it cost the machine, per lifecycle. */
@@ -68,7 +71,7 @@ interface BlockFigures {
   cpuMsPerLifecycle: number;
 }
 
-const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [], byBlock: [] });
+const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [], byBlock: [], windows: [] });
 
 type Costs = Awaited<ReturnType<typeof lifecycleCosts>>;
 
@@ -107,6 +110,7 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
       for (const door of order) await driveBlock(stack, probe, door, { ...options, first, count });
       first += count;
     }
+    if (stack.profileDir) writeProfileWindows(stack.profileDir, { product: product.windows, ceiling: ceiling.windows });
     log(`accounting: the status reads' cost, the archive sweep, ${HISTORY_SAMPLE} histories`);
     const costs = await productCosts(stack, probe, product, market, warmupStarted, api);
     return buildReport(args, measured(product), measured(ceiling), costs);
@@ -127,13 +131,14 @@ async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally,
     const before = await readStatusCounters(db);
     // Throughput is timed by driveLifecycles alone; the wait for the block's workflows to close
     // (their outcome cards stored and sent) keeps their last steps in this door's block.
-    const start = { completed: tally.recorder.completed, wallMs: tally.recorder.drivenMs };
+    const start = { completed: tally.recorder.completed, wallMs: tally.recorder.drivenMs, monotonicUs: monotonicUs() };
     const { usage } = await new UsageMeter(stack.pids).measure(async () => {
       await driveLifecycles(tally.door, options, tally.recorder);
       if (!(await probe.waitAllClosed(tally.taskQueue))) log(`some workflows of ${tally.taskQueue} still run after the block`);
     });
     tally.usage = addUsage(tally.usage, usage);
     const completed = tally.recorder.completed - start.completed;
+    tally.windows.push({ startUs: start.monotonicUs, endUs: monotonicUs(), lifecycles: completed });
     tally.byBlock.push({
       throughputPerS: perSecond(completed, tally.recorder.drivenMs - start.wallMs),
       cpuMsPerLifecycle: completed ? round(totalCpuMs(usage) / completed) : 0,
