@@ -25,7 +25,7 @@ export interface BenchArgs {
   database: string;
   keepDatabase: boolean;
   reportPath: string;
-  /** Runs the worker and the API with `--cpu-prof`; profiles land in .data/bench-profiles/. */
+  /** Runs the product's and the ceiling's workers and APIs with `--cpu-prof`; profiles land in .data/bench-profiles/<run>/ (profile-summary.ts reads them). */
   profile: boolean;
   /** lifecycle: pause between two reads of a confirmed payout, waiting for PAID. */
   pollIntervalMs: number;
