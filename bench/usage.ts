@@ -19,14 +19,17 @@ export function readUsage(pid: number): Usage | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
-    // The command name may contain spaces and parentheses: the fields start after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssMb: rssKb / KB_PER_MB, cpuMs: (ticks * 1_000) / CLOCK_TICKS_PER_S };
+    return { rssMb: rssKb / KB_PER_MB, cpuMs: cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8')) };
   } catch {
     return null;
   }
+}
+
+/** utime + stime of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line, in ms. */
+function cpuMsOfStat(stat: string): number {
+  // The command name may contain spaces and parentheses: the fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_S;
 }
 
 /**
@@ -69,9 +72,85 @@ function readlinkSafe(link: string): string {
   }
 }
 
+/**
+ * A worker's CPU time by thread (issue 18): its main thread (the activities, the SDK's handling of
+ * their tasks and of every payload), the SDK's Rust core (its tokio threads and its
+ * workflow-processing thread), its other threads (the workflow sandbox's worker thread; V8's
+ * helpers: the collector's, the compiler's), and the threads that came and went between two
+ * readings (most of them Node's watchdog, one for each call into the sandbox with a timeout).
+ */
+export interface ThreadCpu {
+  mainThread: number;
+  rustCore: number;
+  otherThreads: number;
+  shortLived: number;
+}
+
+/** Each thread's name and CPU time so far; empty once the process is gone. */
+function readThreads(pid: number): Map<number, { name: string; cpuMs: number }> {
+  const threads = new Map<number, { name: string; cpuMs: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      threads.set(Number(tid), { name, cpuMs: cpuMsOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')) });
+    } catch {
+      // The thread ended between the listing and the reading.
+    }
+  }
+  return threads;
+}
+
+/** A process's threads over a phase: read at its start, every THREAD_SAMPLE_MS, and at its end. */
+class ThreadWatch {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, { name: string; cpuMs: number }>();
+
+  constructor(private readonly pid: number) {
+    for (const [tid, thread] of readThreads(pid)) {
+      this.first.set(tid, thread.cpuMs);
+      this.last.set(tid, thread);
+    }
+  }
+
+  read(): void {
+    for (const [tid, thread] of readThreads(this.pid)) this.last.set(tid, thread);
+  }
+
+  /** The phase's CPU by thread; `processCpuMs`, the whole process's, less what the readings saw, is the short-lived threads'. */
+  split(processCpuMs: number): ThreadCpu {
+    const split: ThreadCpu = { mainThread: 0, rustCore: 0, otherThreads: 0, shortLived: 0 };
+    let seen = 0;
+    for (const [tid, thread] of this.last) {
+      // A thread first read after the phase began spent all its time in it.
+      const spent = thread.cpuMs - (this.first.get(tid) ?? 0);
+      seen += spent;
+      if (tid === this.pid) split.mainThread += spent;
+      else if (thread.name.startsWith('tokio') || thread.name.startsWith('workflow-proces')) split.rustCore += spent;
+      else split.otherThreads += spent;
+    }
+    split.shortLived = Math.max(0, processCpuMs - seen);
+    return split;
+  }
+}
+
+const addThreadCpu = (a: ThreadCpu, b: ThreadCpu): ThreadCpu => ({
+  mainThread: a.mainThread + b.mainThread,
+  rustCore: a.rustCore + b.rustCore,
+  otherThreads: a.otherThreads + b.otherThreads,
+  shortLived: a.shortLived + b.shortLived,
+});
+
 export interface PhaseUsage {
   /** CPU time each process spent during the phase. */
   cpuMs: Record<string, number>;
+  /** For the processes the meter was asked to split by thread: their CPU time by thread. */
+  threadCpuMs?: Record<string, ThreadCpu>;
   /** Highest resident memory seen during the phase. */
   peakRssMb: Record<string, number>;
   /** Resident memory at the end of the phase. */
@@ -86,23 +165,38 @@ export function addUsage(earlier: PhaseUsage | undefined, later: PhaseUsage): Ph
     sum.cpuMs[name] += earlier.cpuMs[name] ?? 0;
     sum.peakRssMb[name] = Math.max(sum.peakRssMb[name], earlier.peakRssMb[name] ?? 0);
   }
+  if (later.threadCpuMs) {
+    sum.threadCpuMs = {};
+    for (const [name, split] of Object.entries(later.threadCpuMs)) {
+      const before = earlier.threadCpuMs?.[name];
+      sum.threadCpuMs[name] = before ? addThreadCpu(before, split) : split;
+    }
+  }
   return sum;
 }
 
 /** How often resident memory is sampled; a peak between two samples can be missed. */
 const RSS_SAMPLE_MS = 250;
+/** How often the threads of the processes split by thread are read (a worker has about 20). */
+const THREAD_SAMPLE_MS = 1_000;
 
 /** Samples the named processes' memory while a phase runs and charges each its CPU time. */
 export class UsageMeter {
-  constructor(private readonly pids: Record<string, number>) {}
+  /** `byThread`: the names of the processes whose CPU is also split by thread (ThreadCpu). */
+  constructor(
+    private readonly pids: Record<string, number>,
+    private readonly byThread: readonly string[] = [],
+  ) {}
 
   async measure<T>(phase: () => Promise<T>): Promise<{ result: T; usage: PhaseUsage }> {
     const names = Object.keys(this.pids);
     const start = this.snapshot();
+    const watches = this.byThread.filter((name) => this.pids[name] !== undefined).map((name) => [name, new ThreadWatch(this.pids[name])] as const);
     const peak: Record<string, number> = Object.fromEntries(names.map((name) => [name, start[name]?.rssMb ?? 0]));
     const timer = setInterval(() => {
       for (const [name, usage] of Object.entries(this.snapshot())) peak[name] = Math.max(peak[name], usage?.rssMb ?? 0);
     }, RSS_SAMPLE_MS);
+    const threadTimer = setInterval(() => watches.forEach(([, watch]) => watch.read()), THREAD_SAMPLE_MS);
     try {
       const result = await phase();
       const end = this.snapshot();
@@ -112,9 +206,15 @@ export class UsageMeter {
         usage.endRssMb[name] = Math.round(end[name]?.rssMb ?? 0);
         usage.peakRssMb[name] = Math.round(Math.max(peak[name], end[name]?.rssMb ?? 0));
       }
+      if (watches.length > 0) usage.threadCpuMs = {};
+      for (const [name, watch] of watches) {
+        watch.read();
+        usage.threadCpuMs![name] = watch.split(usage.cpuMs[name]);
+      }
       return { result, usage };
     } finally {
       clearInterval(timer);
+      clearInterval(threadTimer);
     }
   }
 

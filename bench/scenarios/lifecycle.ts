@@ -132,7 +132,7 @@ async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally,
     // Throughput is timed by driveLifecycles alone; the wait for the block's workflows to close
     // (their outcome cards stored and sent) keeps their last steps in this door's block.
     const start = { completed: tally.recorder.completed, wallMs: tally.recorder.drivenMs, monotonicUs: monotonicUs() };
-    const { usage } = await new UsageMeter(stack.pids).measure(async () => {
+    const { usage } = await new UsageMeter(stack.pids, ['worker', 'ceilingWorker']).measure(async () => {
       await driveLifecycles(tally.door, options, tally.recorder);
       if (!(await probe.waitAllClosed(tally.taskQueue))) log(`some workflows of ${tally.taskQueue} still run after the block`);
     });
@@ -196,8 +196,12 @@ function blockPairs(product: BlockFigures[], ceiling: BlockFigures[]) {
   return { pairs, ratio: spread(pairs.map((pair) => pair.ratio)), cpuRatio: spread(pairs.map((pair) => pair.cpuRatio)) };
 }
 
-const perLifecycle = (usage: PhaseUsage, lifecycles: number) =>
-  Object.fromEntries(Object.entries(usage.cpuMs).map(([name, ms]) => [name, lifecycles ? round(ms / lifecycles) : 0]));
+const perLifecycle = (cpuMs: Record<string, number>, lifecycles: number) =>
+  Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, lifecycles ? round(ms / lifecycles) : 0]));
+
+/** A door's worker's CPU per lifecycle by thread (usage.ts, ThreadCpu), in its own blocks. */
+const workerThreadsPerLifecycle = (measured: Measured, worker: string) =>
+  perLifecycle({ ...measured.usage.threadCpuMs?.[worker] }, measured.run.completed);
 
 /** CPU time of every measured process: the machine's, that is. */
 const totalCpuMs = (usage: PhaseUsage) => Object.values(usage.cpuMs).reduce((a, b) => a + b, 0);
@@ -257,7 +261,9 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     detail: {
       product: product.run,
       ceiling: ceiling.run,
-      cpuMsPerLifecycle: { product: perLifecycle(product.usage, product.run.completed), ceiling: perLifecycle(ceiling.usage, ceiling.run.completed) },
+      cpuMsPerLifecycle: { product: perLifecycle(product.usage.cpuMs, product.run.completed), ceiling: perLifecycle(ceiling.usage.cpuMs, ceiling.run.completed) },
+      // Where each worker's CPU goes by thread: the product's extra is its main thread's (bench/README.md).
+      workerCpuMsPerLifecycleByThread: { product: workerThreadsPerLifecycle(product, 'worker'), ceiling: workerThreadsPerLifecycle(ceiling, 'ceilingWorker') },
       // Each pair of blocks (one of each door, back to back) as a run of its own: how far the
       // headline's ratios could move between runs on the same machine.
       byBlockPair,
