@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/profile-summary.ts .data/bench-profiles/<run> [lifecycles]`: where the CPU of each
- * process of a `--profile` run went (issue 18), the product's processes beside the ceiling's.
+ * `npx tsx bench/profile-summary.ts .data/bench-profiles/<run> [bench-report.json]`: where the CPU
+ * of each process of a `--profile` run went (issue 18), the product's processes beside the ceiling's.
  *
  * Each sample's time is charged to the code that caused it: the nearest frame on its stack that is
  * a package's (`node_modules/<package>`), ours (the folder under the project) or the workflow
@@ -11,9 +11,9 @@
  * summed.
  *
  * The lifecycle scenario writes `windows.json` beside the profiles: when each door's measured blocks
- * ran. Then only those blocks count (not the start-up, the warm-up or the accounting after), and
- * the rows are ms per lifecycle of each process's own door, as the scenario's CPU table counts them.
- * Without it, whole profiles in ms.
+ * ran. Then only those blocks count (not the start-up, the warm-up or the accounting after), per
+ * lifecycle of each process's own door; without it, whole profiles. Each row is a share of its
+ * process's profiled time; with the run's report, the process's /proc CPU per lifecycle heads it.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -31,10 +31,10 @@ export function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-/** numerator / denominator to two decimals; 0 when there is nothing to divide by. */
 /** Events per second over `ms` milliseconds, rounded as every rate of the report is; 0 for no time. */
 export const perSecond = (count: number, ms: number) => (ms > 0 ? round((count * 1_000) / ms) : 0);
 
+/** numerator / denominator to two decimals; 0 when there is nothing to divide by. */
 export const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
 
 export const elapsedMs = (startMs: number) => performance.now() - startMs;

@@ -122,8 +122,9 @@ class ThreadWatch {
     for (const [tid, thread] of readThreads(this.pid)) this.last.set(tid, thread);
   }
 
-  /** The phase's CPU by thread; `processCpuMs`, the whole process's, less what the readings saw, is the short-lived threads'. */
+  /** The phase's CPU by thread, read once more now; `processCpuMs`, the whole process's, less what the readings saw, is the short-lived threads'. */
   split(processCpuMs: number): ThreadCpu {
+    this.read();
     const split: ThreadCpu = { mainThread: 0, rustCore: 0, otherThreads: 0, shortLived: 0 };
     let seen = 0;
     for (const [tid, thread] of this.last) {
@@ -196,7 +197,7 @@ export class UsageMeter {
     const timer = setInterval(() => {
       for (const [name, usage] of Object.entries(this.snapshot())) peak[name] = Math.max(peak[name], usage?.rssMb ?? 0);
     }, RSS_SAMPLE_MS);
-    const threadTimer = setInterval(() => watches.forEach(([, watch]) => watch.read()), THREAD_SAMPLE_MS);
+    const threadTimer = watches.length > 0 ? setInterval(() => watches.forEach(([, watch]) => watch.read()), THREAD_SAMPLE_MS) : undefined;
     try {
       const result = await phase();
       const end = this.snapshot();
@@ -206,11 +207,7 @@ export class UsageMeter {
         usage.endRssMb[name] = Math.round(end[name]?.rssMb ?? 0);
         usage.peakRssMb[name] = Math.round(Math.max(peak[name], end[name]?.rssMb ?? 0));
       }
-      if (watches.length > 0) usage.threadCpuMs = {};
-      for (const [name, watch] of watches) {
-        watch.read();
-        usage.threadCpuMs![name] = watch.split(usage.cpuMs[name]);
-      }
+      if (watches.length > 0) usage.threadCpuMs = Object.fromEntries(watches.map(([name, watch]) => [name, watch.split(usage.cpuMs[name])]));
       return { result, usage };
     } finally {
       clearInterval(timer);
