@@ -77,6 +77,13 @@ export interface LifecycleRun {
   confirmToPaidMs: LatencySummary;
   lifecycleMs: LatencySummary;
   pollsPerLifecycle: number;
+  /** Each status read, from its request to its answer. */
+  statusReadMs: LatencySummary;
+  /**
+   * The share of status reads answered within the poll interval. Below 1, the cadence was not
+   * kept: a door whose reads answer sooner is read more often, and pays for the reads it was given.
+   */
+  readsOnCadenceShare: number;
 }
 
 const codeOf = (err: unknown) => (err instanceof HttpFailure ? err.code : `CLIENT_${(err as Error)?.name ?? 'ERROR'}`);
@@ -87,14 +94,16 @@ export class LifecycleRecorder {
   private readonly confirmToPaid: number[] = [];
   private readonly lifecycle: number[] = [];
   private readonly failures = new FailureCounts();
-  private polls = 0;
+  private readonly reads: number[] = [];
   private wallMs = 0;
 
-  record(createMs: number, confirmToPaidMs: number, polls: number): void {
+  constructor(private readonly pollIntervalMs = 0) {}
+
+  record(createMs: number, confirmToPaidMs: number, readsMs: readonly number[]): void {
     this.create.push(createMs);
     this.confirmToPaid.push(confirmToPaidMs);
     this.lifecycle.push(createMs + confirmToPaidMs);
-    this.polls += polls;
+    this.reads.push(...readsMs);
   }
 
   fail(err: unknown): void {
@@ -124,13 +133,15 @@ export class LifecycleRecorder {
       createMs: summarize(this.create),
       confirmToPaidMs: summarize(this.confirmToPaid),
       lifecycleMs: summarize(this.lifecycle),
-      pollsPerLifecycle: completed ? round(this.polls / completed) : 0,
+      pollsPerLifecycle: completed ? round(this.reads.length / completed) : 0,
+      statusReadMs: summarize(this.reads),
+      readsOnCadenceShare: this.reads.length ? round(this.reads.filter((ms) => ms <= this.pollIntervalMs).length / this.reads.length) : 0,
     };
   }
 }
 
 /** Full lifecycles, `concurrency` clients each running one after another: create, confirm, poll until PAID. */
-export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, recorder = new LifecycleRecorder()): Promise<LifecycleRecorder> {
+export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, recorder = new LifecycleRecorder(options.pollIntervalMs)): Promise<LifecycleRecorder> {
   const startMs = performance.now();
   await runPool(options.count, options.concurrency, options.deadlineMs, async (i) => {
     const index = options.first + i;
@@ -139,8 +150,8 @@ export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, r
       const payoutId = await door.create(index);
       const t1 = performance.now();
       await door.confirm(index, payoutId);
-      const polls = await waitUntilPaid(door, index, payoutId, options.pollIntervalMs ?? 0);
-      recorder.record(t1 - t0, performance.now() - t1, polls);
+      const readsMs = await waitUntilPaid(door, index, payoutId, options.pollIntervalMs ?? 0);
+      recorder.record(t1 - t0, performance.now() - t1, readsMs);
     } catch (err) {
       recorder.fail(err);
     }
@@ -151,16 +162,20 @@ export async function driveLifecycles(door: PayoutDoor, options: DriveOptions, r
 
 /**
  * Reads the payout on a fixed cadence, one read every `intervalMs` from the confirm's answer (the
- * next read at once when one took longer), until it is PAID; answers how many reads it took. A
- * fixed cadence gives both doors the same read rate whatever each read costs: a pause after each
- * answer would make a door with quicker reads read more often, and pay for it.
+ * next read at once when one took longer), until it is PAID; answers how long each read took. A
+ * fixed cadence gives both doors the same read rate whatever each read costs, as long as reads
+ * answer within it: a pause after each answer would make a door with quicker reads read more
+ * often, and pay for it; so does a cadence the reads cannot keep (LifecycleRun.readsOnCadenceShare).
  */
-export async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: string, intervalMs: number): Promise<number> {
+export async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: string, intervalMs: number): Promise<number[]> {
   const startMs = performance.now();
   const giveUpMs = startMs + PAID_WAIT_MS_MAX;
+  const readsMs: number[] = [];
   for (let reads = 1; ; reads++) {
+    const readStartMs = performance.now();
     const status = await door.status(index, payoutId);
-    if (status === 'PAID') return reads;
+    readsMs.push(performance.now() - readStartMs);
+    if (status === 'PAID') return readsMs;
     if (TERMINAL.has(status)) throw new HttpFailure(200, `ENDED_${status}`, `payout ${payoutId} ended ${status}`);
     if (performance.now() > giveUpMs) throw new HttpFailure(0, 'PAID_WAIT_EXCEEDED', `payout ${payoutId} not paid within ${PAID_WAIT_MS_MAX} ms`);
     await sleep(Math.max(0, startMs + reads * intervalMs - performance.now()));

@@ -71,7 +71,8 @@ interface BlockFigures {
   cpuMsPerLifecycle: number;
 }
 
-const tally = (door: PayoutDoor, taskQueue: string): Tally => ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(), reads: 0, blocks: 0, ids: [], byBlock: [], windows: [] });
+const tally = (door: PayoutDoor, taskQueue: string, pollIntervalMs: number): Tally =>
+  ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(pollIntervalMs), reads: 0, blocks: 0, ids: [], byBlock: [], windows: [] });
 
 type Costs = Awaited<ReturnType<typeof lifecycleCosts>>;
 
@@ -94,8 +95,8 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     const sellers = Math.max(args.concurrency, Math.ceil(total / SELLER_PAYOUTS_MAX));
     log(`setting up ${sellers} sellers and ${total} orders`);
     const market = await openMarket(api, stack.jwtSecret, { tag: stack.runId, sellers, ordersPerSeller: Math.ceil(total / sellers) });
-    const product = tally(productDoor(api, market.orders, stack.runId), stack.taskQueues.payouts);
-    const ceiling = tally(ceilingDoor(ceilingApi, stack.runId), stack.taskQueues.ceiling);
+    const product = tally(productDoor(api, market.orders, stack.runId), stack.taskQueues.payouts, args.pollIntervalMs);
+    const ceiling = tally(ceilingDoor(ceilingApi, stack.runId), stack.taskQueues.ceiling, args.pollIntervalMs);
     const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: args.pollIntervalMs };
     log(`warming up: ${warmup} lifecycles each`);
     await driveLifecycles(ceiling.door, { ...options, first: 0, count: warmup });
@@ -247,6 +248,13 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     createP99VsCeiling,
     confirmToPaidP50Ms: product.run.confirmToPaidMs.p50Ms,
     confirmToPaidP99Ms: product.run.confirmToPaidMs.p99Ms,
+    // The benchmark's status reads per lifecycle, and the share of them that kept the cadence: the
+    // two doors are read alike only when each answers within it (drive.ts, waitUntilPaid).
+    pollIntervalMs: args.pollIntervalMs,
+    pollsPerLifecycle: product.run.pollsPerLifecycle,
+    ceilingPollsPerLifecycle: ceiling.run.pollsPerLifecycle,
+    readsOnCadenceShare: product.run.readsOnCadenceShare,
+    ceilingReadsOnCadenceShare: ceiling.run.readsOnCadenceShare,
     workerRssMb: product.usage.peakRssMb.worker,
     apiRssMb: product.usage.peakRssMb.api,
     failures: Object.values(product.run.failures).reduce((a, b) => a + b, 0),
@@ -271,13 +279,13 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
       // Server-wide counters: the ceiling touches no database, so its column is other clients' noise.
       dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
       costAccounting: costs?.detail,
-      pollIntervalMs: args.pollIntervalMs,
       workerLimits: WORKER_LIMITS,
       setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${ALTERNATING_BLOCKS} alternating blocks per door`,
     },
     summaryLines: [
       `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio}); block by block ${byBlockPair.ratio.min}-${byBlockPair.ratio.max} (CPU ${byBlockPair.cpuRatio.min}-${byBlockPair.cpuRatio.max})`,
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms (ceiling p99 ${headline.ceilingCreateP99Ms} ms, x${createP99VsCeiling}); confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
+      `status reads every ${args.pollIntervalMs} ms: ${headline.pollsPerLifecycle} per lifecycle, ${headline.readsOnCadenceShare} of them on cadence (p95 ${product.run.statusReadMs.p95Ms} ms); the ceiling's ${headline.ceilingPollsPerLifecycle}, ${headline.ceilingReadsOnCadenceShare} (p95 ${ceiling.run.statusReadMs.p95Ms} ms)`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
       `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions`,
     ],
