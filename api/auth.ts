@@ -71,7 +71,7 @@ export async function authenticate(header: string | undefined, secret: JwtKey, o
 }
 
 /** Tokens kept verified per key; the least recently used go first. */
-export const VERIFIED_TOKENS_MAX = 10_000;
+const VERIFIED_TOKENS_MAX = 10_000;
 
 interface VerifiedToken {
   principal: Principal;
