@@ -171,14 +171,14 @@ export async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: s
   const startMs = performance.now();
   const giveUpMs = startMs + PAID_WAIT_MS_MAX;
   const readsMs: number[] = [];
-  for (let reads = 1; ; reads++) {
+  for (;;) {
     const readStartMs = performance.now();
     const status = await door.status(index, payoutId);
     readsMs.push(performance.now() - readStartMs);
     if (status === 'PAID') return readsMs;
     if (TERMINAL.has(status)) throw new HttpFailure(200, `ENDED_${status}`, `payout ${payoutId} ended ${status}`);
     if (performance.now() > giveUpMs) throw new HttpFailure(0, 'PAID_WAIT_EXCEEDED', `payout ${payoutId} not paid within ${PAID_WAIT_MS_MAX} ms`);
-    await sleep(Math.max(0, startMs + reads * intervalMs - performance.now()));
+    await sleep(Math.max(0, startMs + readsMs.length * intervalMs - performance.now()));
   }
 }
 

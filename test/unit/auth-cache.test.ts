@@ -5,7 +5,6 @@
  * clock as the cache.
  */
 import * as jose from 'jose';
-import { SignJWT } from 'jose';
 import { authenticate, secretKey, CLOCK_SKEW_S } from '../../api/auth';
 import { DomainError } from '../../domain/errors';
 
@@ -23,7 +22,7 @@ const bearer = (token: string) => `Bearer ${token}`;
 
 async function mint(sub: string): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: 'seller' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + LIFETIME_S).sign(KEY);
+  return new jose.SignJWT({ role: 'seller' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + LIFETIME_S).sign(KEY);
 }
 
 async function refused(attempt: Promise<unknown>): Promise<void> {
