@@ -27,8 +27,14 @@ export interface BenchArgs {
   reportPath: string;
   /** Runs the product's and the ceiling's workers and APIs with `--cpu-prof`; profiles land in .data/bench-profiles/<run>/ (profile-summary.ts reads them). */
   profile: boolean;
-  /** lifecycle: pause between two reads of a confirmed payout, waiting for PAID. */
+  /**
+   * The cadence of the reads of a confirmed payout, waiting for PAID: with the flag, that fixed
+   * cadence; without it, the lifecycle's floor (it reads on the cadence both doors keep, at least
+   * this: scenarios/lifecycle.ts, keptCadenceMs).
+   */
   pollIntervalMs: number;
+  /** Whether --poll-interval-ms was given: the lifecycle then reads on that cadence, whatever the doors keep. */
+  pollIntervalFixed: boolean;
   /** Where the dev server keeps its SQLite database (ignored with TEMPORAL_ADDRESS). */
   temporalStore: TemporalStore;
 }
@@ -48,7 +54,8 @@ const NUMERIC_FLAGS: Record<NumericFlag, Bounds> = {
   rows: { min: 1_000, max: LIST_ROWS_MAX, fallback: LIST_ROWS_MAX },
   // Up to 12 hours: issue 18's 100,000 pending payouts take hours (bench/README.md); the default stays short.
   'time-limit-s': { min: 10, max: 43_200, fallback: 1_200 },
-  // A brisk client: a read every 50 ms adds at most that to confirm→PAID; each waiting client reads 20 times a second.
+  // A brisk client: a read every 50 ms adds at most that to confirm→PAID; each waiting client reads
+  // 20 times a second. The lifecycle reads no faster than both doors answer (keptCadenceMs).
   'poll-interval-ms': { min: 1, max: 1_000, fallback: 50 },
 };
 export const DEFAULT_DATABASE = 'payouts_bench';
@@ -71,6 +78,7 @@ export const USAGE = `usage: npm run bench -- [--scenario ${SCENARIOS.join('|')}
        [--rows N] [--time-limit-s S] [--database NAME] [--keep-database] [--report FILE] [--profile] [--poll-interval-ms MS]
        [--temporal-store memory|file]
        npm run bench -- --help
+--poll-interval-ms: the lifecycle's reads on that fixed cadence; without it, on the cadence both doors keep (at least 50 ms).
 bench/README.md says what each scenario measures and what each flag does.`;
 
 /** A command line the benchmark cannot run: said with the usage, without a stack. */
@@ -142,5 +150,6 @@ function readBenchArgs(argv: string[]): BenchArgs {
     profile: values.profile!,
     temporalStore: values['temporal-store'],
     pollIntervalMs: numericFlag(values, 'poll-interval-ms'),
+    pollIntervalFixed: values['poll-interval-ms'] !== undefined,
   };
 }

@@ -64,7 +64,7 @@ export interface DriveOptions {
   concurrency: number;
   /** No payout is started after this `performance.now()` instant. */
   deadlineMs: number;
-  /** Lifecycles: the pause between two reads of a confirmed payout, waiting for PAID. */
+  /** Lifecycles: the cadence of the reads of a confirmed payout, waiting for PAID (waitUntilPaid). */
   pollIntervalMs?: number;
 }
 
@@ -180,6 +180,25 @@ export async function waitUntilPaid(door: PayoutDoor, index: number, payoutId: s
     if (performance.now() > giveUpMs) throw new HttpFailure(0, 'PAID_WAIT_EXCEEDED', `payout ${payoutId} not paid within ${PAID_WAIT_MS_MAX} ms`);
     await sleep(Math.max(0, startMs + readsMs.length * intervalMs - performance.now()));
   }
+}
+
+/** The kept cadence is a multiple of this. */
+const CADENCE_STEP_MS = 50;
+const CADENCE_MAX_MS = 1_000;
+
+/**
+ * The cadence both doors keep: the slower door's status read p95 in the warm-up, rounded up to
+ * CADENCE_STEP_MS, and never below `floorMs` nor above a second. The reads are sent one every
+ * cadence from the confirm's answer (waitUntilPaid), which reads both doors alike only
+ * while their reads answer within it; at 50 ms under 32 clients on 2 cores, the ceiling's
+ * DescribeWorkflowExecution answered 30 % of its reads within it and the product's query 80 %, so
+ * the product was read twice as often (17.7 times a lifecycle against 8.8) and paid for the reads
+ * the ceiling was never sent (bench/README.md). Found from the warm-up, before the measured blocks,
+ * so that the figures it decides cannot choose it.
+ */
+export function keptCadenceMs(floorMs: number, warmupReadP95Ms: readonly number[]): number {
+  const slowest = Math.max(0, ...warmupReadP95Ms);
+  return Math.min(CADENCE_MAX_MS, Math.max(floorMs, Math.ceil(slowest / CADENCE_STEP_MS) * CADENCE_STEP_MS));
 }
 
 export interface CreateRun {

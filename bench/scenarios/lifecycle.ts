@@ -11,12 +11,16 @@
  * difference goes. Each block ends once its workflows have closed, so that their last steps (the
  * outcome cards) count in their own door's block; then the run accounts for what a paid payout
  * costs the database and Temporal (lifecycle-cost.ts).
+ *
+ * Both doors are read on one cadence, and it is one that both keep (keptCadenceMs): a door whose
+ * reads outlast the cadence is read less often than the other, which then pays for reads the
+ * slower one was never sent.
  */
 import { payoutWorkflowId } from '../../api/payout-gateway';
 import { WORKER_LIMITS } from '../../worker/worker';
 import type { BenchArgs } from '../args';
 import { addCounters, connectDatabase, counterDelta, perUnit, readStatusCounters, type StatusCounters } from '../database';
-import { LifecycleRecorder, ceilingDoor, driveLifecycles, productDoor, type DriveOptions, type LifecycleRun, type PayoutDoor } from '../drive';
+import { LifecycleRecorder, ceilingDoor, driveLifecycles, keptCadenceMs, productDoor, type DriveOptions, type LifecycleRun } from '../drive';
 import { CountingDoor, TemporalProbe, lifecycleCosts } from '../lifecycle-cost';
 import { JsonClient } from '../../test/support/json-client';
 import { openMarket, type Market } from '../../test/support/http-market';
@@ -71,8 +75,17 @@ interface BlockFigures {
   cpuMsPerLifecycle: number;
 }
 
-const tally = (door: PayoutDoor, taskQueue: string, pollIntervalMs: number): Tally =>
-  ({ door: new CountingDoor(door), taskQueue, recorder: new LifecycleRecorder(pollIntervalMs), reads: 0, blocks: 0, ids: [], byBlock: [], windows: [] });
+/** A door's tally, for blocks read every `cadenceMs`. */
+const tally = (door: CountingDoor, taskQueue: string, cadenceMs: number): Tally =>
+  ({ door, taskQueue, recorder: new LifecycleRecorder(cadenceMs), reads: 0, blocks: 0, ids: [], byBlock: [], windows: [] });
+
+/** How the measured blocks' cadence was chosen: the flag's, or the one both doors kept in the warm-up. */
+interface Cadence {
+  ms: number;
+  chosen: 'fixed' | 'kept';
+  floorMs: number;
+  warmupReadP95Ms: { product: number; ceiling: number };
+}
 
 type Costs = Awaited<ReturnType<typeof lifecycleCosts>>;
 
@@ -95,16 +108,26 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     const sellers = Math.max(args.concurrency, Math.ceil(total / SELLER_PAYOUTS_MAX));
     log(`setting up ${sellers} sellers and ${total} orders`);
     const market = await openMarket(api, stack.jwtSecret, { tag: stack.runId, sellers, ordersPerSeller: Math.ceil(total / sellers) });
-    const product = tally(productDoor(api, market.orders, stack.runId), stack.taskQueues.payouts, args.pollIntervalMs);
-    const ceiling = tally(ceilingDoor(ceilingApi, stack.runId), stack.taskQueues.ceiling, args.pollIntervalMs);
-    const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: args.pollIntervalMs };
-    log(`warming up: ${warmup} lifecycles each`);
-    await driveLifecycles(ceiling.door, { ...options, first: 0, count: warmup });
-    await driveLifecycles(product.door, { ...options, first: 0, count: warmup });
-    const warmupStarted = product.door.take().ids.length;
-    ceiling.door.take();
+    const productReads = new CountingDoor(productDoor(api, market.orders, stack.runId));
+    const ceilingReads = new CountingDoor(ceilingDoor(ceilingApi, stack.runId));
+    const warmupOptions = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: args.pollIntervalMs, first: 0, count: warmup };
+    log(`warming up: ${warmup} lifecycles each, reads every ${args.pollIntervalMs} ms`);
+    const ceilingWarmup = (await driveLifecycles(ceilingReads, warmupOptions)).summary();
+    const productWarmup = (await driveLifecycles(productReads, warmupOptions)).summary();
+    const warmupStarted = productReads.take().ids.length;
+    ceilingReads.take();
+    const warmupReadP95Ms = { product: productWarmup.statusReadMs.p95Ms, ceiling: ceilingWarmup.statusReadMs.p95Ms };
+    const cadence: Cadence = {
+      ms: args.pollIntervalFixed ? args.pollIntervalMs : keptCadenceMs(args.pollIntervalMs, Object.values(warmupReadP95Ms)),
+      chosen: args.pollIntervalFixed ? 'fixed' : 'kept',
+      floorMs: args.pollIntervalMs,
+      warmupReadP95Ms,
+    };
+    const product = tally(productReads, stack.taskQueues.payouts, cadence.ms);
+    const ceiling = tally(ceilingReads, stack.taskQueues.ceiling, cadence.ms);
+    const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: cadence.ms };
     await Promise.all([probe.waitAllClosed(product.taskQueue), probe.waitAllClosed(ceiling.taskQueue)]);
-    log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${ALTERNATING_BLOCKS} alternating blocks`);
+    log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${ALTERNATING_BLOCKS} alternating blocks, reads every ${cadence.ms} ms (${cadenceSaid(cadence)})`);
     for (let block = 0, first = warmup; block < ALTERNATING_BLOCKS; block++) {
       const count = Math.floor(args.payouts / ALTERNATING_BLOCKS) + (block < args.payouts % ALTERNATING_BLOCKS ? 1 : 0);
       const order = block % 2 === 0 ? [ceiling, product] : [product, ceiling];
@@ -114,7 +137,7 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     if (stack.profileDir) writeProfileWindows(stack.profileDir, { product: product.windows, ceiling: ceiling.windows });
     log(`accounting: the status reads' cost, the archive sweep, ${HISTORY_SAMPLE} histories`);
     const costs = await productCosts(stack, probe, product, market, warmupStarted, api);
-    return buildReport(args, measured(product), measured(ceiling), costs);
+    return buildReport(args, cadence, measured(product), measured(ceiling), costs);
   } finally {
     await probe.resumeArchiveSchedule().catch((err) => log(`the archive schedule could not be unpaused: ${String(err)}`));
     await probe.close();
@@ -125,6 +148,10 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
 }
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+const cadenceSaid = (cadence: Cadence) => (cadence.chosen === 'fixed'
+  ? 'fixed by --poll-interval-ms'
+  : `kept by both doors: their warm-up reads' p95 ${cadence.warmupReadP95Ms.product} and ${cadence.warmupReadP95Ms.ceiling} ms, at least ${cadence.floorMs}`);
 
 async function driveBlock(stack: BenchStack, probe: TemporalProbe, tally: Tally, options: DriveOptions): Promise<void> {
   const db = await connectDatabase(stack.databaseName);
@@ -225,7 +252,7 @@ function targetsOf(args: BenchArgs, headline: { ratio: number; cpuRatio: number;
   ];
 }
 
-function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, costs: Costs | undefined): ScenarioReport {
+function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceiling: Measured, costs: Costs | undefined): ScenarioReport {
   const byBlockPair = blockPairs(product.byBlock, ceiling.byBlock);
   const ratio = ratioOf(product.run.throughputPerS, ceiling.run.throughputPerS);
   const createP99VsCeiling = ratioOf(product.run.createMs.p99Ms, ceiling.run.createMs.p99Ms);
@@ -250,7 +277,8 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     confirmToPaidP99Ms: product.run.confirmToPaidMs.p99Ms,
     // The benchmark's status reads per lifecycle, and the share of them that kept the cadence: the
     // two doors are read alike only when each answers within it (drive.ts, waitUntilPaid).
-    pollIntervalMs: args.pollIntervalMs,
+    pollIntervalMs: cadence.ms,
+    pollCadence: cadence.chosen,
     pollsPerLifecycle: product.run.pollsPerLifecycle,
     ceilingPollsPerLifecycle: ceiling.run.pollsPerLifecycle,
     readsOnCadenceShare: product.run.readsOnCadenceShare,
@@ -269,6 +297,7 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     detail: {
       product: product.run,
       ceiling: ceiling.run,
+      cadence,
       cpuMsPerLifecycle: { product: perLifecycle(product.usage.cpuMs, product.run.completed), ceiling: perLifecycle(ceiling.usage.cpuMs, ceiling.run.completed) },
       // Where each worker's CPU goes by thread: the product's extra is its main thread's (bench/README.md).
       workerCpuMsPerLifecycleByThread: { product: workerThreadsPerLifecycle(product, 'worker'), ceiling: workerThreadsPerLifecycle(ceiling, 'ceilingWorker') },
@@ -285,7 +314,7 @@ function buildReport(args: BenchArgs, product: Measured, ceiling: Measured, cost
     summaryLines: [
       `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio}); block by block ${byBlockPair.ratio.min}-${byBlockPair.ratio.max} (CPU ${byBlockPair.cpuRatio.min}-${byBlockPair.cpuRatio.max})`,
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms (ceiling p99 ${headline.ceilingCreateP99Ms} ms, x${createP99VsCeiling}); confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
-      `status reads every ${args.pollIntervalMs} ms: ${headline.pollsPerLifecycle} per lifecycle, ${headline.readsOnCadenceShare} of them on cadence (p95 ${product.run.statusReadMs.p95Ms} ms); the ceiling's ${headline.ceilingPollsPerLifecycle}, ${headline.ceilingReadsOnCadenceShare} (p95 ${ceiling.run.statusReadMs.p95Ms} ms)`,
+      `status reads every ${cadence.ms} ms (${cadenceSaid(cadence)}): ${headline.pollsPerLifecycle} per lifecycle, ${headline.readsOnCadenceShare} of them on cadence (p95 ${product.run.statusReadMs.p95Ms} ms); the ceiling's ${headline.ceilingPollsPerLifecycle}, ${headline.ceilingReadsOnCadenceShare} (p95 ${ceiling.run.statusReadMs.p95Ms} ms)`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
       `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions`,
     ],
