@@ -30,7 +30,7 @@ export interface BenchArgs {
   /**
    * The cadence of the reads of a confirmed payout, waiting for PAID: with the flag, that fixed
    * cadence; without it, the lifecycle's floor (it reads on the cadence both doors keep, at least
-   * this: scenarios/lifecycle.ts, keptCadenceMs).
+   * this: drive.ts, keptCadenceMs).
    */
   pollIntervalMs: number;
   /** Whether --poll-interval-ms was given: the lifecycle then reads on that cadence, whatever the doors keep. */
