@@ -188,13 +188,10 @@ const CADENCE_MAX_MS = 1_000;
 
 /**
  * The cadence both doors keep: the slower door's status read p95 in the warm-up, rounded up to
- * CADENCE_STEP_MS, and never below `floorMs` nor above a second. The reads are sent one every
- * cadence from the confirm's answer (waitUntilPaid), which reads both doors alike only
- * while their reads answer within it; at 50 ms under 32 clients on 2 cores, the ceiling's
- * DescribeWorkflowExecution answered 30 % of its reads within it and the product's query 80 %, so
- * the product was read twice as often (17.7 times a lifecycle against 8.8) and paid for the reads
- * the ceiling was never sent (bench/README.md). Found from the warm-up, before the measured blocks,
- * so that the figures it decides cannot choose it.
+ * CADENCE_STEP_MS, and never below `floorMs` nor above a second. waitUntilPaid reads both doors
+ * alike only while their reads answer within its cadence (bench/README.md, lifecycle, says what a
+ * cadence one door cannot keep did to the ratio). Found from the warm-up, before the measured
+ * blocks, so that the figures it decides cannot choose it.
  */
 export function keptCadenceMs(floorMs: number, warmupReadP95Ms: readonly number[]): number {
   const slowest = Math.max(0, ...warmupReadP95Ms);

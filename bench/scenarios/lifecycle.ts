@@ -116,13 +116,7 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     const productWarmup = (await driveLifecycles(productReads, warmupOptions)).summary();
     const warmupStarted = productReads.take().ids.length;
     ceilingReads.take();
-    const warmupReadP95Ms = { product: productWarmup.statusReadMs.p95Ms, ceiling: ceilingWarmup.statusReadMs.p95Ms };
-    const cadence: Cadence = {
-      ms: args.pollIntervalFixed ? args.pollIntervalMs : keptCadenceMs(args.pollIntervalMs, Object.values(warmupReadP95Ms)),
-      chosen: args.pollIntervalFixed ? 'fixed' : 'kept',
-      floorMs: args.pollIntervalMs,
-      warmupReadP95Ms,
-    };
+    const cadence = cadenceOf(args, { product: productWarmup.statusReadMs.p95Ms, ceiling: ceilingWarmup.statusReadMs.p95Ms });
     const product = tally(productReads, stack.taskQueues.payouts, cadence.ms);
     const ceiling = tally(ceilingReads, stack.taskQueues.ceiling, cadence.ms);
     const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: cadence.ms };
@@ -148,6 +142,13 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
 }
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** The measured blocks' cadence: the flag's when it was given, else the one both doors kept in the warm-up. */
+function cadenceOf(args: BenchArgs, warmupReadP95Ms: Cadence['warmupReadP95Ms']): Cadence {
+  const floorMs = args.pollIntervalMs;
+  if (args.pollIntervalFixed) return { ms: floorMs, chosen: 'fixed', floorMs, warmupReadP95Ms };
+  return { ms: keptCadenceMs(floorMs, Object.values(warmupReadP95Ms)), chosen: 'kept', floorMs, warmupReadP95Ms };
+}
 
 const cadenceSaid = (cadence: Cadence) => (cadence.chosen === 'fixed'
   ? 'fixed by --poll-interval-ms'
