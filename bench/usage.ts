@@ -4,6 +4,7 @@
  * They are started by the harness's toolkit (test/support/processes.ts).
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { round } from './stats';
 
 /** Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream build. */
 const CLOCK_TICKS_PER_S = 100;
@@ -30,6 +31,52 @@ function cpuMsOfStat(stat: string): number {
   // The command name may contain spaces and parentheses: the fields start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_S;
+}
+
+/** Each process's CPU time so far, read when `count` things (a scenario's creates) were done. */
+export interface CpuMark {
+  atMs: number;
+  count: number;
+  cpuMs: Record<string, number>;
+}
+
+export function cpuMark(pids: Record<string, number>, names: readonly string[], count: number): CpuMark {
+  const cpuMs: Record<string, number> = {};
+  for (const name of names) {
+    const usage = pids[name] ? readUsage(pids[name]) : null;
+    if (usage) cpuMs[name] = usage.cpuMs;
+  }
+  return { atMs: performance.now(), count, cpuMs };
+}
+
+/** The things done between one mark and the next: how many a second, and each process's CPU per thing (`all`: theirs summed). */
+export interface CpuBetweenMarks {
+  /** The count at the later mark. */
+  count: number;
+  perS: number;
+  cpuMsEach: Record<string, number>;
+}
+
+/**
+ * Between each mark and the next, so that a change of rate can be put down to the process whose
+ * CPU per thing changed, or to none of them (a wait that costs no CPU: a lock, a single connection).
+ * A process missing from either mark is left out.
+ */
+export function cpuBetweenMarks(marks: readonly CpuMark[]): CpuBetweenMarks[] {
+  return marks.slice(1).map((mark, i) => {
+    const from = marks[i];
+    const done = mark.count - from.count;
+    const cpuMsEach: Record<string, number> = {};
+    let all = 0;
+    for (const [name, after] of Object.entries(mark.cpuMs)) {
+      const before = from.cpuMs[name];
+      if (before === undefined) continue;
+      cpuMsEach[name] = round((after - before) / done);
+      all += after - before;
+    }
+    cpuMsEach.all = round(all / done);
+    return { count: mark.count, perS: round((done * 1_000) / (mark.atMs - from.atMs)), cpuMsEach };
+  });
 }
 
 /**

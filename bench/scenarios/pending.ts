@@ -22,7 +22,7 @@ import { connectDatabase } from '../database';
 import { driveCreates, productDoor, waitUntilPaid, type CreateRun, type PayoutDoor } from '../drive';
 import { HttpFailure, JsonClient } from '../../test/support/json-client';
 import { openMarket, type Market } from '../../test/support/http-market';
-import { UsageMeter, readUsage } from '../usage';
+import { UsageMeter, cpuBetweenMarks, cpuMark, readUsage, type CpuBetweenMarks, type CpuMark } from '../usage';
 import { atLeast, atMost, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
 import { elapsedMs, ratioOf, round, sleep } from '../stats';
@@ -76,9 +76,15 @@ export async function pendingScenario(args: BenchArgs, deadlineMs: number): Prom
     const market = await openMarket(api, stack.jwtSecret, { tag: stack.runId, sellers, ordersPerSeller: Math.ceil(args.payouts / sellers) });
     const door = productDoor(api, market.orders, stack.runId);
     const answeredAtMs: number[] = [];
+    const marks: CpuMark[] = [];
+    // Each process's CPU at the first answer and at every tenth, for the rate and cost of each tenth.
+    const markEvery = Math.max(1, Math.floor(args.payouts * RATE_WINDOW_SHARE));
+    const onAnswer = (answers: number) => {
+      if (answers === 1 || answers % markEvery === 0) marks.push(cpuMark(stack.pids, FOOTPRINT_PROCESSES, answers));
+    };
     log(`creating ${args.payouts} payouts at ${args.concurrency} clients, left pending`);
     const { result, usage } = await new UsageMeter(stack.pids).measure(async () => {
-      const run = await driveCreates(timedDoor(door, answeredAtMs), { first: 0, count: args.payouts, concurrency: args.concurrency, deadlineMs });
+      const run = await driveCreates(timedDoor(door, answeredAtMs, onAnswer), { first: 0, count: args.payouts, concurrency: args.concurrency, deadlineMs });
       const parked = await waitUntilParked(db, run.created, deadlineMs);
       return { run, parked };
     });
@@ -88,7 +94,7 @@ export async function pendingScenario(args: BenchArgs, deadlineMs: number): Prom
     log('confirming the oldest pending payout');
     const oldest = await confirmOldest(db, door, market, args.pollIntervalMs);
     const disk = await diskFootprint(db, stack);
-    return buildReport({ args, sellers, run: result.run, parked: result.parked, awaiting, answeredAtMs, peakRssMb: usage.peakRssMb, settledRssMb, oldest, disk });
+    return buildReport({ args, sellers, run: result.run, parked: result.parked, awaiting, answeredAtMs, byTenth: cpuBetweenMarks(marks), peakRssMb: usage.peakRssMb, settledRssMb, oldest, disk });
   } finally {
     api.close();
     await db.end();
@@ -99,12 +105,13 @@ export async function pendingScenario(args: BenchArgs, deadlineMs: number): Prom
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 /** The door, noting when each create was answered (in answer order), for the rates at the start and the end. */
-function timedDoor(door: PayoutDoor, answeredAtMs: number[]): PayoutDoor {
+function timedDoor(door: PayoutDoor, answeredAtMs: number[], onAnswer: (answers: number) => void): PayoutDoor {
   return {
     ...door,
     async create(index) {
       const id = await door.create(index);
       answeredAtMs.push(performance.now());
+      onAnswer(answeredAtMs.length);
       return id;
     },
   };
@@ -201,6 +208,7 @@ interface Measured {
   parked: number;
   awaiting: number;
   answeredAtMs: readonly number[];
+  byTenth: CpuBetweenMarks[];
   peakRssMb: Record<string, number>;
   settledRssMb: Record<string, number>;
   oldest: OldestConfirm | undefined;
@@ -247,10 +255,11 @@ function buildReport(m: Measured): ScenarioReport {
       'every workflow parked (buyer card stored)': m.parked >= run.created,
       'the oldest pending payout, confirmed by its buyer, reads PAID': oldest?.outcome === 'PAID',
     },
-    detail: { run, parked: m.parked, peakRssMb: m.peakRssMb, settledRssMb: m.settledRssMb, oldest, disk, rateWindowShare: RATE_WINDOW_SHARE },
+    detail: { run, parked: m.parked, peakRssMb: m.peakRssMb, settledRssMb: m.settledRssMb, oldest, disk, rateWindowShare: RATE_WINDOW_SHARE, byTenth: m.byTenth },
     summaryLines: [
       `pending: ${m.awaiting} payouts awaiting confirmation over ${m.sellers} sellers; worker RSS peak ${headline.workerRssMb} MB, settled ${headline.workerRssSettledMb} MB (cache ${WORKER_LIMITS.maxCachedWorkflows} workflows)`,
       `creates: ${run.createsPerS}/s, p50 ${run.createMs.p50Ms} ms, p99 ${run.createMs.p99Ms} ms; first tenth ${rates.start}/s, last tenth ${rates.end}/s (x${rates.endVsStart})`,
+      ...m.byTenth.map((tenth) => `  to create ${tenth.count}: ${tenth.perS}/s, CPU per create ${Object.entries(tenth.cpuMsEach).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`),
       `the oldest pending payout (${oldest?.createdAt ?? 'none'}): confirm → ${headline.oldestOutcome} in ${headline.oldestConfirmToPaidMs} ms`,
       `Temporal: RSS peak ${headline.temporalRssMb} MB, settled ${headline.temporalRssSettledMb} MB, store ${disk.temporalStoreMb ?? '(in memory)'} MB; MariaDB: RSS peak ${headline.mariadbRssMb} MB, settled ${headline.mariadbRssSettledMb} MB, bench database ${disk.mariadbDatabaseMb} MB`,
     ],
