@@ -22,7 +22,7 @@ import {
   type ReserveInput,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
-import { isPastDeadline, isTransientGrpcError } from '../temporal/grpc-status';
+import { isGrpcNamespaceNotFound, isPastDeadline, isTransientGrpcError } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
@@ -187,7 +187,8 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) return notAnsweredInTime();
+  // A namespace not found on a server that knew it is its registry failing for a moment (isGrpcNamespaceNotFound).
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err) || isGrpcNamespaceNotFound(err)) return notAnsweredInTime();
   return err;
 }
 
