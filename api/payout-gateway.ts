@@ -187,7 +187,6 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  // A namespace not found on a server that knew it is its registry failing for a moment (isGrpcNamespaceNotFound).
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err) || isGrpcNamespaceNotFound(err)) return notAnsweredInTime();
   return err;
 }

@@ -15,7 +15,7 @@
  * one at a time waited 4.5 times its p99 alone; with four, 2.0 times; with two, 1.1 times
  * (2026-12-01); with two again the next day 2.1, 1.4 and 2.4 times, then, alternating with one on
  * one machine, 3.6, 2.1 and 1.9 times with two against 1.2, 1.4 and 1.2 with one (2026-12-02
- * evening, bench/README.md): at two, the burst's creates and the workflows they start keep both
+ * night, bench/README.md): at two, the burst's creates and the workflows they start keep both
  * cores busy, and the seller's creates wait for them. One costs the bursting seller some of its
  * creates/s while another writes (16.6–19.1 a second in those runs, against 15–23.8 with two),
  * never while it writes alone. The window keeps a seller that creates one payout after another

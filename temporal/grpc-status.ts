@@ -22,9 +22,14 @@ export const TRANSIENT_GRPC_CODES: ReadonlySet<status> = new Set([
 /** Errors are wrapped at most this deep (the client's ServiceError around the gRPC error). */
 const CAUSE_DEPTH_MAX = 3;
 
+/** The error and the errors it wraps, outermost first, at most CAUSE_DEPTH_MAX of them. */
+function* causeChain(err: unknown): Generator<unknown> {
+  for (let e = err, depth = 0; e && depth < CAUSE_DEPTH_MAX; e = (e as { cause?: unknown }).cause, depth++) yield e;
+}
+
 /** The gRPC status code of an error, or of the error it wraps. */
 export function grpcCode(err: unknown): status | undefined {
-  for (let e = err, depth = 0; e && depth < CAUSE_DEPTH_MAX; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err)) {
     if (isGrpcServiceError(e)) return e.code;
   }
   return undefined;
@@ -43,10 +48,7 @@ export function isTransientGrpcError(err: unknown): boolean {
  */
 export function isGrpcNamespaceNotFound(err: unknown): boolean {
   if (grpcCode(err) !== status.NOT_FOUND) return false;
-  for (let e = err, depth = 0; e && depth < CAUSE_DEPTH_MAX; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Error && /namespace .* not found/i.test(e.message)) return true;
-  }
-  return false;
+  return [...causeChain(err)].some((e) => e instanceof Error && /namespace .* not found/i.test(e.message));
 }
 
 /** The workflow, run or namespace asked for does not exist (any more). */
