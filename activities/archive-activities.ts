@@ -27,7 +27,7 @@ import { Setting } from '../db/common/entities';
 import { insertOnce } from '../db/insert-once';
 import { isId } from '../domain/id';
 import type { Clock } from '../domain/time';
-import { isGrpcNotFound } from '../temporal/grpc-status';
+import { isWorkflowNotFound } from '../temporal/grpc-status';
 import { SELLER_ID_KEY } from '../workflows/search-attributes';
 
 export interface ArchiveActivityDeps {
@@ -175,7 +175,7 @@ async function readClosedRun(client: Client, run: ClosedRun, clock: Clock): Prom
   try {
     events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
   } catch (err) {
-    if (isGrpcNotFound(err)) return 'gone';
+    if (isWorkflowNotFound(err)) return 'gone';
     throw err;
   }
   return {

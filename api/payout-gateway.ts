@@ -7,7 +7,6 @@
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
@@ -22,7 +21,7 @@ import {
   type ReserveInput,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
-import { isGrpcNamespaceNotFound, isPastDeadline, isTransientGrpcError } from '../temporal/grpc-status';
+import { isPastDeadline, isTransientGrpcError, isWorkflowNotFound } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
@@ -123,7 +122,7 @@ export class PayoutGateway {
       const payout = await this.client.withDeadline(Date.now() + DECISION_ANSWER_MS, () => handle.executeUpdate(DECISION_UPDATES[decision], { args }));
       return { payout };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
+      if (isWorkflowNotFound(err)) {
         // Ended, or never started: the record answers who asks (404) and its state (409).
         await asker.check(true);
         throw new DomainError('PAYOUT_NOT_AWAITING_CONFIRMATION', `payout ${payoutId} is no longer awaiting confirmation`);
@@ -149,7 +148,7 @@ export class PayoutGateway {
     try {
       return await this.answer(() => handle.executeUpdate(APPROVAL_UPDATES[decision], { args: [{ actor, decisionId: randomUUID() }] }));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
+      if (isWorkflowNotFound(err)) {
         throw new DomainError('PAYOUT_NOT_PENDING_APPROVAL', `payout ${payoutId} is no longer pending approval`);
       }
       throw err;
@@ -166,7 +165,7 @@ export class PayoutGateway {
     try {
       await this.client.withDeadline(Date.now() + WORKFLOW_ANSWER_DEADLINE_MS, () => handle.signal(orderChangedSignal, { closeReason }));
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!isWorkflowNotFound(err)) throw err;
     }
   }
 
@@ -187,7 +186,7 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err) || isGrpcNamespaceNotFound(err)) return notAnsweredInTime();
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) return notAnsweredInTime();
   return err;
 }
 

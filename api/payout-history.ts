@@ -15,7 +15,7 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import { decodeHistory, type DecodedEvent } from '../audit/decoded-history';
 import { archivedRun } from '../db/audit/archive';
 import { DomainError } from '../domain/errors';
-import { isGrpcNotFound, isTransientGrpcError } from '../temporal/grpc-status';
+import { isTransientGrpcError, isWorkflowNotFound } from '../temporal/grpc-status';
 import type { Schemas } from './types';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -42,7 +42,7 @@ export async function workflowHistory(client: Client, em: EntityManager, workflo
   } catch (err) {
     if (isTransientGrpcError(err)) {
       unavailable = new DomainError('SERVICE_UNAVAILABLE', 'the workflow service did not answer in time');
-    } else if (!isGrpcNotFound(err)) {
+    } else if (!isWorkflowNotFound(err)) {
       throw err;
     }
   }

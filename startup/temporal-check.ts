@@ -3,9 +3,10 @@
  * answers, that the namespace exists, and that it has the search attributes every payout sets
  * (a workflow started without them fails, so a payout request would be the first to find out).
  */
+import { status } from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { Socket } from 'node:net';
-import { isGrpcNotFound } from '../temporal/grpc-status';
+import { grpcCode } from '../temporal/grpc-status';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 import { namespaceMissing, searchAttributesMissing, temporalUnreachable, unansweredReason, type SearchAttribute } from './errors';
 
@@ -28,7 +29,7 @@ export async function checkTemporal(address: string, namespace: string, configur
   try {
     // describeNamespace answers NOT_FOUND for an unknown namespace.
     await connection.workflowService.describeNamespace({ namespace }).catch((err: unknown) => {
-      throw isGrpcNotFound(err) ? namespaceMissing(address, namespace) : err;
+      throw grpcCode(err) === status.NOT_FOUND ? namespaceMissing(address, namespace) : err;
     });
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = REQUIRED_SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {})));

@@ -4,7 +4,8 @@
  * start-up and the benchmark alike.
  */
 import { status } from '@grpc/grpc-js';
-import { isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
+import { isGrpcDeadlineError, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 
 /**
  * DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED (Temporal busy), UNAVAILABLE (restarting or
@@ -35,25 +36,41 @@ export function grpcCode(err: unknown): status | undefined {
   return undefined;
 }
 
-/** Temporal did not answer in time or cannot answer now: retry later. */
+/**
+ * Temporal did not answer in time or cannot answer now: retry later. A namespace the server says
+ * it did not find is one of these (isNamespaceNotFound).
+ */
 export function isTransientGrpcError(err: unknown): boolean {
   const code = grpcCode(err);
-  return isGrpcDeadlineError(err) || (code !== undefined && TRANSIENT_GRPC_CODES.has(code));
+  return isGrpcDeadlineError(err) || (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) || isNamespaceNotFound(err);
+}
+
+/** The server's words for a namespace it did not find (Temporal's serviceerror.NewNamespaceNotFound). */
+const NAMESPACE_NOT_FOUND = /^Namespace \S+ is not found\.$/;
+
+/**
+ * The server said the namespace was not found: as the client's NamespaceNotFoundError (what an
+ * update, signal, start or result rejects with), or as the NOT_FOUND of a raw service call. The API
+ * and the worker check their namespace when they start (startup/temporal-check.ts), so from then
+ * on this is "not now": Temporal 1.29's namespace registry reports a read of the namespace that
+ * timed out as not found (nsregistry/registry.go, "TODO: we should return the actual error we got
+ * (e.g. timeout)"), and the dev server said so under 100,000 open payouts. Never "the workflow is
+ * gone".
+ */
+export function isNamespaceNotFound(err: unknown): boolean {
+  for (const e of causeChain(err)) {
+    if (e instanceof NamespaceNotFoundError) return true;
+    if (isGrpcServiceError(e) && e.code === status.NOT_FOUND && NAMESPACE_NOT_FOUND.test(e.details)) return true;
+  }
+  return false;
 }
 
 /**
- * The server said the client's namespace was not found. The API's calls name the namespace it
- * started with, so on a server that answered before this is its namespace registry failing for a
- * moment (the dev server did under 100,000 open payouts): "not now", answered 503 by the API.
+ * The workflow or run asked for does not exist (any more): the client's WorkflowNotFoundError or a
+ * NOT_FOUND from a raw service call, but never a namespace not found, which is "not now".
  */
-export function isGrpcNamespaceNotFound(err: unknown): boolean {
-  if (grpcCode(err) !== status.NOT_FOUND) return false;
-  return [...causeChain(err)].some((e) => e instanceof Error && /namespace .* not found/i.test(e.message));
-}
-
-/** The workflow, run or namespace asked for does not exist (any more). */
-export function isGrpcNotFound(err: unknown): boolean {
-  return grpcCode(err) === status.NOT_FOUND;
+export function isWorkflowNotFound(err: unknown): boolean {
+  return (err instanceof WorkflowNotFoundError || grpcCode(err) === status.NOT_FOUND) && !isNamespaceNotFound(err);
 }
 
 /**

@@ -4,13 +4,14 @@
  * that dies in between leaves the mark without the signal. Every worker sweeps for such marks, so
  * the payout is still cancelled within seconds. Signals are harmless to repeat: the mark decides.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/mysql';
 import type { Logger } from '../logger';
 import { payoutsWithPendingOrderChange } from '../db/payouts/payouts';
 import type { OrderCloseReason } from '../domain/payout';
 import { orderChangedSignal } from '../workflows/payout';
 import { payoutWorkflowId } from '../api/payout-gateway';
+import { isWorkflowNotFound } from '../temporal/grpc-status';
 
 /** How often a worker looks for order changes not yet told; the API's own tell is immediate. */
 export const ORDER_CHANGE_SWEEP_INTERVAL_MS = 3_000;
@@ -48,7 +49,7 @@ export async function sweepOnce(orm: MikroORM, client: Client): Promise<number> 
   const marked = await payoutsWithPendingOrderChange(orm.em.fork());
   for (const { id, pendingCloseReason } of marked) {
     await client.workflow.getHandle(payoutWorkflowId(id)).signal(orderChangedSignal, { closeReason: pendingCloseReason as OrderCloseReason }).catch((err) => {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!isWorkflowNotFound(err)) throw err;
     });
   }
   return marked.length;
