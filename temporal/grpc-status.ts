@@ -1,7 +1,7 @@
 /**
- * How the project reads the gRPC errors of the Temporal service: one list of the codes that mean
- * "not now" rather than "never", named from gRPC's own `status` enum, for the API, the activities,
- * start-up and the benchmark alike.
+ * How the project reads the errors of the Temporal service: one definition of "not now" rather
+ * than "never" (a list of codes, named from gRPC's own `status` enum, and a namespace not found)
+ * and one of "the workflow is gone", for the API, the activities, start-up and the benchmark alike.
  */
 import { status } from '@grpc/grpc-js';
 import { isGrpcDeadlineError, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
@@ -10,7 +10,8 @@ import { NamespaceNotFoundError } from '@temporalio/common';
 /**
  * DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED (Temporal busy), UNAVAILABLE (restarting or
  * unreachable), ABORTED, and FAILED_PRECONDITION (an update-with-start the server could not run this
- * time). A caller answers these with 503 and retries; any other code is an answer.
+ * time). A caller answers these with 503 and retries; any other code is an answer, but for the
+NOT_FOUND of a namespace (isNamespaceNotFound).
  */
 export const TRANSIENT_GRPC_CODES: ReadonlySet<status> = new Set([
   status.DEADLINE_EXCEEDED,

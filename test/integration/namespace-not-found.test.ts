@@ -20,10 +20,13 @@ import { testPayloadKeyring } from '../support/payload-keys';
 
 let connection: Connection;
 let missing: Client;
+/** The API's doors on a client whose namespace the server does not have. */
+let gateway: PayoutGateway;
 let orm: Orm;
 beforeAll(async () => {
   connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
   missing = temporalClient(connection, `no-such-namespace-${process.pid}`, testPayloadKeyring());
+  gateway = new PayoutGateway(missing, 'payouts', 60_000);
   orm = await openOrm(process.env.TEST_DATABASE_URL!);
 });
 afterAll(async () => {
@@ -49,21 +52,21 @@ test("the client's errors for it are read as not now, and a workflow truly missi
 });
 
 test('a create is 503', async () => {
-  await expect(new PayoutGateway(missing, 'payouts', 60_000).start(request())).rejects.toMatchObject(unavailable);
+  await expect(gateway.start(request())).rejects.toMatchObject(unavailable);
 });
 
 test("a buyer's confirm is 503, never the 409 of a payout that ended; the record is asked only who asks", async () => {
   const check = jest.fn(async () => {});
-  await expect(new PayoutGateway(missing, 'payouts', 60_000).decide(randomUUID(), 'confirm', 'buyer-ns', { party: { buyerId: 'buyer-ns' }, check })).rejects.toMatchObject(unavailable);
+  await expect(gateway.decide(randomUUID(), 'confirm', 'buyer-ns', { party: { buyerId: 'buyer-ns' }, check })).rejects.toMatchObject(unavailable);
   expect(check.mock.calls).toEqual([[false]]);
 });
 
 test("the main account's approval is 503, not PAYOUT_NOT_PENDING_APPROVAL", async () => {
-  await expect(new PayoutGateway(missing, 'payouts', 60_000).decideApproval(randomUUID(), 'approve', 'seller-ns')).rejects.toMatchObject(unavailable);
+  await expect(gateway.decideApproval(randomUUID(), 'approve', 'seller-ns')).rejects.toMatchObject(unavailable);
 });
 
 test("an order change not told is left to the sweep, not taken for a payout that ended", async () => {
-  const told = await new PayoutGateway(missing, 'payouts', 60_000).tellOrderChanged(randomUUID(), 'ORDER_CLOSED').then(() => 'told', (err: unknown) => err);
+  const told = await gateway.tellOrderChanged(randomUUID(), 'ORDER_CLOSED').then(() => 'told', (err: unknown) => err);
   expect(isNamespaceNotFound(told)).toBe(true);
 });
 

@@ -1,11 +1,11 @@
 /**
  * How the project reads Temporal's errors (temporal/grpc-status.ts): a namespace the server says it
  * did not find is "not now" in both the shapes it reaches us in, the gRPC error of a raw service
- * call and the client's NamespaceNotFoundError; any other NOT_FOUND is a workflow that is gone. test/integration/namespace-not-found.test.ts has the real server say it to every door.
+ * call and the client's NamespaceNotFoundError; any other NOT_FOUND is a workflow that is gone.
+ * test/integration/namespace-not-found.test.ts has the real server say it to every door.
  */
 import { Metadata, status } from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 import { PayoutGateway } from '../../api/payout-gateway';
 import { DomainError } from '../../domain/errors';
