@@ -37,6 +37,19 @@ export const perSecond = (count: number, ms: number) => (ms > 0 ? round((count *
 /** numerator / denominator to two decimals; 0 when there is nothing to divide by. */
 export const ratioOf = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 100) / 100 : 0);
 
+/**
+ * The values' lowest, highest and mean, and the mean's standard error (the sample's standard
+ * deviation over the square root of its size; 0 for fewer than two), each to two decimals: how far
+ * the mean of so many independent readings may be from the true one.
+ */
+export function spreadOf(values: readonly number[]): { min: number; max: number; mean: number; standardError: number } {
+  const twoDecimals = (value: number) => Math.round(value * 100) / 100;
+  if (values.length === 0) return { min: 0, max: 0, mean: 0, standardError: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
+  return { min: Math.min(...values), max: Math.max(...values), mean: twoDecimals(mean), standardError: twoDecimals(Math.sqrt(variance / values.length)) };
+}
+
 export const elapsedMs = (startMs: number) => performance.now() - startMs;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -28,12 +28,17 @@ import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, atMost, type ScenarioReport, type Target } from '../report';
 import { monotonicUs, writeProfileWindows, type ProfileWindow } from '../profile-summary';
 import { startStack, type BenchStack } from '../stack';
-import { perSecond, ratioOf, round } from '../stats';
+import { perSecond, ratioOf, round, spreadOf } from '../stats';
 
 /** Warm-up lifecycles per client, for each of the product and the ceiling; not measured. */
 const WARMUP_LIFECYCLES_PER_CLIENT = 2;
-/** Blocks per door; the doors alternate block by block. */
-const ALTERNATING_BLOCKS = 4;
+/**
+ * Blocks per door; the doors alternate block by block. Ten of 100 lifecycles at `--payouts 1000`
+ * (about 6 s each here), not four of 250: this VM's speed moves by a quarter within 15 s, and four
+ * pairs left one run's ratio anywhere between 0.78 and 1.06 on unchanged code (bench/README.md,
+ * 2026-12-02, late night); shorter blocks put more of each swing on both doors alike.
+ */
+const ALTERNATING_BLOCKS = 10;
 /** Payouts per seller, below the dailyCount cap of 1,000 so that no limit refuses a benchmark payout. */
 export const SELLER_PAYOUTS_MAX = 900;
 /** The buyer has plenty of time: nothing may expire during a run. */
@@ -121,9 +126,11 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     const ceiling = tally(ceilingReads, stack.taskQueues.ceiling, cadence.ms);
     const options = { concurrency: args.concurrency, deadlineMs, pollIntervalMs: cadence.ms };
     await Promise.all([probe.waitAllClosed(product.taskQueue), probe.waitAllClosed(ceiling.taskQueue)]);
-    log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${ALTERNATING_BLOCKS} alternating blocks, reads every ${cadence.ms} ms (${cadenceSaid(cadence)})`);
-    for (let block = 0, first = warmup; block < ALTERNATING_BLOCKS; block++) {
-      const count = Math.floor(args.payouts / ALTERNATING_BLOCKS) + (block < args.payouts % ALTERNATING_BLOCKS ? 1 : 0);
+    // Never a block without a lifecycle: a run of fewer payouts than blocks has one per block.
+    const blocks = Math.min(ALTERNATING_BLOCKS, args.payouts);
+    log(`measuring: ${args.payouts} lifecycles each at ${args.concurrency} clients, in ${blocks} alternating blocks, reads every ${cadence.ms} ms (${cadenceSaid(cadence)})`);
+    for (let block = 0, first = warmup; block < blocks; block++) {
+      const count = Math.floor(args.payouts / blocks) + (block < args.payouts % blocks ? 1 : 0);
       const order = block % 2 === 0 ? [ceiling, product] : [product, ceiling];
       for (const door of order) await driveBlock(stack, probe, door, { ...options, first, count });
       first += count;
@@ -221,8 +228,8 @@ function blockPairs(product: BlockFigures[], ceiling: BlockFigures[]) {
     ratio: ratioOf(figures.throughputPerS, ceiling[block].throughputPerS),
     cpuRatio: ratioOf(ceiling[block].cpuMsPerLifecycle, figures.cpuMsPerLifecycle),
   }));
-  const spread = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) });
-  return { pairs, ratio: spread(pairs.map((pair) => pair.ratio)), cpuRatio: spread(pairs.map((pair) => pair.cpuRatio)) };
+  // The pairs' mean and its standard error: how far this run's ratio may be from the machine's.
+  return { pairs, ratio: spreadOf(pairs.map((pair) => pair.ratio)), cpuRatio: spreadOf(pairs.map((pair) => pair.cpuRatio)) };
 }
 
 const perLifecycle = (cpuMs: Record<string, number>, lifecycles: number) =>
@@ -266,9 +273,10 @@ function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceili
     // The same comparison in CPU time (ceiling's per lifecycle over the product's): on two cores
     // shared with other work, it moves less than wall-clock throughput does.
     cpuRatio: ratioOf(cpuPerLifecycle(ceiling), cpuPerLifecycle(product)),
-    // The lowest and highest ratio of one pair of blocks: what a run of a quarter the size could have said.
+    // The lowest and highest ratio of one pair of blocks: what a run of a tenth the size could have said.
     blockPairRatioMin: byBlockPair.ratio.min,
     blockPairRatioMax: byBlockPair.ratio.max,
+    blockPairRatioStandardError: byBlockPair.ratio.standardError,
     createP50Ms: product.run.createMs.p50Ms,
     createP95Ms: product.run.createMs.p95Ms,
     createP99Ms: product.run.createMs.p99Ms,
@@ -310,10 +318,10 @@ function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceili
       dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
       costAccounting: costs?.detail,
       workerLimits: WORKER_LIMITS,
-      setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${ALTERNATING_BLOCKS} alternating blocks per door`,
+      setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${product.byBlock.length} alternating blocks per door`,
     },
     summaryLines: [
-      `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio}); block by block ${byBlockPair.ratio.min}-${byBlockPair.ratio.max} (CPU ${byBlockPair.cpuRatio.min}-${byBlockPair.cpuRatio.max})`,
+      `lifecycles: ${headline.lifecycleThroughputPerS}/s, ceiling ${headline.ceilingThroughputPerS}/s, ratio ${ratio} (in CPU time ${headline.cpuRatio}); block by block ${byBlockPair.ratio.min}-${byBlockPair.ratio.max}, mean ${byBlockPair.ratio.mean} ± ${byBlockPair.ratio.standardError} (CPU ${byBlockPair.cpuRatio.min}-${byBlockPair.cpuRatio.max}, ${byBlockPair.cpuRatio.mean} ± ${byBlockPair.cpuRatio.standardError})`,
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms (ceiling p99 ${headline.ceilingCreateP99Ms} ms, x${createP99VsCeiling}); confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
       `status reads every ${cadence.ms} ms (${cadenceSaid(cadence)}): ${headline.pollsPerLifecycle} per lifecycle, ${headline.readsOnCadenceShare} of them on cadence (p95 ${product.run.statusReadMs.p95Ms} ms); the ceiling's ${headline.ceilingPollsPerLifecycle}, ${headline.ceilingReadsOnCadenceShare} (p95 ${ceiling.run.statusReadMs.p95Ms} ms)`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
