@@ -36,7 +36,7 @@ const WARMUP_LIFECYCLES_PER_CLIENT = 2;
  * Blocks per door; the doors alternate block by block. Ten of 100 lifecycles at `--payouts 1000`
  * (about 7 s each here), not four of 250: this VM's speed moves by a quarter within 15 s (one run's
  * blocks of 250 cost 103 to 161 ms of CPU per lifecycle), and shorter blocks put more of each swing
- * on both doors alike. Ten pairs put a run's ratio within about ±0.02 of its own mean; runs still
+ * on both doors alike. Ten pairs put a run's ratio within ±0.02–0.05 of its own mean; runs still
  * differ by more (bench/README.md, 2026-12-02, late night).
  */
 const ALTERNATING_BLOCKS = 10;
