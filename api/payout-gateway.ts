@@ -8,7 +8,6 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -21,7 +20,7 @@ import {
   type ReserveInput,
 } from '../workflows/payout';
 import { randomUUID } from 'node:crypto';
-import { isPastDeadline, isTransientGrpcError, isWorkflowNotFound } from '../temporal/grpc-status';
+import { isPastDeadline, isUnansweredInTime, isWorkflowNotFound } from '../temporal/grpc-status';
 import { ORDER_ID_KEY, PAYOUT_STATUS_KEY, SELLER_ID_KEY } from '../workflows/search-attributes';
 
 /** How long a request waits for the workflow to answer before the API says 503. */
@@ -186,7 +185,7 @@ function toDomainError(err: unknown): unknown {
     return new DomainError(err.cause.type, err.cause.message, details);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err)) return notAnsweredInTime();
+  if (isUnansweredInTime(err)) return notAnsweredInTime();
   return err;
 }
 

@@ -9,7 +9,7 @@
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { Connection, WithStartWorkflowOperation, type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import Koa from 'koa';
 import { idFromKey } from '../api/idempotency';
 import { payoutStartOptions } from '../api/payout-gateway';
@@ -17,7 +17,7 @@ import { asId } from '../domain/id';
 import { temporalClient } from '../codec/data-converter';
 import { loadConfig, type Config } from '../config';
 import type { PayoutReason, PayoutRequest } from '../domain/payout';
-import { isTransientGrpcError } from '../temporal/grpc-status';
+import { isUnansweredInTime } from '../temporal/grpc-status';
 import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from './ceiling-workflow';
 import { CEILING_API_READY_LINE } from './ready-lines';
@@ -80,11 +80,10 @@ async function main(): Promise<void> {
     try {
       await next();
     } catch (err) {
-      // As the product's gateway (api/payout-gateway.ts, toDomainError): a refused update is 409, a
-      // Temporal that does not answer in time 503, an update's call cut at the deadline included, so
-      // that the benchmark's clients retry the ceiling's slow creates as they retry the product's.
-      const late = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err);
-      const code = err instanceof WorkflowUpdateFailedError ? 'PAYOUT_NOT_AWAITING_CONFIRMATION' : late ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
+      // As the product's gateway: a refused update is 409, a Temporal that does not answer in time
+      // 503 (isUnansweredInTime, an update's call cut at the deadline included), so that the
+      // benchmark's clients retry the ceiling's slow creates as they retry the product's.
+      const code = err instanceof WorkflowUpdateFailedError ? 'PAYOUT_NOT_AWAITING_CONFIRMATION' : isUnansweredInTime(err) ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
       ctx.status = { PAYOUT_NOT_AWAITING_CONFIRMATION: 409, SERVICE_UNAVAILABLE: 503, INTERNAL: 500 }[code];
       ctx.body = { error: { code, message: String(err) } };
     }

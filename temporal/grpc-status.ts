@@ -4,14 +4,14 @@
  * and one of "the workflow is gone", for the API, the activities, start-up and the benchmark alike.
  */
 import { status } from '@grpc/grpc-js';
-import { isGrpcDeadlineError, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { isGrpcDeadlineError, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 
 /**
  * DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED (Temporal busy), UNAVAILABLE (restarting or
  * unreachable), ABORTED, and FAILED_PRECONDITION (an update-with-start the server could not run this
  * time). A caller answers these with 503 and retries; any other code is an answer, but for the
-NOT_FOUND of a namespace (isNamespaceNotFound).
+ * NOT_FOUND of a namespace (isNamespaceNotFound).
  */
 export const TRANSIENT_GRPC_CODES: ReadonlySet<status> = new Set([
   status.DEADLINE_EXCEEDED,
@@ -44,6 +44,14 @@ export function grpcCode(err: unknown): status | undefined {
 export function isTransientGrpcError(err: unknown): boolean {
   const code = grpcCode(err);
   return isGrpcDeadlineError(err) || (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) || isNamespaceNotFound(err);
+}
+
+/**
+ * Temporal did not answer a call in time: "not now" (isTransientGrpcError), or an update's call
+ * the client cut at its deadline. The product's gateway and the benchmark's ceiling answer it 503.
+ */
+export function isUnansweredInTime(err: unknown): boolean {
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTransientGrpcError(err);
 }
 
 /** The server's words for a namespace it did not find (Temporal's serviceerror.NewNamespaceNotFound). */
