@@ -12,7 +12,10 @@
  * A transaction on this client may also send several of its statements in one packet
  * (`sendTogether`): its connections take multi-statement packets, so the writes a transaction has
  * decided on go to the server in one round trip, not one each (issue 18: a reservation held the
- * seller's lock over six of them, and a hot seller's creates queue on that lock).
+ * seller's lock over six of them, and a hot seller's creates queue on that lock). A packet may end
+ * in the transaction's COMMIT (`{ commit: true }`), when none of its writes can find nothing to do
+ * without failing: the server stops a packet at its first error, so the COMMIT runs only after every
+ * write before it did, and knex's own COMMIT is then not sent.
  *
  * Knex is the ORM's driver underneath: the dialect is MikroORM's own MySQL one, with knex's MySQL2
  * transaction, whose BEGIN is the one thing changed. Knex exports neither class's module by name,
@@ -26,7 +29,12 @@ import type { EntityManager } from '@mikro-orm/mysql';
 interface KnexTransaction {
   isolationLevel?: string;
   readOnly?: boolean;
+  /** Knex's: the transaction is over, and takes no more statements. */
+  _completed: boolean;
+  /** Knex's: resolves the transaction's promise, which hands its connection back to the pool. */
+  _resolver(value: unknown): void;
   begin(connection: unknown): Promise<unknown>;
+  commit(connection: unknown, value: unknown): Promise<unknown>;
 }
 
 type KnexTransactionClass = new (client: unknown, container: unknown, config: unknown, outerTx: unknown) => KnexTransaction;
@@ -34,12 +42,30 @@ type KnexTransactionClass = new (client: unknown, container: unknown, config: un
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const MySql2Transaction: KnexTransactionClass = require('knex/lib/dialects/mysql2/transaction');
 
+/**
+ * The connections whose last statement was a packet that ended in its transaction's COMMIT
+ * (sendTogether `{ commit: true }`): their transaction is over. Any statement sent after it takes
+ * the connection out again, since on autocommit off it opens a transaction that knex's COMMIT
+ * must then end.
+ */
+const committedByPacket = new WeakSet<object>();
+
+/** sendTogether's packet that ends in the COMMIT; knex's own is `COMMIT;`, and no statement of a packet holds a `;`. */
+const ENDS_IN_COMMIT = /;\s*commit$/i;
+
 /** Knex's MySQL2 transaction without its BEGIN: on a connection with autocommit off, the first statement begins it. */
 class BeginlessTransaction extends MySql2Transaction {
   override begin(): Promise<void> {
     // A level or READ ONLY would have been set by the statements BEGIN stands for; none is asked for here.
     if (this.isolationLevel || this.readOnly) return Promise.reject(new Error('a beginless transaction takes no isolation level and no READ ONLY: the session sets them'));
     return Promise.resolve();
+  }
+
+  /** The COMMIT, unless the transaction's last packet committed it: then what knex does once its COMMIT is answered. */
+  override commit(connection: object, value: unknown): Promise<unknown> {
+    if (!committedByPacket.delete(connection)) return super.commit(connection, value);
+    this._completed = true;
+    return Promise.resolve().then(() => this._resolver(value));
   }
 }
 
@@ -52,9 +78,16 @@ export class BeginlessDialect extends MySqlKnexDialect {
     return new BeginlessTransaction(this, container, config, outerTx);
   }
 
-  query(connection: unknown, query: unknown): Promise<unknown> {
+  query(connection: object, query: string | { sql: string }): Promise<unknown> {
     if (!this.transacting) return Promise.reject(new Error('this connection pool runs statements inside a transaction only (autocommit is off): use em.transactional'));
-    return super.query(connection, query);
+    committedByPacket.delete(connection);
+    const sent = super.query(connection, query);
+    if (!ENDS_IN_COMMIT.test(typeof query === 'string' ? query : query.sql)) return sent;
+    // Answered without an error: the server ran every statement of the packet, its COMMIT last.
+    return sent.then((result: unknown) => {
+      committedByPacket.add(connection);
+      return result;
+    });
   }
 }
 
@@ -76,13 +109,22 @@ export function runStatement(em: EntityManager, { sql, params }: Statement): Pro
  * (the caller's transaction then rolls back what the others did). On any other ORM they run one
  * after another, with the same results, so that code written for the one runs on the other (the
  * tests' stacks that have no writes' ORM). Writes only: a SELECT's rows are not answered.
+ *
+ * `commit`: the packet ends in the transaction's COMMIT, a round trip fewer, and for a lock its
+ * first statement took, one round trip shorter to hold. The transaction's changes the EntityManager
+ * has not flushed are flushed first. Only for writes that each either do their work or fail: a
+ * result the caller finds wrong can no longer roll back. Anything the transaction runs after it is
+ * a transaction of its own, which `transactional` commits as usual. On any other ORM the COMMIT is
+ * `transactional`'s, as always.
  */
-export async function sendTogether(tx: EntityManager, statements: readonly Statement[]): Promise<QueryResult[]> {
+export async function sendTogether(tx: EntityManager, statements: readonly Statement[], { commit = false }: { commit?: boolean } = {}): Promise<QueryResult[]> {
   if (statements.length === 0) return [];
   const context = tx.getTransactionContext();
   if (!context) throw new Error('sendTogether runs inside a transaction (em.transactional)');
+  if (commit) await tx.flush();
   const connection = tx.getConnection();
-  if (statements.length === 1 || !(connection.getKnex().client instanceof BeginlessDialect)) {
+  const packets = connection.getKnex().client instanceof BeginlessDialect;
+  if (!packets || (statements.length === 1 && !commit)) {
     const results: QueryResult[] = [];
     for (const statement of statements) results.push(await runStatement(tx, statement));
     return results;
@@ -91,8 +133,8 @@ export async function sendTogether(tx: EntityManager, statements: readonly State
     // A statement's own `;` would shift every result after it, and end the packet's statement early.
     if (sql.includes(';')) throw new TypeError(`sendTogether takes statements without ';': ${sql.slice(0, 80)}`);
   }
-  const packet = statements.map(({ sql }) => sql).join(';\n');
-  const rows = await connection.execute<Record<string, unknown>[]>(packet, statements.flatMap(({ params }) => params), 'all', context);
-  if (!Array.isArray(rows) || rows.length !== statements.length) throw new Error(`a packet of ${statements.length} statements answered ${Array.isArray(rows) ? rows.length : 'no'} results`);
-  return rows.map((row) => ({ affectedRows: Number(row.affectedRows), insertId: Number(row.insertId), rows: [] }) as QueryResult);
+  const packet = [...statements.map(({ sql }) => sql), ...(commit ? ['commit'] : [])];
+  const rows = await connection.execute<Record<string, unknown>[]>(packet.join(';\n'), statements.flatMap(({ params }) => params), 'all', context);
+  if (!Array.isArray(rows) || rows.length !== packet.length) throw new Error(`a packet of ${packet.length} statements answered ${Array.isArray(rows) ? rows.length : 'no'} results`);
+  return rows.slice(0, statements.length).map((row) => ({ affectedRows: Number(row.affectedRows), insertId: Number(row.insertId), rows: [] }) as QueryResult);
 }

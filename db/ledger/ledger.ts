@@ -131,8 +131,13 @@ const BALANCE_COLUMN = { available: 'available_fen', held: 'held_fen' } as const
  * instead of a locking read and an UPDATE after it. It affects no row, moving nothing, when the
  * seller has no account or the balance taken from cannot cover the amount: the caller checks for
  * one row and otherwise rolls back. `entryStatement` records the movement after it.
+ *
+ * `short: 'fails'`: a balance that cannot cover the amount fails the statement instead (the table's
+ * `seller_accounts_available_nonnegative` and `_held_nonnegative` checks), for a packet that ends in
+ * its COMMIT, where a row not moved could no longer roll back (the reservation's, which holds the
+ * seller's row locked and so knows it exists).
  */
-export function balancesStatement(sellerId: string, movement: Movement): Statement {
+export function balancesStatement(sellerId: string, movement: Movement, { short = 'moves no row' }: { short?: 'moves no row' | 'fails' } = {}): Statement {
   assertMovable(movement);
   const { from, to } = MOVES[movement.kind];
   const sets: string[] = [];
@@ -145,10 +150,10 @@ export function balancesStatement(sellerId: string, movement: Movement): Stateme
     sets.push(`${BALANCE_COLUMN[to]} = ${BALANCE_COLUMN[to]} + ?`);
     setParams.push(movement.amountFen);
   }
-  const guard = from === 'external' ? '' : ` and ${BALANCE_COLUMN[from]} >= ?`;
+  const guarded = from !== 'external' && short === 'moves no row';
   return {
-    sql: `update seller_accounts set ${sets.join(', ')}, updated_at = ? where seller_id = ?${guard}`,
-    params: [...setParams, movement.at, sellerId, ...(from === 'external' ? [] : [movement.amountFen])],
+    sql: `update seller_accounts set ${sets.join(', ')}, updated_at = ? where seller_id = ?${guarded ? ` and ${BALANCE_COLUMN[from]} >= ?` : ''}`,
+    params: [...setParams, movement.at, sellerId, ...(guarded ? [movement.amountFen] : [])],
   };
 }
 

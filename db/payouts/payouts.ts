@@ -129,19 +129,24 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // hold (issue 18: its own INSERT, committed alone, was an fsync). One that awaits approval tells
     // the buyer nothing yet.
     const cards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? cardsStatement(tx, sentCards(view), now) : undefined;
-    // Issue 18: the writes go in one packet (sendTogether), so that the seller's lock, taken by the
-    // first statement, is held over two round trips (this and the COMMIT) rather than six. The day's
-    // usage is its tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the
-    // payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
+    // Issue 18: the writes go in one packet (sendTogether) that ends in the COMMIT, so that the
+    // seller's lock, taken by the locking read, is held over one round trip more (this packet)
+    // rather than seven: a hot seller's reservations take it in turn. Each write does its work or
+    // fails, which stops the packet before its COMMIT: the payout's INSERT and the entry's take a
+    // new key; the account is the row this transaction holds locked, so the hold's UPDATE finds it,
+    // and a balance short of the amount fails the table's check (evaluatePayout has refused one
+    // already); the tally's upsert always writes; the card is stored once. The day's usage is its
+    // tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the payout's own
+    // createdAt and initiatedBy (timelineOf, queries.ts): no row.
     const [, balances, entry] = await sendTogether(tx, [
       insertStatement(tx, Payout, [payout]),
-      balancesStatement(payout.sellerId, hold),
+      balancesStatement(payout.sellerId, hold, { short: 'fails' }),
       entryStatement(payout.sellerId, hold),
       statusChangeStatement(payout, null, payout.status),
       ...(cards?.statement ? [cards.statement] : []),
-    ]);
-    // The locked row covered the amount (evaluatePayout): a row the hold could not move is a bug, and rolls back.
-    if (balances.affectedRows !== 1 || entry.affectedRows !== 1) throw new Error(`payout ${payout.id}: the hold of ${payout.amountFen} fen did not move seller ${payout.sellerId}'s balances`);
+    ], { commit: true });
+    // Committed: what the statements above cannot do is still checked, and said loudly.
+    if (balances.affectedRows !== 1 || entry.affectedRows !== 1) throw new Error(`payout ${payout.id}: the hold of ${payout.amountFen} fen moved ${balances.affectedRows} account rows and wrote ${entry.affectedRows} entries`);
     return { payout: view, lowBalance: lowBalanceCrossing(availableAfterFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId, storedCards: cards?.ids };
   });
 }

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRecord } from '../../db/common/entities';
 import { sendTogether } from '../../db/beginless';
+import { LedgerEntry } from '../../db/ledger/entities';
+import { balancesStatement, entryStatement } from '../../db/ledger/ledger';
 import { openBeginlessOrm, openOrm, type Orm } from '../../db/orm';
 
 let orm: Orm;
@@ -130,10 +132,82 @@ describe('sendTogether', () => {
     expect((await handedOn()).inTransaction).toBe(0);
   });
 
+  test('a packet may end in the COMMIT: no other is sent, and the connection is handed on with nothing open', async () => {
+    const principal = `together-${randomUUID()}`;
+    const results = await writes.em.fork().transactional(async (tx) => {
+      // Not flushed yet: sent, and committed, before the packet.
+      tx.create(IdempotencyRecord, record(principal));
+      return sendTogether(tx, [insert(principal, 'a'), insert(principal, 'b')], { commit: true });
+    });
+    expect(results.map((r) => r.affectedRows)).toEqual([1, 1]);
+    expect(wire).toHaveLength(2);
+    expect(wire[0]).toMatch(/^insert into `idempotency_keys`/);
+    expect(wire[1]).toMatch(/;\s*commit$/);
+    expect(await count(principal)).toBe(3);
+    expect(await handedOn()).toMatchObject({ autocommit: 0, inTransaction: 0 });
+  });
+
+  test('a statement that fails stops the packet before its COMMIT, and nothing is committed', async () => {
+    const principal = `together-${randomUUID()}`;
+    await expect(writes.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), insert(principal, 'a')], { commit: true })))
+      .rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(wire.filter((sql) => sql.startsWith('rollback'))).toHaveLength(1);
+    expect(await count(principal)).toBe(0);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('a statement after a packet that committed opens a transaction, which is committed as usual', async () => {
+    const principal = `together-${randomUUID()}`;
+    await writes.em.fork().transactional(async (tx) => {
+      await sendTogether(tx, [insert(principal, 'a'), insert(principal, 'b')], { commit: true });
+      await sendTogether(tx, [insert(principal, 'c')]);
+    });
+    expect(wire.map((sql) => sql.slice(0, 6))).toEqual(['insert', 'insert', 'commit']);
+    expect(await count(principal)).toBe(3);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('after a packet that committed, the transaction\'s ROLLBACK undoes nothing', async () => {
+    const principal = `together-${randomUUID()}`;
+    await expect(writes.em.fork().transactional(async (tx) => {
+      await sendTogether(tx, [insert(principal, 'a'), insert(principal, 'b')], { commit: true });
+      throw new Error('too late');
+    })).rejects.toThrow('too late');
+    expect(await count(principal)).toBe(2);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('a hold its balance cannot cover fails the table\'s check, which stops the packet before its COMMIT', async () => {
+    const sellerId = `together-${randomUUID()}`.slice(0, 40);
+    const now = new Date();
+    await orm.em.fork().transactional((tx) => tx.execute(
+      `insert into seller_accounts (seller_id, daily_count_limit, daily_amount_limit_fen, per_payout_limit_fen, available_fen, created_at, updated_at) values (?, 1, 1, 1, 500, ?, ?)`,
+      [sellerId, now, now],
+    ));
+    const hold = (fen: number, key: string) => ({ key, kind: 'HOLD' as const, amountFen: fen, memo: 'beginless-test', at: now });
+    const balances = () => orm.em.fork().execute(`select available_fen as available, held_fen as held from seller_accounts where seller_id = ?`, [sellerId]);
+    // Guarded, a short balance moves no row; for a packet that commits, it fails instead.
+    const [short] = await writes.em.fork().transactional((tx) => sendTogether(tx, [balancesStatement(sellerId, hold(501, 'a'))]));
+    expect(short.affectedRows).toBe(0);
+    await expect(writes.em.fork().transactional((tx) => sendTogether(tx, [
+      entryStatement(sellerId, hold(501, `hold:${sellerId}`)),
+      balancesStatement(sellerId, hold(501, `hold:${sellerId}`), { short: 'fails' }),
+    ], { commit: true }))).rejects.toThrow(/seller_accounts_available_nonnegative/);
+    expect(await balances()).toEqual([{ available: 500, held: 0 }]);
+    expect(await orm.em.fork().count(LedgerEntry, { sellerId })).toBe(0);
+    expect((await handedOn()).inTransaction).toBe(0);
+    await writes.em.fork().transactional((tx) => sendTogether(tx, [balancesStatement(sellerId, hold(500, 'b'), { short: 'fails' })], { commit: true }));
+    expect(await balances()).toEqual([{ available: 0, held: 500 }]);
+  });
+
   test('on an ORM without packets the statements run one by one, with the same results', async () => {
     const principal = `together-${randomUUID()}`;
     const results = await orm.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), insert(principal, 'b'), insert(principal, 'c')]));
     expect(results.map((r) => r.affectedRows)).toEqual([1, 1, 1]);
+    expect(await count(principal)).toBe(3);
+    // The COMMIT asked of the packet is the transaction's own there: one that fails rolls back whole.
+    await expect(orm.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'd'), insert(principal, 'd')], { commit: true })))
+      .rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
     expect(await count(principal)).toBe(3);
   });
 
