@@ -110,8 +110,8 @@ export function runStatement(em: EntityManager, { sql, params }: Statement): Pro
  * after another, with the same results, so that code written for the one runs on the other (the
  * tests' stacks that have no writes' ORM). Writes only: a SELECT's rows are not answered.
  *
- * `commit`: the packet ends in the transaction's COMMIT, a round trip fewer, and for a lock its
- * first statement took, one round trip shorter to hold. The transaction's changes the EntityManager
+ * `commit`: the packet ends in the transaction's COMMIT, a round trip fewer, and every lock the
+ * transaction took is held a round trip shorter. The transaction's changes the EntityManager
  * has not flushed are flushed first. Only for writes that each either do their work or fail: a
  * result the caller finds wrong can no longer roll back. Anything the transaction runs after it is
  * a transaction of its own, which `transactional` commits as usual. On any other ORM the COMMIT is
