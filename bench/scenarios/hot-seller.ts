@@ -21,10 +21,10 @@ import type { BenchArgs } from '../args';
 import { ceilingDoor, driveCreates, productDoor, type CreateRun } from '../drive';
 import { JsonClient } from '../../test/support/json-client';
 import { PAYOUT_AMOUNT_FEN, openMarket } from '../../test/support/http-market';
-import { UsageMeter } from '../usage';
+import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
-import { ratioOf, spreadOf } from '../stats';
+import { ratioOf, round, spreadOf } from '../stats';
 
 /** Principals creating for the one seller: the main account and 49 sub-accounts, ~20 creates each. */
 const HOT_SELLER_OPERATORS = 50;
@@ -59,6 +59,11 @@ interface Pair {
   ceiling: CreateRun;
 }
 
+type Door = 'product' | 'ceiling';
+
+/** Runs a door's burst, its processes' CPU and memory metered. */
+type Metered = <T>(door: Door, burst: () => Promise<T>) => Promise<T>;
+
 export async function hotSellerScenario(args: BenchArgs, deadlineMs: number): Promise<ScenarioReport> {
   const stack = await startStack({ database: args.database, keepDatabase: args.keepDatabase, confirmWindow: CONFIRM_WINDOW, worker: true, ceiling: true, profile: args.profile, temporalStore: args.temporalStore });
   try {
@@ -66,30 +71,34 @@ export async function hotSellerScenario(args: BenchArgs, deadlineMs: number): Pr
     const over = limit + Math.max(1, Math.round(limit * OVER_LIMIT_SHARE));
     await runRound(stack, 'warm', WARMUP_CREATES, WARMUP_CREATES, deadlineMs);
     await ceilingBurst(stack, 'warm', WARMUP_CREATES, deadlineMs);
+    // Each door's bursts metered apart, without the rounds' set-up (sellers, orders, recharges).
     const meter = new UsageMeter(stack.pids);
-    const { result: pairs, usage } = await meter.measure(async () => {
-      const done: Pair[] = [];
-      for (let pair = 0; pair < HOT_SELLER_PAIRS; pair++) {
-        const exactRound = () => runRound(stack, `exact${pair + 1}`, limit, limit, deadlineMs);
-        const ceilingRound = () => ceilingBurst(stack, `${pair + 1}`, limit, deadlineMs);
-        if (pair % 2 === 0) {
-          const exact = await exactRound();
-          done.push({ exact, ceiling: await ceilingRound() });
-        } else {
-          const ceiling = await ceilingRound();
-          done.push({ exact: await exactRound(), ceiling });
-        }
+    const used: Partial<Record<Door, PhaseUsage>> = {};
+    const metered: Metered = async (door, burst) => {
+      const { result, usage } = await meter.measure(burst);
+      used[door] = addUsage(used[door], usage);
+      return result;
+    };
+    const pairs: Pair[] = [];
+    for (let pair = 0; pair < HOT_SELLER_PAIRS; pair++) {
+      const exactRound = () => runRound(stack, `exact${pair + 1}`, limit, limit, deadlineMs, metered);
+      const ceilingRound = () => metered('ceiling', () => ceilingBurst(stack, `${pair + 1}`, limit, deadlineMs));
+      if (pair % 2 === 0) {
+        const exact = await exactRound();
+        pairs.push({ exact, ceiling: await ceilingRound() });
+      } else {
+        const ceiling = await ceilingRound();
+        pairs.push({ exact: await exactRound(), ceiling });
       }
-      return done;
-    });
+    }
     const overRound = await runRound(stack, 'over', over, limit, deadlineMs);
-    return buildReport(limit, pairs, overRound, usage.peakRssMb);
+    return buildReport(limit, pairs, overRound, { product: used.product!, ceiling: used.ceiling! });
   } finally {
     await stack.stop();
   }
 }
 
-async function runRound(stack: BenchStack, name: string, attempts: number, limit: number, deadlineMs: number): Promise<Round> {
+async function runRound(stack: BenchStack, name: string, attempts: number, limit: number, deadlineMs: number, metered?: Metered): Promise<Round> {
   const api = new JsonClient(stack.apiUrl, attempts);
   try {
     const tag = `${stack.runId}-${name}`;
@@ -101,7 +110,8 @@ async function runRound(stack: BenchStack, name: string, attempts: number, limit
       subAccountsPerSeller: HOT_SELLER_OPERATORS - 1,
     });
     process.stderr.write(`bench: ${name}: ${attempts} creates at once on one seller (dailyCount ${limit})\n`);
-    const run = await driveCreates(productDoor(api, market.orders, tag), { first: 0, count: attempts, concurrency: attempts, deadlineMs });
+    const burst = () => driveCreates(productDoor(api, market.orders, tag), { first: 0, count: attempts, concurrency: attempts, deadlineMs });
+    const run = metered ? await metered('product', burst) : await burst();
     const account = (await api.expect(200, 'GET', '/v1/payout-account', { token: market.sellers[0].operatorTokens[0] })) as {
       today: { count: number };
       balance: { held: number };
@@ -129,7 +139,14 @@ const ratePerS = (runs: readonly CreateRun[]) => {
   return wallMs > 0 ? Math.round((runs.reduce((sum, run) => sum + run.created, 0) * 10_000) / wallMs) / 10 : 0;
 };
 
-function buildReport(limit: number, pairs: readonly Pair[], over: Round, peakRssMb: Record<string, number>): ScenarioReport {
+/** CPU ms per create of each process over a door's bursts, and in all. */
+function cpuPerCreate(usage: PhaseUsage, creates: number): { all: number; byProcess: Record<string, number> } {
+  const byProcess = Object.fromEntries(Object.entries(usage.cpuMs).map(([name, ms]) => [name, creates ? round(ms / creates) : 0]));
+  const all = Object.values(usage.cpuMs).reduce((a, b) => a + b, 0);
+  return { all: creates ? round(all / creates) : 0, byProcess };
+}
+
+function buildReport(limit: number, pairs: readonly Pair[], over: Round, used: Record<Door, PhaseUsage>): ScenarioReport {
   const refused = over.run.outcomes.DAILY_COUNT_LIMIT_REACHED ?? 0;
   const exacts = pairs.map((pair) => pair.exact);
   const ceilings = pairs.map((pair) => pair.ceiling);
@@ -138,6 +155,11 @@ function buildReport(limit: number, pairs: readonly Pair[], over: Round, peakRss
   const ceilingCreatesPerS = ratePerS(ceilings);
   // A create's time from its first attempt to its answer, over every exact round's creates.
   const createMs = (p: 'p50Ms' | 'p99Ms') => Math.max(...exacts.map((exact) => exact.run.createMs[p]));
+  const cpu = {
+    product: cpuPerCreate(used.product, exacts.reduce((sum, exact) => sum + exact.run.created, 0)),
+    ceiling: cpuPerCreate(used.ceiling, ceilings.reduce((sum, ceiling) => sum + ceiling.created, 0)),
+  };
+  const peakRssMb = addUsage(used.product, used.ceiling).peakRssMb;
   const headline = {
     dailyCountLimit: limit,
     pairs: pairs.length,
@@ -151,10 +173,13 @@ function buildReport(limit: number, pairs: readonly Pair[], over: Round, peakRss
     createP99Ms: createMs('p99Ms'),
     ceilingCreatesPerS,
     createsVsCeiling: ratioOf(createsPerS, ceilingCreatesPerS),
+    cpuMsPerCreate: cpu.product.all,
+    ceilingCpuMsPerCreate: cpu.ceiling.all,
+    cpuRatio: ratioOf(cpu.ceiling.all, cpu.product.all),
     pairRatioMin: byPair.min,
     pairRatioMax: byPair.max,
     pairRatioStandardError: byPair.standardError,
-    workerRssMb: peakRssMb.worker,
+    workerRssMb: used.product.peakRssMb.worker,
   };
   const exactly = (round: Round) => round.today.count === limit && round.heldFen === limit * PAYOUT_AMOUNT_FEN;
   return {
@@ -167,10 +192,11 @@ function buildReport(limit: number, pairs: readonly Pair[], over: Round, peakRss
       [`over: the account counts ${limit} payouts and holds ${limit * PAYOUT_AMOUNT_FEN} fen`]: over.today.count === limit && over.heldFen === limit * PAYOUT_AMOUNT_FEN,
       [`over: clients saw ${limit} created and ${over.attempts - limit} refused DAILY_COUNT_LIMIT_REACHED`]: over.run.created === limit && refused === over.attempts - limit,
     },
-    detail: { pairs, byPair, over, peakRssMb, operators: HOT_SELLER_OPERATORS },
+    detail: { pairs, byPair, cpuMsPerCreate: { product: cpu.product.byProcess, ceiling: cpu.ceiling.byProcess }, over, peakRssMb, operators: HOT_SELLER_OPERATORS },
     summaryLines: [
       `hot seller: ${pairs.length} rounds of ${limit} at once, each created ${exacts.map((exact) => `${exact.run.created} at ${exact.run.createsPerS}/s`).join(', ')}: ${createsPerS}/s (the worst round's p50 ${headline.createP50Ms} ms, p99 ${headline.createP99Ms} ms)`,
       `the ceiling takes the same bursts at ${ceilings.map((ceiling) => ceiling.createsPerS).join(', ')}/s: ${ceilingCreatesPerS}/s, x${headline.createsVsCeiling} (pair by pair ${byPair.min}-${byPair.max}, mean ${byPair.mean} ± ${byPair.standardError})`,
+      `CPU ms per create, every process: ${cpu.product.all} against the ceiling's ${cpu.ceiling.all} (x${headline.cpuRatio}); product ${JSON.stringify(cpu.product.byProcess)}, ceiling ${JSON.stringify(cpu.ceiling.byProcess)}`,
       `over the limit: ${over.run.created} created, ${refused} refused DAILY_COUNT_LIMIT_REACHED of ${over.attempts}; outcomes ${JSON.stringify(over.run.outcomes)}`,
     ],
   };
