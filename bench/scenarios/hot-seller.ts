@@ -153,7 +153,7 @@ function buildReport(limit: number, pairs: readonly Pair[], over: Round, used: R
   const byPair = spreadOf(pairs.map((pair) => ratioOf(pair.exact.run.createsPerS, pair.ceiling.createsPerS)));
   const createsPerS = ratePerS(exacts.map((exact) => exact.run));
   const ceilingCreatesPerS = ratePerS(ceilings);
-  // A create's time from its first attempt to its answer, over every exact round's creates.
+  // A create's time from its first attempt to its answer: the slowest round's (percentiles of rounds do not add up).
   const createMs = (p: 'p50Ms' | 'p99Ms') => Math.max(...exacts.map((exact) => exact.run.createMs[p]));
   const cpu = {
     product: cpuPerCreate(used.product, exacts.reduce((sum, exact) => sum + exact.run.created, 0)),
@@ -181,7 +181,7 @@ function buildReport(limit: number, pairs: readonly Pair[], over: Round, used: R
     pairRatioStandardError: byPair.standardError,
     workerRssMb: used.product.peakRssMb.worker,
   };
-  const exactly = (round: Round) => round.today.count === limit && round.heldFen === limit * PAYOUT_AMOUNT_FEN;
+  const exactly = (exact: Round) => exact.today.count === limit && exact.heldFen === limit * PAYOUT_AMOUNT_FEN;
   return {
     headline,
     targets: [atLeast("createsVsCeiling (createsPerS / the ceiling's on the same bursts)", headline.createsVsCeiling, CREATES_VS_CEILING_MIN)],

@@ -130,12 +130,13 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // the buyer nothing yet.
     const cards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? cardsStatement(tx, sentCards(view), now) : undefined;
     // Issue 18: the writes go in one packet (sendTogether) that ends in the COMMIT, so that the
-    // seller's lock, taken by the locking read, is held over one round trip more (this packet)
-    // rather than seven: a hot seller's reservations take it in turn. Each write does its work or
-    // fails, which stops the packet before its COMMIT: the payout's INSERT and the entry's take a
-    // new key; the account is the row this transaction holds locked, so the hold's UPDATE finds it,
-    // and a balance short of the amount fails the table's check (evaluatePayout has refused one
-    // already); the tally's upsert always writes; the card is stored once. The day's usage is its
+    // seller's lock, taken by the locking read, is held over this one round trip after it (six
+    // before the packets, then two: the packet and the COMMIT): a hot seller's reservations take it
+    // in turn. Each write does its work or fails, which stops the packet before its COMMIT: the
+    // payout's INSERT and the entry's take a new key; the account is the row this transaction holds
+    // locked, so the hold's UPDATE finds it, and a balance short of the amount fails the table's
+    // check (evaluatePayout has refused one already); the tally's upsert always writes; the card is
+    // stored once. The day's usage is its
     // tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the payout's own
     // createdAt and initiatedBy (timelineOf, queries.ts): no row.
     const [, balances, entry] = await sendTogether(tx, [
