@@ -8,15 +8,18 @@
  * at once and the `reserve` update observing that reservation; the six activities of a paid payout
  * (reserve, notify sent, mark confirmed, transfer, post, notify outcome) with the same options
  * (activity-options.ts: timeouts, retries, the database ones local); the same timers (reminder, deadline), search-attribute upserts and confirm update
- * whose validator refuses a second decision. When the payout gains or loses a step on the paid path,
+ * whose validator refuses a second decision; the same patch marker, asked at the first card as the
+ * payout workflow asks its version (workflows/payout/versions.ts), with the TemporalChangeVersion
+ * upsert the SDK records beside it. When the payout gains or loses a step on the paid path,
  * this file must follow, or the ratio the benchmark reports stops meaning anything.
  *
  * Only the paid path is mirrored: the benchmark confirms every payout, so a deadline that passes
  * closes the ceiling without an activity (the product would release the hold there).
  */
-import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutStatus, PayoutView, PayoutWorkflowInput } from '../domain/payout';
 import { DB_ACTIVITY, RAIL_ACTIVITY, cardDeliveryOptions } from '../workflows/activity-options';
+import { BY_ACTIVITY_PATCH } from '../workflows/payout/versions';
 import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
 
 /** What the ceiling's worker registers; the benchmark implements every one as a no-op. */
@@ -64,6 +67,8 @@ export async function ceilingWorkflow(input: PayoutWorkflowInput): Promise<{ sta
 
   view = await reservation;
   setStatus(view.status);
+  // The payout asks its version at its first card: a new run records the newest patch's marker.
+  patched(BY_ACTIVITY_PATCH);
   const notifications = [cards.notifySent(view)];
   await awaitConfirmation(Date.parse(view.expiresAt!));
   if (confirmedAtMs === undefined) {
