@@ -19,11 +19,8 @@ import { loadConfig, type Config } from '../config';
 import type { PayoutReason, PayoutRequest } from '../domain/payout';
 import { isUnansweredInTime } from '../temporal/grpc-status';
 import { PAYOUT_STATUS_KEY } from '../workflows/search-attributes';
-import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow } from './ceiling-workflow';
+import { ceilingConfirmUpdate, ceilingReserveUpdate, ceilingWorkflow, ceilingWorkflowId } from './ceiling-workflow';
 import { CEILING_API_READY_LINE } from './ready-lines';
-
-/** The product's start options (api/payout-gateway.ts) under the ceiling's own ids: both doors start identical executions. */
-const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
 
 /** As long as the product's API waits for a workflow's answer (api/payout-gateway.ts) before its 503. */
 const ANSWER_DEADLINE_MS = 15_000;

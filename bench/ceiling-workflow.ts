@@ -32,6 +32,9 @@ export interface CeilingActivities {
   notifyOutcome(view: PayoutView): Promise<void>;
 }
 
+/** The product's start options (api/payout-gateway.ts) under the ceiling's own ids: both doors start identical executions. */
+export const ceilingWorkflowId = (payoutId: string) => `ceiling-${payoutId}`;
+
 export const ceilingReserveUpdate = defineUpdate<PayoutView>('reserve');
 export const ceilingConfirmUpdate = defineUpdate<PayoutView, [{ actor: string }]>('confirm');
 

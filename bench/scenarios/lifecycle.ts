@@ -22,6 +22,8 @@ import type { BenchArgs } from '../args';
 import { addCounters, connectDatabase, counterDelta, perUnit, readStatusCounters, type StatusCounters } from '../database';
 import { LifecycleRecorder, ceilingDoor, driveLifecycles, keptCadenceMs, productDoor, type DriveOptions, type LifecycleRun } from '../drive';
 import { CountingDoor, TemporalProbe, lifecycleCosts } from '../lifecycle-cost';
+import { sampleCosts, type MeanCost } from '../temporal-cost';
+import { ceilingWorkflowId } from '../ceiling-workflow';
 import { JsonClient } from '../../test/support/json-client';
 import { openMarket, type Market } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
@@ -139,7 +141,9 @@ export async function lifecycleScenario(args: BenchArgs, deadlineMs: number): Pr
     if (stack.profileDir) writeProfileWindows(stack.profileDir, { product: product.windows, ceiling: ceiling.windows });
     log(`accounting: the status reads' cost, the archive sweep, ${HISTORY_SAMPLE} histories`);
     const costs = await productCosts(stack, probe, product, market, warmupStarted, api);
-    return buildReport(args, cadence, measured(product), measured(ceiling), costs);
+    // The ceiling's histories beside the product's: the shape both keep, event for event.
+    const ceilingTemporal = await sampleCosts(probe.connection, probe.namespace, ceiling.ids.map(ceilingWorkflowId), HISTORY_SAMPLE);
+    return buildReport(args, cadence, measured(product), measured(ceiling), costs, ceilingTemporal);
   } finally {
     await probe.resumeArchiveSchedule().catch((err) => log(`the archive schedule could not be unpaused: ${String(err)}`));
     await probe.close();
@@ -261,7 +265,7 @@ function targetsOf(args: BenchArgs, headline: { ratio: number; cpuRatio: number;
   ];
 }
 
-function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceiling: Measured, costs: Costs | undefined): ScenarioReport {
+function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceiling: Measured, costs: Costs | undefined, ceilingTemporal: Record<string, MeanCost>): ScenarioReport {
   const byBlockPair = blockPairs(product.byBlock, ceiling.byBlock);
   const ratio = ratioOf(product.run.throughputPerS, ceiling.run.throughputPerS);
   const createP99VsCeiling = ratioOf(product.run.createMs.p99Ms, ceiling.run.createMs.p99Ms);
@@ -299,6 +303,8 @@ function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceili
     ceilingFailures: Object.values(ceiling.run.failures).reduce((a, b) => a + b, 0),
     // Per paid payout: the database (the benchmark's own reads taken out, the archive counted) and Temporal (a sample of histories).
     ...costs?.headline,
+    ceilingHistoryEventsPerPaidPayout: ceilingTemporal.PAID?.events ?? 0,
+    ceilingActionsPerPaidPayout: ceilingTemporal.PAID?.actions ?? 0,
   };
   return {
     headline,
@@ -318,6 +324,7 @@ function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceili
       // Server-wide counters: the ceiling touches no database, so its column is other clients' noise.
       dbPerLifecycle: { product: product.db, ceiling: ceiling.db },
       costAccounting: costs?.detail,
+      ceilingTemporalPerEndState: ceilingTemporal,
       workerLimits: WORKER_LIMITS,
       setup: `API and worker each in a child process; ceiling API and worker likewise; load generator in the bench process; ${product.byBlock.length} alternating blocks per door`,
     },
@@ -326,7 +333,7 @@ function buildReport(args: BenchArgs, cadence: Cadence, product: Measured, ceili
       `create p50/p95/p99 ${headline.createP50Ms}/${headline.createP95Ms}/${headline.createP99Ms} ms (ceiling p99 ${headline.ceilingCreateP99Ms} ms, x${createP99VsCeiling}); confirm→PAID p50/p99 ${headline.confirmToPaidP50Ms}/${headline.confirmToPaidP99Ms} ms`,
       `status reads every ${cadence.ms} ms (${cadenceSaid(cadence)}): ${headline.pollsPerLifecycle} per lifecycle, ${headline.readsOnCadenceShare} of them on cadence (p95 ${product.run.statusReadMs.p95Ms} ms); the ceiling's ${headline.ceilingPollsPerLifecycle}, ${headline.ceilingReadsOnCadenceShare} (p95 ${ceiling.run.statusReadMs.p95Ms} ms)`,
       `RSS: worker ${headline.workerRssMb} MB, API ${headline.apiRssMb} MB`,
-      `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions`,
+      `per paid payout: ${costs?.headline.statementsPerLifecycle} statements, ${costs?.headline.fsyncsPerLifecycle} fsyncs; ${costs?.headline.historyEventsPerPaidPayout} history events, ${costs?.headline.workflowTasksPerPaidPayout} workflow tasks, ${costs?.headline.actionsPerPaidPayout} actions (the ceiling's ${headline.ceilingHistoryEventsPerPaidPayout} events, ${headline.ceilingActionsPerPaidPayout} actions)`,
     ],
   };
 }
