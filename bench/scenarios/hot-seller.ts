@@ -24,7 +24,7 @@ import { PAYOUT_AMOUNT_FEN, openMarket } from '../../test/support/http-market';
 import { UsageMeter, addUsage, type PhaseUsage } from '../usage';
 import { atLeast, type ScenarioReport } from '../report';
 import { startStack, type BenchStack } from '../stack';
-import { ratioOf, round, spreadOf } from '../stats';
+import { perSecond, ratioOf, round, spreadOf } from '../stats';
 
 /** Principals creating for the one seller: the main account and 49 sub-accounts, ~20 creates each. */
 const HOT_SELLER_OPERATORS = 50;
@@ -134,10 +134,8 @@ async function ceilingBurst(stack: BenchStack, name: string, count: number, dead
 }
 
 /** Creates per second over several bursts: all their creates over all their time. */
-const ratePerS = (runs: readonly CreateRun[]) => {
-  const wallMs = runs.reduce((sum, run) => sum + run.wallMs, 0);
-  return wallMs > 0 ? Math.round((runs.reduce((sum, run) => sum + run.created, 0) * 10_000) / wallMs) / 10 : 0;
-};
+const ratePerS = (runs: readonly CreateRun[]) =>
+  perSecond(runs.reduce((sum, run) => sum + run.created, 0), runs.reduce((sum, run) => sum + run.wallMs, 0));
 
 /** CPU ms per create of each process over a door's bursts, and in all. */
 function cpuPerCreate(usage: PhaseUsage, creates: number): { all: number; byProcess: Record<string, number> } {

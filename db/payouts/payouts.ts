@@ -136,9 +136,8 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // payout's INSERT and the entry's take a new key; the account is the row this transaction holds
     // locked, so the hold's UPDATE finds it, and a balance short of the amount fails the table's
     // check (evaluatePayout has refused one already); the tally's upsert always writes; the card is
-    // stored once. The day's usage is its
-    // tallies (dayUsage, day-tallies.ts), which count the payout. INITIATED is the payout's own
-    // createdAt and initiatedBy (timelineOf, queries.ts): no row.
+    // stored once. The day's usage is its tallies (dayUsage, day-tallies.ts), which count the
+    // payout. INITIATED is the payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
     const [, balances, entry] = await sendTogether(tx, [
       insertStatement(tx, Payout, [payout]),
       balancesStatement(payout.sellerId, hold, { short: 'fails' }),
