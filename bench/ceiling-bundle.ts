@@ -1,15 +1,16 @@
 /**
  * The ceiling's own workflow bundle: the ceiling is no part of the product's bundle
  * (workflows/index.ts), so the ceiling's worker runs this one. Made like the product's
- * (worker/worker.ts `bundleWorkflows`), with the failure converter inside, so that both pay the same.
+ * (worker/worker.ts `bundleWorkflowsOf`): the failure converter inside and the workflow module
+ * preloaded, so that both pay the same.
  */
-import { bundleWorkflowCode, type Logger, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger, WorkflowBundleOption } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { bundleWorkflowsOf } from '../worker/worker';
 
 export function bundleCeilingWorkflow(logger: Logger): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'ceiling-workflow.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger });
+  return bundleWorkflowsOf(path.join(__dirname, 'ceiling-workflow.ts'), logger);
 }
 
 /** The bundle the benchmark made before starting the worker (`WORKFLOW_BUNDLE_PATH`), or a new one. */
