@@ -25,7 +25,8 @@ import { insertStatement } from '../insert-once';
 import { rowOf } from '../row-of';
 import { PAYOUT_MEMO, balancesStatement, entryStatement, lockSellerAccount, move } from '../ledger/ledger';
 import { cardsStatement, storeCards, type Card } from '../notifications/cards';
-import { holdCrosses, recordCrossing } from '../reserve/top-ups';
+import { crossingOf, holdCrosses } from '../reserve/top-ups';
+import { directTransaction, type DirectTransaction } from '../direct';
 
 export function toPayoutView(payout: PayoutRow): PayoutView {
   const moments = Object.fromEntries(PAYOUT_MOMENTS.map((moment) => [moment, payout[moment]?.toISOString() ?? null]));
@@ -72,17 +73,19 @@ export interface Reservation {
  * (asReserved), holding, counting and storing nothing again.
  */
 export async function reservePayout(em: EntityManager, request: PayoutRequest, now: Date, confirmWindowMs: number, sentCards?: CardsOf): Promise<Reservation> {
-  return em.transactional(async (tx) => {
+  // On the driver's connection (db/direct.ts, issue 18): every statement here is hand-written, and
+  // the ORM around them cost a hot seller's create more CPU than the statements themselves.
+  return directTransaction(em, async (tx) => {
     // The order is read with the seller's lock: an order update (which locks the order, then its
     // seller, then its payouts: db/orders/orders.ts) either commits first, and this sees it, or
     // waits until this payout exists, and then cancels it if it must. Either way no payout is left
     // pending on a closed order.
     const day = chinaDay(now);
-    const { account, order, usage, replayed, existing } = await lockSellerForReservation(tx, request, day);
+    const { account, order, usage, replayed, existing } = await lockSellerForReservation(em, tx, request, day);
     // A replayed activity: the payout is read whole only then.
     if (replayed) {
-      const already = await tx.findOneOrFail(Payout, { id: request.payoutId });
-      return { payout: asReserved(toPayoutView(already)), lowBalance: undefined, topUpId: undefined };
+      const [already] = await tx.rows('select * from payouts where id = ?', [request.payoutId]);
+      return { payout: asReserved(toPayoutView(rowOf(em, Payout, already))), lowBalance: undefined, topUpId: undefined };
     }
     // Another seller's order, or none, is not found, whatever this seller's account (the API does not read it first).
     if (!order) throw new DomainError('NOT_FOUND', `order ${request.orderId} not found`);
@@ -124,11 +127,11 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     const hold = { key: `hold:${payout.id}`, kind: 'HOLD' as const, amountFen: payout.amountFen, payoutId: payout.id, memo: PAYOUT_MEMO, at: now };
     const availableAfterFen = account.availableFen - payout.amountFen;
     // Recorded with the hold, so that a crash after the commit cannot lose the crossing.
-    const topUpId = holdCrosses(availableAfterFen, payout.amountFen, account) ? await recordCrossing(tx, account, hold.key, now) : null;
+    const crossing = holdCrosses(availableAfterFen, payout.amountFen, account) ? await crossingOf(em, tx.rows, account, hold.key, now) : undefined;
     // The buyer hears of a payout that awaits them at once (SPEC §5.2): its card is stored with the
     // hold (issue 18: its own INSERT, committed alone, was an fsync). One that awaits approval tells
     // the buyer nothing yet.
-    const cards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? cardsStatement(tx, sentCards(view), now) : undefined;
+    const cards = sentCards && view.status === 'AWAITING_CONFIRMATION' ? cardsStatement(em, sentCards(view), now) : undefined;
     // Issue 18: the writes go in one packet (sendTogether) that ends in the COMMIT, so that the
     // seller's lock, taken by the locking read, is held over this one round trip after it (six
     // before the packets, then two: the packet and the COMMIT): a hot seller's reservations take it
@@ -136,18 +139,20 @@ export async function reservePayout(em: EntityManager, request: PayoutRequest, n
     // payout's INSERT and the entry's take a new key; the account is the row this transaction holds
     // locked, so the hold's UPDATE finds it, and a balance short of the amount fails the table's
     // check (evaluatePayout has refused one already); the tally's upsert always writes; the card is
-    // stored once. The day's usage is its tallies (dayUsage, day-tallies.ts), which count the
-    // payout. INITIATED is the payout's own createdAt and initiatedBy (timelineOf, queries.ts): no row.
-    const [, balances, entry] = await sendTogether(tx, [
-      insertStatement(tx, Payout, [payout]),
+    // stored once, and so is a crossing (a new key, like the hold's). The day's usage is its tallies
+    // (dayUsage, day-tallies.ts), which count the payout. INITIATED is the payout's own createdAt and
+    // initiatedBy (timelineOf, queries.ts): no row.
+    const [, balances, entry] = await tx.sendTogether([
+      insertStatement(em, Payout, [payout]),
       balancesStatement(payout.sellerId, hold, { short: 'fails' }),
       entryStatement(payout.sellerId, hold),
       statusChangeStatement(payout, null, payout.status),
       ...(cards?.statement ? [cards.statement] : []),
+      ...(crossing?.statements ?? []),
     ], { commit: true });
     // Committed: what the statements above cannot do is still checked, and said loudly.
     if (balances.affectedRows !== 1 || entry.affectedRows !== 1) throw new Error(`payout ${payout.id}: the hold of ${payout.amountFen} fen moved ${balances.affectedRows} account rows and wrote ${entry.affectedRows} entries`);
-    return { payout: view, lowBalance: lowBalanceCrossing(availableAfterFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId, storedCards: cards?.ids };
+    return { payout: view, lowBalance: lowBalanceCrossing(availableAfterFen, payout.amountFen, account.lowBalanceThresholdFen), topUpId: crossing?.topUpId ?? null, storedCards: cards?.ids };
   });
 }
 
@@ -189,13 +194,13 @@ interface UnderSellerLock {
  * payout beside. No account, no row: and no payout either, since a payout is only ever reserved on
  * an account and accounts are never deleted; the order is then read alone, so that it still decides
  * a 404. Hand-written: the ORM does not put a subquery in a locking read's select list. The row is
- * mapped by `em.map`, which makes the account managed, as a find would.
+ * mapped by `rowOf`, a plain object: nothing here is written through the ORM.
  */
-async function lockSellerForReservation(tx: EntityManager, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
+async function lockSellerForReservation(em: EntityManager, tx: DirectTransaction, request: PayoutRequest, day: string): Promise<UnderSellerLock> {
   if (![request.sellerId, request.payoutId, request.orderId].every(isId)) throw new TypeError('lockSellerForReservation needs id strings');
   const claimOf = (column: string) => `(select p.${column} from payouts p where p.order_claim = ? and p.seller_id = a.seller_id)`;
   const orderOf = (column: string) => `(select o.${column} from orders o where o.order_id = ? and o.seller_id = a.seller_id)`;
-  const [row]: Record<string, unknown>[] = await tx.execute(
+  const [row] = await tx.rows(
     `select a.*, ${dayUsageColumns('a.seller_id')},
        exists (select 1 from payouts p where p.id = ? and p.seller_id = a.seller_id) as replayed,
        ${claimOf('id')} as claim_id, ${claimOf('status')} as claim_status,
@@ -204,22 +209,27 @@ async function lockSellerForReservation(tx: EntityManager, request: PayoutReques
      from seller_accounts a where a.seller_id = ? for update`,
     [day, day, request.payoutId, request.orderId, request.orderId, request.orderId, request.orderId, request.orderId, request.orderId, request.sellerId],
   );
-  if (!row) {
-    // No account: the payout is refused, but another seller's order (or none) is still not found first.
-    const order = await tx.findOne(Order, { orderId: request.orderId, sellerId: request.sellerId });
-    return { account: null, order, usage: { count: 0, amountFen: 0 }, replayed: false, existing: null };
-  }
-  const { usage_count, usage_fen, replayed, claim_id, claim_status, order_buyer_id, order_status, order_payment_type, order_cash_paid_fen, ...columns } = row;
-  return {
-    // Read from, never written through: the ledger's statements move its balances (rowOf: no managed entity for the flush to compare).
-    account: rowOf(tx, SellerAccount, columns),
-    order: order_status === null ? null : {
+  const orderOfRow = ({ order_buyer_id, order_status, order_payment_type, order_cash_paid_fen }: Record<string, unknown>): UnderSellerLock['order'] =>
+    order_status == null ? null : {
       orderId: request.orderId,
       buyerId: String(order_buyer_id),
       status: order_status as Order['status'],
       paymentType: order_payment_type as Order['paymentType'],
       cashPaidFen: toSafeInteger(order_cash_paid_fen),
-    },
+    };
+  if (!row) {
+    // No account: the payout is refused, but another seller's order (or none) is still not found first.
+    const [order] = await tx.rows(
+      'select buyer_id as order_buyer_id, status as order_status, payment_type as order_payment_type, cash_paid_fen as order_cash_paid_fen from orders where order_id = ? and seller_id = ?',
+      [request.orderId, request.sellerId],
+    );
+    return { account: null, order: order ? orderOfRow(order) : null, usage: { count: 0, amountFen: 0 }, replayed: false, existing: null };
+  }
+  const { usage_count, usage_fen, replayed, claim_id, claim_status, order_buyer_id, order_status, order_payment_type, order_cash_paid_fen, ...columns } = row;
+  return {
+    // Read from, never written through: the ledger's statements move its balances.
+    account: rowOf(em, SellerAccount, columns),
+    order: orderOfRow({ order_buyer_id, order_status, order_payment_type, order_cash_paid_fen }),
     usage: dayUsageOf({ usage_count, usage_fen }),
     replayed: Number(replayed) === 1,
     existing: claim_id === null ? null : { id: String(claim_id), status: claim_status as PayoutStatus },

@@ -14,6 +14,8 @@ import { chinaDay } from '../../domain/time';
 import type { SettingsActor } from '../audit/entities';
 import type { SellerAccount } from './entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
+import { sendTogether, type Statement } from '../beginless';
+import { insertStatement } from '../insert-once';
 import { SYSTEM_ACTOR, logSettingChange } from '../audit/settings-changes';
 import { OPEN_TOP_UP_STATUSES, ReserveTopUp, TopUpCrossing, type TopUpStatus } from './top-up-entities';
 
@@ -63,28 +65,43 @@ export function topUpIdOf(crossingKey: string): string {
   return crossingKey.replace(':', '-');
 }
 
-/**
- * Records a crossing in `tx`, which holds the seller's lock: it joins the seller's open top-up, or
- * opens one. Returns the top-up's id, or null when auto top-up is off. Replayed, it returns the
- * top-up the crossing was recorded with.
- */
-export async function recordCrossing(tx: EntityManager, account: SellerAccount, crossingKey: string, now: Date): Promise<string | null> {
-  const recorded = await tx.findOne(TopUpCrossing, { crossingKey });
-  if (recorded) return recorded.topUpId;
-  if (!autoTopUpOf(account)) return null;
-  const open = await tx.findOne(ReserveTopUp, { sellerId: account.sellerId, status: { $in: [...OPEN_TOP_UP_STATUSES] } });
-  const topUp = open ?? tx.create(ReserveTopUp, {
-    id: topUpIdOf(crossingKey), sellerId: account.sellerId, createdAt: now, amountFen: null, chinaDay: null, outcomeCode: null, settledAt: null,
-  });
-  tx.create(TopUpCrossing, { crossingKey, topUpId: topUp.id, sellerId: account.sellerId, createdAt: now });
-  return topUp.id;
+/** What a crossing writes (`crossingOf`), and the top-up it asked for or joined. */
+export interface Crossing {
+  /** Null when auto top-up is off. */
+  topUpId: string | null;
+  /** The writes: the crossing's row, and the top-up's when it opens one; none when recorded already. */
+  statements: Statement[];
 }
+
+/**
+ * A crossing in a transaction that holds the seller's lock: it joins the seller's open top-up, or
+ * opens one. Replayed, it answers the top-up the crossing was recorded with, and writes nothing.
+ * Its writes go with the transaction's own (the reservation's packet, db/payouts/payouts.ts), so
+ * that the crossing commits with the hold or not at all; `read` is the transaction's reader.
+ */
+export async function crossingOf(em: EntityManager, read: RowReader, account: SellerAccount, crossingKey: string, now: Date): Promise<Crossing> {
+  const [recorded] = await read('select top_up_id from top_up_crossings where crossing_key = ?', [crossingKey]);
+  if (recorded) return { topUpId: String(recorded.top_up_id), statements: [] };
+  if (!autoTopUpOf(account)) return { topUpId: null, statements: [] };
+  const [open] = await read(`select id from reserve_top_ups where seller_id = ? and status in (${OPEN_TOP_UP_STATUSES.map(() => '?').join(', ')}) limit 1`, [account.sellerId, ...OPEN_TOP_UP_STATUSES]);
+  const topUpId = open ? String(open.id) : topUpIdOf(crossingKey);
+  const opened = open ? [] : [insertStatement(em, ReserveTopUp, [{
+    id: topUpId, sellerId: account.sellerId, status: 'OPEN' as const, amountFen: null, chinaDay: null, outcomeCode: null, createdAt: now, settledAt: null,
+  }])];
+  return { topUpId, statements: [...opened, insertStatement(em, TopUpCrossing, [{ crossingKey, topUpId, sellerId: account.sellerId, createdAt: now }])] };
+}
+
+/** A transaction's SELECT: its rows. */
+export type RowReader = (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** A payout refused for INSUFFICIENT_RESERVE is a crossing; its refused reservation wrote nothing, so it is recorded on its own. */
 export async function recordRefusalCrossing(em: EntityManager, sellerId: string, payoutId: string, now: Date): Promise<string | null> {
   return em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
-    return account ? recordCrossing(tx, account, `refused:${payoutId}`, now) : null;
+    if (!account) return null;
+    const crossing = await crossingOf(tx, (sql, params) => tx.execute(sql, [...params]), account, `refused:${payoutId}`, now);
+    await sendTogether(tx, crossing.statements);
+    return crossing.topUpId;
   });
 }
 

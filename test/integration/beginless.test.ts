@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRecord } from '../../db/common/entities';
 import { sendTogether } from '../../db/beginless';
+import { directTransaction } from '../../db/direct';
 import { LedgerEntry } from '../../db/ledger/entities';
 import { balancesStatement, entryStatement } from '../../db/ledger/ledger';
 import { openBeginlessOrm, openOrm, type Orm } from '../../db/orm';
@@ -216,5 +217,80 @@ describe('sendTogether', () => {
     await expect(writes.em.fork().transactional((tx) => sendTogether(tx, [insert(principal, 'a'), { sql: 'select 1; select 2', params: [] }]))).rejects.toThrow(/without ';'/);
     await expect(sendTogether(writes.em.fork(), [insert(principal, 'a'), insert(principal, 'b')])).rejects.toThrow(/inside a transaction/);
     expect(await count(principal)).toBe(0);
+  });
+});
+
+/** The reservation's transaction on the driver's connection (db/direct.ts), on the same pools. */
+describe('directTransaction', () => {
+  const insert = (principal: string, key: string) => ({
+    sql: `insert into idempotency_keys (principal, operation, idem_key, request_hash, status_code, response_body, created_at) values (?, 'beginless-test', ?, 'h', 201, '{}', ?)`,
+    params: [principal, key, new Date()],
+  });
+  const count = (principal: string) => orm.em.fork().count(IdempotencyRecord, { principal });
+
+  test('reads, then a packet that ends in the COMMIT: no BEGIN, no other COMMIT, every statement on the wire', async () => {
+    const principal = `direct-${randomUUID()}`;
+    const { rows, results } = await directTransaction(writes.em.fork(), async (tx) => ({
+      rows: await tx.rows('select ? as principal, @@in_transaction as open', [principal]),
+      results: await tx.sendTogether([insert(principal, 'a'), insert(principal, 'b')], { commit: true }),
+    }));
+    expect(rows).toEqual([{ principal, open: 0 }]);
+    expect(results.map((r) => r.affectedRows)).toEqual([1, 1]);
+    expect(wire).toHaveLength(2);
+    expect(wire[0]).toMatch(/^select 'direct-/);
+    expect(wire[1]).toMatch(/;\s*commit$/);
+    // Not the ORM's: it logged nothing.
+    expect(sent).toEqual([]);
+    expect(await count(principal)).toBe(2);
+    expect(await handedOn()).toMatchObject({ autocommit: 0, inTransaction: 0 });
+  });
+
+  test('a transaction that did not commit in a packet is committed after its work', async () => {
+    const principal = `direct-${randomUUID()}`;
+    await directTransaction(writes.em.fork(), (tx) => tx.sendTogether([insert(principal, 'a'), insert(principal, 'b')]));
+    expect(wire.map((sql) => sql.slice(0, 6))).toEqual(['insert', 'commit']);
+    expect(await count(principal)).toBe(2);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('a statement that fails stops the packet before its COMMIT: rolled back, and the connection handed on with nothing open', async () => {
+    const principal = `direct-${randomUUID()}`;
+    await expect(directTransaction(writes.em.fork(), (tx) => tx.sendTogether([insert(principal, 'a'), insert(principal, 'a')], { commit: true })))
+      .rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(wire.at(-1)).toBe('rollback');
+    expect(await count(principal)).toBe(0);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('work that throws rolls back what it wrote; after a committing packet, nothing more is sent', async () => {
+    const principal = `direct-${randomUUID()}`;
+    await expect(directTransaction(writes.em.fork(), async (tx) => {
+      await tx.sendTogether([insert(principal, 'a'), insert(principal, 'b')]);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect(await count(principal)).toBe(0);
+    await expect(directTransaction(writes.em.fork(), async (tx) => {
+      await tx.sendTogether([insert(principal, 'c'), insert(principal, 'd')], { commit: true });
+      await tx.rows('select 1');
+    })).rejects.toThrow(/committed with its last packet/);
+    expect(await count(principal)).toBe(2);
+    expect((await handedOn()).inTransaction).toBe(0);
+  });
+
+  test('on an ORM without packets: a BEGIN, the statements one by one, the COMMIT', async () => {
+    const principal = `direct-${randomUUID()}`;
+    const onOrm: string[] = [];
+    const listen = (query: { sql: string }) => onOrm.push(query.sql.trim().toLowerCase().slice(0, 6));
+    orm.em.getKnex().on('query', listen);
+    try {
+      const results = await directTransaction(orm.em.fork(), (tx) => tx.sendTogether([insert(principal, 'a'), insert(principal, 'b')], { commit: true }));
+      expect(results.map((r) => r.affectedRows)).toEqual([1, 1]);
+      await expect(directTransaction(orm.em.fork(), (tx) => tx.sendTogether([insert(principal, 'c'), insert(principal, 'c')], { commit: true })))
+        .rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    } finally {
+      orm.em.getKnex().off('query', listen);
+    }
+    expect(onOrm).toEqual(['begin', 'insert', 'insert', 'commit', 'begin', 'insert', 'insert', 'rollba']);
+    expect(await count(principal)).toBe(2);
   });
 });
