@@ -36,9 +36,15 @@ interface PoolClient {
   emit(event: 'query', query: { sql: string; bindings: unknown[] }): boolean;
 }
 
+/** A transaction's SELECT: its rows. Code that reads in both kinds of transaction takes one (`ormReader` for the ORM's). */
+export type RowReader = (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** The ORM transaction's reader. */
+export const ormReader = (tx: EntityManager): RowReader => (sql, params) => tx.execute(sql, [...params]);
+
 export interface DirectTransaction {
   /** Runs one statement; answers a SELECT's rows. */
-  rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  rows: RowReader;
   /**
    * Runs `statements` in order, in one packet on the writes' pool, and answers each one's result
    * (affected rows, insert id); the first that fails stops the packet and throws. `commit`: the
@@ -63,7 +69,7 @@ export async function directTransaction<T>(em: EntityManager, work: (tx: DirectT
     return new Promise((resolve, reject) => connection.query(sql, (err, result) => (err ? reject(err) : resolve(result))));
   };
   const tx: DirectTransaction = {
-    rows: async (sql, params = []) => (await send(platform.formatQuery(sql, [...params]))) as Record<string, unknown>[],
+    rows: async (sql, params) => (await send(platform.formatQuery(sql, [...params]))) as Record<string, unknown>[],
     async sendTogether(statements, { commit = false } = {}) {
       if (!packets) {
         const results: QueryResult[] = [];

@@ -5,7 +5,9 @@
  * each other. Each one that changes a payout's status also moves it between the summary's
  * day tallies (countStatusChange), one statement in the same transaction. The reservation, the
  * confirmation and the posting send the writes they have decided on in one packet (sendTogether,
- * db/beginless.ts): a round trip each, where there was one a statement.
+ * db/beginless.ts): a round trip each, where there was one a statement. Their common paths, whose
+ * every statement is hand-written, run on the driver's connection (directTransaction, db/direct.ts)
+ * without the ORM around each statement; the rest keep the ORM's transactions.
  */
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/mysql';
 import { DomainError } from '../../domain/errors';
@@ -18,15 +20,15 @@ import { chinaDay } from '../../domain/time';
 import { lowBalanceCrossing, type LowBalanceCrossing } from '../reserve/accounts';
 import { SellerAccount, limitsOf } from '../reserve/entities';
 import { Order } from '../orders/entities';
-import { NOT_YET_DECIDED, Payout, PayoutEvent, type PayoutEventType, type PayoutRow } from './entities';
+import { NOT_YET_DECIDED, Payout, type PayoutEventType, type PayoutRow } from './entities';
 import { countStatusChange, dayUsageColumns, dayUsageOf, statusChangeStatement, toSafeInteger, type Counted, type DayUsage } from './day-tallies';
-import { sendTogether } from '../beginless';
+import { runStatement, type Statement } from '../beginless';
 import { insertStatement } from '../insert-once';
 import { rowOf } from '../row-of';
 import { PAYOUT_MEMO, balancesStatement, entryStatement, lockSellerAccount, move } from '../ledger/ledger';
 import { cardsStatement, storeCards, type Card } from '../notifications/cards';
 import { crossingOf, holdCrosses } from '../reserve/top-ups';
-import { directTransaction, type DirectTransaction } from '../direct';
+import { directTransaction, ormReader, type DirectTransaction, type RowReader } from '../direct';
 
 export function toPayoutView(payout: PayoutRow): PayoutView {
   const moments = Object.fromEntries(PAYOUT_MOMENTS.map((moment) => [moment, payout[moment]?.toISOString() ?? null]));
@@ -53,7 +55,12 @@ export function toPayoutView(payout: PayoutRow): PayoutView {
  * ON DUPLICATE KEY UPDATE, which fails on any other error, rather than insertOnce's INSERT IGNORE.
  */
 async function recordEvent(em: EntityManager, payoutId: string, type: PayoutEventType, actor: string | null, at: Date) {
-  await em.createQueryBuilder(PayoutEvent).insert({ payout: payoutId, type, actor, at }).onConflict(['payout', 'type']).merge(['payout']).execute();
+  await runStatement(em, eventStatement(payoutId, type, actor, at));
+}
+
+/** recordEvent's statement, for a packet. */
+function eventStatement(payoutId: string, type: PayoutEventType, actor: string | null, at: Date): Statement {
+  return { sql: 'insert into `payout_events` (`payout_id`, `type`, `actor`, `at`) values (?, ?, ?, ?) on duplicate key update `payout_id` = `payout_id`', params: [payoutId, type, actor, at] };
 }
 
 export interface Reservation {
@@ -307,7 +314,7 @@ interface WaitingDecision {
 
 async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { waiting, decide, replayed }: WaitingDecision): Promise<PayoutView> {
   return em.transactional(async (tx) => {
-    const order = await lockOrderOfPayout(tx, payoutId);
+    const order = await lockOrderOfPayout(tx, ormReader(tx), payoutId);
     const payout = await tx.findOneOrFail(Payout, { id: payoutId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (payout.status !== waiting) {
       await replayed?.(tx, payout);
@@ -327,15 +334,12 @@ async function decideBeforeOrderChange(em: EntityManager, payoutId: string, { wa
  * nothing, so the lock order stays an order update's: the order, then the payout. The order is
  * read, never written through: a plain row (rowOf), not a managed entity.
  */
-async function lockOrderOfPayout(tx: EntityManager, payoutId: string): Promise<Order | null> {
+async function lockOrderOfPayout(em: EntityManager, read: RowReader, payoutId: string): Promise<Order | null> {
   if (!isId(payoutId)) throw new TypeError('lockOrderOfPayout needs a payout id string');
   // The query builder's text for this read, written once (issue 18: its compiling, and the managed
   // entity a flush then compares, were most of the confirmation's CPU after its round trips).
-  const [row]: Record<string, unknown>[] = await tx.execute(
-    'select o.* from orders as o where o.order_id = (select p.order_id from payouts p where p.id = ?) lock in share mode',
-    [payoutId],
-  );
-  return row ? rowOf(tx, Order, row) : null;
+  const [row] = await read('select o.* from orders as o where o.order_id = (select p.order_id from payouts p where p.id = ?) lock in share mode', [payoutId]);
+  return row ? rowOf(em, Order, row) : null;
 }
 
 /**
@@ -376,20 +380,22 @@ export async function markConfirmed(em: EntityManager, payoutId: string, actor: 
  */
 async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: string, at: Date): Promise<PayoutView | null> {
   try {
-    return await em.transactional(async (tx) => {
-      const order = await lockOrderOfPayout(tx, awaiting.id);
+    // On the driver's connection, as the reservation (db/direct.ts): every statement here is hand-written.
+    return await directTransaction(em, async (tx) => {
+      const order = await lockOrderOfPayout(em, tx.rows, awaiting.id);
       const facts = { status: awaiting.status, amountFen: awaiting.amount };
       if (order && orderCloseReason({ status: order.status, cashPaid: order.cashPaidFen }, [facts])) return null;
-      // Issue 18: one packet (sendTogether); an UPDATE that found the payout otherwise rolls the tally back.
-      const [confirmed] = await sendTogether(tx, [
+      // Issue 18: one packet; an UPDATE that found the payout otherwise rolls the tally (and a
+      // confirmer's row, recordConfirmer's) back.
+      const [confirmed] = await tx.sendTogether([
         {
           sql: `update payouts set status = 'CONFIRMED', confirmed_at = ? where id = ? and status = 'AWAITING_CONFIRMATION' and pending_close_reason is null`,
           params: [at, awaiting.id],
         },
         statusChangeStatement(countedOf(awaiting), 'AWAITING_CONFIRMATION', 'CONFIRMED'),
+        ...(actor === awaiting.buyerId ? [] : [eventStatement(awaiting.id, 'CONFIRMED', actor, at)]),
       ]);
       if (confirmed.affectedRows !== 1) throw new NotWritten();
-      await recordConfirmer(tx, awaiting, actor, at);
       return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
     });
   } catch (err) {
@@ -484,10 +490,11 @@ export async function postPayout(em: EntityManager, confirmed: PayoutView, at: D
   const movement = { key: `payout:${payoutId}`, kind: 'PAYOUT' as const, amountFen: confirmed.amount, payoutId, memo: PAYOUT_MEMO, at };
   const view: PayoutView = { ...confirmed, status: 'PAID', paidAt: at.toISOString(), closedAt: at.toISOString(), providerTransactionId };
   try {
-    return await em.transactional(async (tx) => {
-      const cards = outcomeCards ? cardsStatement(tx, outcomeCards(view), at) : undefined;
-      // Issue 18: one packet (sendTogether), then the COMMIT.
-      const [balances, posted, entry] = await sendTogether(tx, [
+    // On the driver's connection, as the reservation (db/direct.ts): every statement here is hand-written.
+    return await directTransaction(em, async (tx) => {
+      const cards = outcomeCards ? cardsStatement(em, outcomeCards(view), at) : undefined;
+      // Issue 18: one packet, then the COMMIT.
+      const [balances, posted, entry] = await tx.sendTogether([
         // Held covers every unposted hold, so only a posting that happened already finds it short.
         balancesStatement(confirmed.sellerId, movement),
         // Was CONFIRMED, not PAID: the posting, which sets PAID with its movement, had not happened.

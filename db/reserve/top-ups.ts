@@ -16,6 +16,7 @@ import type { SellerAccount } from './entities';
 import { lockSellerAccount, move } from '../ledger/ledger';
 import { sendTogether, type Statement } from '../beginless';
 import { insertStatement } from '../insert-once';
+import { ormReader, type RowReader } from '../direct';
 import { SYSTEM_ACTOR, logSettingChange } from '../audit/settings-changes';
 import { OPEN_TOP_UP_STATUSES, ReserveTopUp, TopUpCrossing, type TopUpStatus } from './top-up-entities';
 
@@ -91,15 +92,12 @@ export async function crossingOf(em: EntityManager, read: RowReader, account: Se
   return { topUpId, statements: [...opened, insertStatement(em, TopUpCrossing, [{ crossingKey, topUpId, sellerId: account.sellerId, createdAt: now }])] };
 }
 
-/** A transaction's SELECT: its rows. */
-export type RowReader = (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
-
 /** A payout refused for INSUFFICIENT_RESERVE is a crossing; its refused reservation wrote nothing, so it is recorded on its own. */
 export async function recordRefusalCrossing(em: EntityManager, sellerId: string, payoutId: string, now: Date): Promise<string | null> {
   return em.transactional(async (tx) => {
     const account = await lockSellerAccount(tx, sellerId);
     if (!account) return null;
-    const crossing = await crossingOf(tx, (sql, params) => tx.execute(sql, [...params]), account, `refused:${payoutId}`, now);
+    const crossing = await crossingOf(tx, ormReader(tx), account, `refused:${payoutId}`, now);
     await sendTogether(tx, crossing.statements);
     return crossing.topUpId;
   });

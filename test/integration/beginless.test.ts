@@ -271,7 +271,7 @@ describe('directTransaction', () => {
     expect(await count(principal)).toBe(0);
     await expect(directTransaction(writes.em.fork(), async (tx) => {
       await tx.sendTogether([insert(principal, 'c'), insert(principal, 'd')], { commit: true });
-      await tx.rows('select 1');
+      await tx.rows('select 1', []);
     })).rejects.toThrow(/committed with its last packet/);
     expect(await count(principal)).toBe(2);
     expect((await handedOn()).inTransaction).toBe(0);
