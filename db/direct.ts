@@ -1,11 +1,12 @@
 /**
  * A transaction on one of the pool's connections, sent through the driver (mysql2) itself: no
- * EntityManager fork, no knex transaction, no ORM around each statement (issue 18). For the
- * hottest write only, a payout's reservation, whose statements are all hand-written already: the
- * hot seller's profile charged the ORM and knex around its two round trips 2.5 real ms of the
+ * EntityManager fork, no knex transaction, no ORM around each statement (issue 18). For a payout's
+ * busiest writes only, whose statements are all hand-written already: its reservation, and the
+ * common paths of its confirmation and posting (db/payouts/payouts.ts). The hot seller's profile
+ * charged the ORM and knex around the reservation's two round trips about 2.5 real ms of the
  * worker's CPU a create (the fork, its transaction context, knex's transaction client made anew
  * each time, the query runner, the pool's bookkeeping), more than the statements' own trip through
- * mysql2, and the ceiling has none of it.
+ * mysql2; the ceiling has none of it.
  *
  * What stays the ORM's: the pool and its sessions (the writes' ORM, `openBeginlessOrm`: autocommit
  * off, multi-statement packets), each statement's values formatted as `em.execute` formats them
