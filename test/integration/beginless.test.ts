@@ -102,13 +102,14 @@ test('a level or READ ONLY, which BEGIN would have set, is refused', async () =>
   await expect(writes.em.fork().transactional(async () => 1, { readOnly: true })).rejects.toThrow(/no isolation level and no READ ONLY/);
 });
 
-describe('sendTogether', () => {
-  const insert = (principal: string, key: string) => ({
-    sql: `insert into idempotency_keys (principal, operation, idem_key, request_hash, status_code, response_body, created_at) values (?, 'beginless-test', ?, 'h', 201, '{}', ?)`,
-    params: [principal, key, new Date()],
-  });
-  const count = (principal: string) => orm.em.fork().count(IdempotencyRecord, { principal });
+/** A key's row, as a statement for a packet; and how many rows a principal has, read apart. */
+const insert = (principal: string, key: string) => ({
+  sql: `insert into idempotency_keys (principal, operation, idem_key, request_hash, status_code, response_body, created_at) values (?, 'beginless-test', ?, 'h', 201, '{}', ?)`,
+  params: [principal, key, new Date()],
+});
+const count = (principal: string) => orm.em.fork().count(IdempotencyRecord, { principal });
 
+describe('sendTogether', () => {
   test('sends a transaction\'s statements in one packet, one round trip, and answers each one\'s result', async () => {
     const principal = `together-${randomUUID()}`;
     const results = await writes.em.fork().transactional((tx) => sendTogether(tx, [
@@ -220,14 +221,8 @@ describe('sendTogether', () => {
   });
 });
 
-/** The reservation's transaction on the driver's connection (db/direct.ts), on the same pools. */
+/** The payout's busiest transactions on the driver's connection (db/direct.ts), on the same pools. */
 describe('directTransaction', () => {
-  const insert = (principal: string, key: string) => ({
-    sql: `insert into idempotency_keys (principal, operation, idem_key, request_hash, status_code, response_body, created_at) values (?, 'beginless-test', ?, 'h', 201, '{}', ?)`,
-    params: [principal, key, new Date()],
-  });
-  const count = (principal: string) => orm.em.fork().count(IdempotencyRecord, { principal });
-
   test('reads, then a packet that ends in the COMMIT: no BEGIN, no other COMMIT, every statement on the wire', async () => {
     const principal = `direct-${randomUUID()}`;
     const { rows, results } = await directTransaction(writes.em.fork(), async (tx) => ({
