@@ -129,12 +129,31 @@ export async function sendTogether(tx: EntityManager, statements: readonly State
     for (const statement of statements) results.push(await runStatement(tx, statement));
     return results;
   }
+  const packet = packetOf(statements, commit, ({ sql }) => sql);
+  const answered = await connection.execute(packet.join(';\n'), statements.flatMap(({ params }) => params), 'all', context);
+  return packetResults(answered, packet.length, statements.length);
+}
+
+/**
+ * A packet's statements, each as `text` gives it, then the COMMIT when asked (sendTogether, and
+ * db/direct.ts's). A statement's own `;` would shift every result after it, and end the packet's
+ * statement early: refused.
+ */
+export function packetOf(statements: readonly Statement[], commit: boolean, text: (statement: Statement) => string): string[] {
   for (const { sql } of statements) {
-    // A statement's own `;` would shift every result after it, and end the packet's statement early.
     if (sql.includes(';')) throw new TypeError(`sendTogether takes statements without ';': ${sql.slice(0, 80)}`);
   }
-  const packet = [...statements.map(({ sql }) => sql), ...(commit ? ['commit'] : [])];
-  const rows = await connection.execute<Record<string, unknown>[]>(packet.join(';\n'), statements.flatMap(({ params }) => params), 'all', context);
-  if (!Array.isArray(rows) || rows.length !== packet.length) throw new Error(`a packet of ${packet.length} statements answered ${Array.isArray(rows) ? rows.length : 'no'} results`);
-  return rows.slice(0, statements.length).map((row) => ({ affectedRows: Number(row.affectedRows), insertId: Number(row.insertId), rows: [] }) as QueryResult);
+  return [...statements.map(text), ...(commit ? ['commit'] : [])];
+}
+
+/** The results of a packet's first `count` statements (not its COMMIT's), from the server's answer to all `length`. */
+export function packetResults(answered: unknown, length: number, count: number): QueryResult[] {
+  if (!Array.isArray(answered) || answered.length !== length) throw new Error(`a packet of ${length} statements answered ${Array.isArray(answered) ? answered.length : 'no'} results`);
+  return answered.slice(0, count).map(resultOf);
+}
+
+/** A write's result as `em.execute(…, 'run')` answers it, from the driver's. */
+export function resultOf(answered: unknown): QueryResult {
+  const { affectedRows, insertId } = answered as { affectedRows: unknown; insertId: unknown };
+  return { affectedRows: Number(affectedRows), insertId: Number(insertId), rows: [] } as QueryResult;
 }

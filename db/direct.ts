@@ -22,7 +22,7 @@
  */
 import type { QueryResult } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { BeginlessDialect, type Statement } from './beginless';
+import { BeginlessDialect, packetOf, packetResults, resultOf, type Statement } from './beginless';
 
 /** The driver's connection, as far as this module uses it. */
 interface DriverConnection {
@@ -72,20 +72,17 @@ export async function directTransaction<T>(em: EntityManager, work: (tx: DirectT
   const tx: DirectTransaction = {
     rows: async (sql, params) => (await send(platform.formatQuery(sql, [...params]))) as Record<string, unknown>[],
     async sendTogether(statements, { commit = false } = {}) {
-      if (!packets) {
+      const format = ({ sql, params }: Statement) => platform.formatQuery(sql, [...params]);
+      // As sendTogether (db/beginless.ts): one by one without packets, and a lone statement alone.
+      if (!packets || (statements.length === 1 && !commit)) {
         const results: QueryResult[] = [];
-        for (const { sql, params } of statements) results.push(resultOf(await send(platform.formatQuery(sql, [...params]))));
+        for (const statement of statements) results.push(resultOf(await send(format(statement))));
         return results;
       }
-      for (const { sql } of statements) {
-        if (sql.includes(';')) throw new TypeError(`sendTogether takes statements without ';': ${sql.slice(0, 80)}`);
-      }
-      const packet = [...statements.map(({ sql, params }) => platform.formatQuery(sql, [...params])), ...(commit ? ['commit'] : [])];
-      const answered = await send(packet.join(';\n'));
-      if (packet.length === 1) return [resultOf(answered)];
-      if (!Array.isArray(answered) || answered.length !== packet.length) throw new Error(`a packet of ${packet.length} statements answered ${Array.isArray(answered) ? answered.length : 'no'} results`);
+      const packet = packetOf(statements, commit, format);
+      const results = packetResults(await send(packet.join(';\n')), packet.length, statements.length);
       committed = commit;
-      return answered.slice(0, statements.length).map(resultOf);
+      return results;
     },
   };
   try {
@@ -107,10 +104,4 @@ export async function directTransaction<T>(em: EntityManager, work: (tx: DirectT
   } finally {
     await client.releaseConnection(connection);
   }
-}
-
-/** A write's result as `em.execute(…, 'run')` answers it. */
-function resultOf(answered: unknown): QueryResult {
-  const { affectedRows, insertId } = answered as { affectedRows: number; insertId: number };
-  return { affectedRows: Number(affectedRows), insertId: Number(insertId), rows: [] } as QueryResult;
 }

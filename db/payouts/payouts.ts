@@ -393,7 +393,7 @@ async function confirmAwaiting(em: EntityManager, awaiting: PayoutView, actor: s
           params: [at, awaiting.id],
         },
         statusChangeStatement(countedOf(awaiting), 'AWAITING_CONFIRMATION', 'CONFIRMED'),
-        ...(actor === awaiting.buyerId ? [] : [eventStatement(awaiting.id, 'CONFIRMED', actor, at)]),
+        ...confirmerRow(awaiting, actor, at),
       ]);
       if (confirmed.affectedRows !== 1) throw new NotWritten();
       return { ...awaiting, status: 'CONFIRMED' as const, confirmedAt: at.toISOString() };
@@ -413,7 +413,12 @@ class NotWritten extends Error {}
  * else who ever does is written down as a row, which the timeline shows instead.
  */
 async function recordConfirmer(tx: EntityManager, payout: Pick<PayoutView, 'id' | 'buyerId'>, actor: string, at: Date): Promise<void> {
-  if (actor !== payout.buyerId) await recordEvent(tx, payout.id, 'CONFIRMED', actor, at);
+  for (const statement of confirmerRow(payout, actor, at)) await runStatement(tx, statement);
+}
+
+/** recordConfirmer's row as a statement for a packet: none for the buyer. */
+function confirmerRow(payout: Pick<PayoutView, 'id' | 'buyerId'>, actor: string, at: Date): Statement[] {
+  return actor === payout.buyerId ? [] : [eventStatement(payout.id, 'CONFIRMED', actor, at)];
 }
 
 /**
