@@ -86,7 +86,8 @@ export function spawnService(options: SpawnOptions): Service {
     lines.on('line', (line) => {
       const log = logLine(line);
       if (!service.isReady && (log?.msg ?? line).startsWith(options.readyLine!)) settle();
-      if (!log || !options.logsFrom || LEVELS.indexOf(log.level ?? '') >= LEVELS.indexOf(options.logsFrom)) {
+      // pino's levels are words in lower case; the worker's core writes its own lines with upper case ones (worker/logging.ts).
+      if (!log || !options.logsFrom || LEVELS.indexOf((log.level ?? '').toLowerCase()) >= LEVELS.indexOf(options.logsFrom)) {
         process.stderr.write(`[${options.name}] ${line}\n`);
       }
     });
