@@ -102,6 +102,9 @@ export class Notifier {
       body,
       signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
     });
+    // The answer's body is not read: cancelled, so that fetch (undici) hands its connection back to
+    // the pool now rather than when the collector finds the response.
+    await response.body?.cancel();
     if (!response.ok) throw new Error(`webhook answered ${response.status} for ${notification.dedupeKey}`);
   }
 }
