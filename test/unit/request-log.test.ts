@@ -4,22 +4,15 @@
  * nothing; a failure's level as the error middleware set it. Against an in-memory pino stream.
  */
 import Koa from 'koa';
-import pino from 'pino';
 import request from 'supertest';
-import { Writable } from 'node:stream';
 import { requestLogging, type LoggedState } from '../../api/request-log';
 import type { LogLevel } from '../../logger';
+import { loggedLines } from '../support/log-lines';
 
 function appLogging(level: LogLevel) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { lines, logger } = loggedLines(level);
   const app = new Koa<LoggedState>();
-  app.use(requestLogging(pino({ level }, sink)));
+  app.use(requestLogging(logger));
   app.use(async (ctx) => {
     ctx.state.operationId = 'probe';
     ctx.state.principal = 'seller::s1';

@@ -3,25 +3,12 @@
  * its `error` pino's `err`; a line below the logger's level is dropped before its metadata is read
  * (the SDK traces every workflow activation with the whole activation). Against an in-memory stream.
  */
-import pino from 'pino';
-import { Writable } from 'node:stream';
 import { sdkLogger } from '../../worker/logging';
-import type { LogLevel } from '../../logger';
-
-function logged(level: LogLevel) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, logger: pino({ level }, sink) };
-}
+import { loggedLines } from '../support/log-lines';
 
 describe('sdkLogger', () => {
   it("writes the SDK's metadata as the line's fields and its error as err", () => {
-    const { lines, logger } = logged('info');
+    const { lines, logger } = loggedLines('info');
     const log = sdkLogger(logger);
     log.info('Worker state changed', { taskQueue: 'payouts', state: 'RUNNING' });
     log.error('Activity failed', { activityType: 'reservePayout', error: new Error('the database is down') });
@@ -32,7 +19,7 @@ describe('sdkLogger', () => {
   });
 
   it("drops a line below the logger's level without reading its metadata", () => {
-    const { lines, logger } = logged('info');
+    const { lines, logger } = loggedLines('info');
     const activation = new Proxy({}, {
       ownKeys() {
         throw new Error('the metadata was read');
@@ -46,7 +33,7 @@ describe('sdkLogger', () => {
   });
 
   it('drops a line below its own least level whatever the logger writes', () => {
-    const { lines, logger } = logged('trace');
+    const { lines, logger } = loggedLines('trace');
     const log = sdkLogger(logger, 'WARN');
     log.info('bundling');
     log.warn('a large bundle');
