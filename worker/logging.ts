@@ -16,9 +16,10 @@ const SDK_LEVELS: readonly SdkLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERRO
  * Levels below `least` are dropped whatever the logger's level (the bundler's chatter).
  */
 export function sdkLogger(logger: Logger, least: SdkLevel = 'TRACE'): SdkLogger {
+  const leastAt = SDK_LEVELS.indexOf(least);
   const log = (level: SdkLevel, message: string, meta: LogMetadata = {}) => {
     // Asked before the line's fields are copied: the SDK traces every activation with the whole activation.
-    if (SDK_LEVELS.indexOf(level) < SDK_LEVELS.indexOf(least) || !logger.isLevelEnabled(PINO_LEVEL[level])) return;
+    if (SDK_LEVELS.indexOf(level) < leastAt || !logger.isLevelEnabled(PINO_LEVEL[level])) return;
     const { error, ...fields } = meta;
     logger[PINO_LEVEL[level]](error === undefined ? fields : { ...fields, err: error }, message);
   };
